@@ -1,0 +1,102 @@
+// swift-tools-version:6.1
+// OmniEdit-OFX: an OpenFX plugin (LipSync, AV Edit) and a generic headless OpenFX host.
+// Module graph and import rules: ../shared/docs/architecture.md and README.md ("Layout").
+import Foundation
+import PackageDescription
+
+// The plugin binary must load in hosts that have never seen Swift: the Swift runtime is linked
+// statically and only the two OpenFX entry points are exported (plugin-manifest/exports.map).
+let pluginLinkerFlags: [LinkerSetting] = [
+    .unsafeFlags([
+        "-static-stdlib",
+        "-Xlinker", "--version-script=plugin-manifest/exports.map",
+        "-Xlinker", "-z", "-Xlinker", "nodelete",
+    ])
+]
+
+func system(_ name: String, _ pkgConfig: String, _ apt: String) -> Target {
+    .systemLibrary(
+        name: name, path: "Sources/\(name)", pkgConfig: pkgConfig,
+        providers: [.apt([apt])])
+}
+
+let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
+let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
+
+var targets: [Target] = [
+    // C declarations of the OpenFX ABI (include/) and the C shims for system libraries.
+    .systemLibrary(name: "COpenFX", path: "include"),
+    .target(name: "COFXHostShim", dependencies: ["COpenFX"], path: "Sources/COFXHostShim"),
+    system("CBLAS", "openblas", "libopenblas-dev"),
+    system("CSndFile", "sndfile", "libsndfile1-dev"),
+    system("CAVUtil", "libavutil", "libavutil-dev"),
+    system("CFFmpeg", "libavformat", "libavformat-dev"),
+    system("CVulkan", "vulkan", "libvulkan-dev"),
+
+    // Compute runtime.
+    .target(name: "Tensor", exclude: ["README.md"]),
+    .target(name: "TensorCPU", dependencies: ["Tensor", "CBLAS"], exclude: ["README.md"]),
+    .target(name: "TensorVulkan", dependencies: ["Tensor", "CVulkan"], exclude: ["README.md"]),
+
+    // Media: audio files, resampling, log-mel features, host pixels <-> planar floats.
+    .target(name: "Media", dependencies: ["CSndFile", "CAVUtil", "CFFmpeg"], exclude: ["README.md"]),
+    // Video files and image sequences for the headless host (not linked into the plugin).
+    .target(name: "VideoIO", dependencies: ["CFFmpeg"], exclude: ["README.md"]),
+
+    // Diffusion sampler: pure math over a velocity-model protocol.
+    .target(name: "Sampler", dependencies: [crypto], exclude: ["README.md"]),
+
+    // OpenFX glue.
+    .target(
+        name: "OFXPlugin", dependencies: ["COpenFX"], exclude: ["README.md"]),
+    .target(name: "OFXHost", dependencies: ["COpenFX", "COFXHostShim"], exclude: ["README.md"]),
+
+    .executableTarget(name: "ofx-host", dependencies: ["OFXHost", "VideoIO", argumentParser]),
+    .executableTarget(
+        name: "omniedit", dependencies: ["Sampler", "Tensor", "TensorCPU", "TensorVulkan", argumentParser]),
+
+    .testTarget(name: "SamplerTests", dependencies: ["Sampler"]),
+    .testTarget(name: "TensorTests", dependencies: ["Tensor", "TensorCPU"]),
+    .testTarget(name: "TensorVulkanTests", dependencies: ["Tensor", "TensorCPU", "TensorVulkan"]),
+    .testTarget(name: "MediaTests", dependencies: ["Media"]),
+    .testTarget(name: "VideoIOTests", dependencies: ["VideoIO"]),
+    .testTarget(name: "OFXHostTests", dependencies: ["OFXHost"], exclude: ["Fixtures"]),
+]
+
+var products: [Product] = [
+    .library(name: "OmniEditOFX", type: .dynamic, targets: ["OFXPlugin"]),
+    .executable(name: "ofx-host", targets: ["ofx-host"]),
+    .executable(name: "omniedit", targets: ["omniedit"]),
+]
+
+// Developer convenience: OMNIEDIT_TARGETS=A,B builds only those targets and what they depend on,
+// so work on one module is not blocked by another module's half-finished state.
+if let only = ProcessInfo.processInfo.environment["OMNIEDIT_TARGETS"], !only.isEmpty {
+    var keep = Set(only.split(separator: ",").map(String.init))
+    var changed = true
+    while changed {
+        changed = false
+        for t in targets where keep.contains(t.name) {
+            for d in t.dependencies {
+                if case .byNameItem(let n, _) = d, !keep.contains(n) { keep.insert(n); changed = true }
+                if case .targetItem(let n, _) = d, !keep.contains(n) { keep.insert(n); changed = true }
+            }
+        }
+    }
+    targets = targets.filter { keep.contains($0.name) }
+    products = products.filter { p in
+        let names = (p as? Product.Library)?.targets ?? (p as? Product.Executable)?.targets ?? []
+        return names.allSatisfy(keep.contains)
+    }
+}
+
+let package = Package(
+    name: "OmniEditOFX",
+    platforms: [.macOS(.v14)],
+    products: products,
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: targets
+)

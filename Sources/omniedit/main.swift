@@ -1,0 +1,1 @@
+// omniedit: developer tool (bench, forward, inspect).
