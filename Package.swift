@@ -36,7 +36,9 @@ var targets: [Target] = [
     // Compute runtime.
     .target(name: "Tensor", exclude: ["README.md"]),
     .target(name: "TensorCPU", dependencies: ["Tensor", "CBLAS"], exclude: ["README.md"]),
-    .target(name: "TensorVulkan", dependencies: ["Tensor", "CVulkan"], exclude: ["README.md"]),
+    .target(
+        name: "TensorVulkan", dependencies: ["Tensor", "CVulkan"], exclude: ["README.md", "Shaders"],
+        plugins: ["SPIRVBuild"]),
 
     // Media: audio files, resampling, log-mel features, host pixels <-> planar floats.
     .target(name: "Media", dependencies: ["CSndFile", "CAVUtil", "CFFmpeg"], exclude: ["README.md"]),
@@ -47,9 +49,13 @@ var targets: [Target] = [
     .target(name: "Sampler", dependencies: [crypto], exclude: ["README.md"]),
 
     // OpenFX glue.
+    .target(name: "Pipeline", exclude: ["README.md"]),
     .target(
-        name: "OFXPlugin", dependencies: ["COpenFX"], exclude: ["README.md"]),
-    .target(name: "OFXHost", dependencies: ["COpenFX", "COFXHostShim"], exclude: ["README.md"]),
+        name: "OFXPlugin", dependencies: ["COpenFX", "Pipeline"], exclude: ["README.md"],
+        swiftSettings: [.swiftLanguageMode(.v5)], linkerSettings: pluginLinkerFlags),
+    .target(
+        name: "OFXHost", dependencies: ["COpenFX", "COFXHostShim"], exclude: ["README.md"],
+        swiftSettings: [.swiftLanguageMode(.v5)]),
 
     .executableTarget(name: "ofx-host", dependencies: ["OFXHost", "VideoIO", argumentParser]),
     .executableTarget(
@@ -60,6 +66,7 @@ var targets: [Target] = [
     .testTarget(name: "TensorVulkanTests", dependencies: ["Tensor", "TensorCPU", "TensorVulkan"]),
     .testTarget(name: "MediaTests", dependencies: ["Media"]),
     .testTarget(name: "VideoIOTests", dependencies: ["VideoIO"]),
+    .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
     .testTarget(name: "OFXHostTests", dependencies: ["OFXHost"], exclude: ["Fixtures"]),
 ]
 
@@ -89,6 +96,13 @@ if let only = ProcessInfo.processInfo.environment["OMNIEDIT_TARGETS"], !only.isE
         return names.allSatisfy(keep.contains)
     }
 }
+
+// Build tools (GLSL → embedded SPIR-V) are kept whatever OMNIEDIT_TARGETS says: a build-tool
+// plugin is a `plugins:` usage, which the filter above does not follow.
+targets += [
+    .plugin(name: "SPIRVBuild", capability: .buildTool(), dependencies: ["spirv-embed"], path: "tools/SPIRVBuild"),
+    .executableTarget(name: "spirv-embed", path: "tools/spirv-embed"),
+]
 
 let package = Package(
     name: "OmniEditOFX",

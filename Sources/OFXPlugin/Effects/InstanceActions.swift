@@ -1,0 +1,129 @@
+// Instance actions: clip preferences, frames needed, parameter changes and render. Render never
+// pretends: until a model runs, it fails with a persistent message saying why.
+import COpenFX
+import Glibc
+import Pipeline
+
+extension EffectInstance {
+    var suites: HostSuites { get throws { try PluginHost.suites() } }
+
+    func params(at time: OfxTime) throws -> ParamReader {
+        let s = try suites
+        var paramSet: OfxParamSetHandle? = nil
+        try check(s.imageEffect.pointee.getParamSet(handle, &paramSet), "getParamSet")
+        guard let paramSet else { throw PluginError.failed("host gave no parameter set") }
+        return ParamReader(suites: s, paramSet: paramSet, time: time)
+    }
+
+    func clipProperties(_ name: String) throws -> PropertySet {
+        let s = try suites
+        var clip: OfxImageClipHandle? = nil
+        var props: OfxPropertySetHandle? = nil
+        try check(s.imageEffect.pointee.clipGetHandle(handle, CStrings.get(name), &clip, &props), "clipGetHandle \(name)")
+        guard let props else { throw PluginError.failed("host gave no properties for clip \(name)") }
+        return PropertySet(props, s.property)
+    }
+
+    /// The source clip's frame range, or nil when the host does not say.
+    func sourceFrames() -> ClosedRange<Int>? {
+        guard let c = try? clipProperties(kOfxImageEffectSimpleSourceClipName),
+            let r = try? c.doubles(kOfxImageEffectPropFrameRange, count: 2), r[1] >= r[0]
+        else { return nil }
+        return Int(r[0].rounded(.down))...Int(r[1].rounded(.down))
+    }
+
+    /// Shows `text` as a persistent error on the node (message suite V2), or as a one-off message.
+    func reportError(_ text: String) {
+        guard let s = try? suites else { return }
+        let me = UnsafeMutableRawPointer(handle)
+        if let v2 = s.messageV2 {
+            _ = COpenFX_setPersistentMessage(v2, me, CStrings.get(kOfxMessageError), CStrings.get(definition.identifier), text)
+        } else if let v1 = s.messageV1 {
+            _ = COpenFX_message(v1, me, CStrings.get(kOfxMessageError), CStrings.get(definition.identifier), text)
+        }
+    }
+
+    func clearError() {
+        guard let s = try? suites, let v2 = s.messageV2 else { return }
+        _ = v2.pointee.clearPersistentMessage(UnsafeMutableRawPointer(handle))
+    }
+}
+
+func clipPreferences(_ inst: EffectInstance, _ outArgs: OfxPropertySetHandle?) throws -> OfxStatus {
+    guard let outArgs else { return OfxStatus(kOfxStatErrBadHandle) }
+    let out = PropertySet(outArgs, try inst.suites.property)
+    if inst.definition.frameVarying { try out.set(kOfxImageEffectFrameVarying, int: 1) }
+    return OfxStatus(kOfxStatOK)
+}
+
+/// Reports the frames of every window containing `time`: the model edits a window of frames together.
+func framesNeeded(_ inst: EffectInstance, _ inArgs: OfxPropertySetHandle?, _ outArgs: OfxPropertySetHandle?) throws -> OfxStatus {
+    guard let inArgs, let outArgs else { return OfxStatus(kOfxStatErrBadHandle) }
+    let s = try inst.suites
+    let time = try PropertySet(inArgs, s.property).double(kOfxPropTime)
+    guard let frames = inst.sourceFrames(),
+        let plan = try inst.definition.plan(try inst.params(at: time), frames),
+        let needed = plan.framesNeeded(for: Int(time.rounded(.down)))
+    else { return OfxStatus(kOfxStatReplyDefault) }
+    try PropertySet(outArgs, s.property).set(
+        kOfxImageClipPropFrameRangePrefix + kOfxImageEffectSimpleSourceClipName,
+        doubles: [Double(needed.lowerBound), Double(needed.upperBound)])
+    return OfxStatus(kOfxStatOK)
+}
+
+func instanceChanged(_ inst: EffectInstance, _ inArgs: OfxPropertySetHandle?) throws -> OfxStatus {
+    guard let inArgs else { return OfxStatus(kOfxStatErrBadHandle) }
+    let args = PropertySet(inArgs, try inst.suites.property)
+    guard (try? args.string(kOfxPropType)) == kOfxTypeParameter else { return OfxStatus(kOfxStatReplyDefault) }
+    let param = try args.string(kOfxPropName)
+    // A new file or model may fix what failed before: drop the stale message.
+    if param != "clearCache" { inst.clearError() }
+    return OfxStatus(kOfxStatOK)
+}
+
+/// Render: validate what the user gave, find the model, run the pipeline. Every failure is a
+/// persistent message on the node plus kOfxStatFailed; the output image is left untouched.
+func render(_ inst: EffectInstance, _ inArgs: OfxPropertySetHandle?) -> OfxStatus {
+    do {
+        guard let inArgs else { return OfxStatus(kOfxStatErrBadHandle) }
+        let s = try inst.suites
+        let time = try PropertySet(inArgs, s.property).double(kOfxPropTime)
+        let params = try inst.params(at: time)
+        try inst.definition.validate(params)
+        let source = ModelSource(
+            family: inst.definition.family, folder: try params.string("modelFolder"),
+            bundleResources: PluginHost.bundleResources)
+        try source.requireRunnable(fileExists: { access($0, R_OK) == 0 }, listFolder: listFolder)
+        inst.clearError()
+        return OfxStatus(kOfxStatOK)
+    } catch let e as ModelUnavailable {
+        inst.reportError("\(inst.definition.label): \(e.message)")
+        return OfxStatus(kOfxStatFailed)
+    } catch let e as PluginError {
+        inst.reportError("\(inst.definition.label): \(e.message)")
+        return e.status == kOfxStatOK ? OfxStatus(kOfxStatFailed) : e.status
+    } catch {
+        inst.reportError("\(inst.definition.label): \(error)")
+        return OfxStatus(kOfxStatFailed)
+    }
+}
+
+/// Names in a folder, or nil when it cannot be read.
+func listFolder(_ path: String) -> [String]? {
+    guard let dir = opendir(path) else { return nil }
+    defer { closedir(dir) }
+    var names: [String] = []
+    while let entry = readdir(dir) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+        if name != "." && name != ".." { names.append(name) }
+    }
+    return names
+}
+
+/// Throws a user-facing error unless `path` names a readable regular file.
+func requireReadableFile(_ path: String, what: String) throws {
+    var st = stat()
+    guard stat(path, &st) == 0 else { throw PluginError.failed("\(what) '\(path)' does not exist.") }
+    guard (st.st_mode & S_IFMT) == S_IFREG else { throw PluginError.failed("\(what) '\(path)' is not a file.") }
+    guard access(path, R_OK) == 0 else { throw PluginError.failed("\(what) '\(path)' cannot be read (permission denied).") }
+}
