@@ -65,7 +65,7 @@ var targets: [Target] = [
     .testTarget(name: "TensorTests", dependencies: ["Tensor", "TensorCPU"]),
     .testTarget(name: "TensorVulkanTests", dependencies: ["Tensor", "TensorCPU", "TensorVulkan"]),
     .testTarget(name: "MediaTests", dependencies: ["Media"]),
-    .testTarget(name: "VideoIOTests", dependencies: ["VideoIO"]),
+    .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "CFFmpeg"]),
     .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
     .testTarget(name: "OFXHostTests", dependencies: ["OFXHost"], exclude: ["Fixtures"]),
 ]

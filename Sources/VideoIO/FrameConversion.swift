@@ -47,14 +47,16 @@ enum FrameConversion {
             }
             return (RGBAImage(width: width, height: height, pixels: pixels), 8)
         }
-        let scale: Float = bytes == 1 ? 1 / 255 : 1 / 65535
+        // Division (not multiplication by a reciprocal) so that q / 255 is the float nearest the
+        // exact value, which is what every other component computes for a stored level.
+        let levels: Float = bytes == 1 ? 255 : 65535
         for y in 0..<height {
             let row = plane + y * stride
             for x in 0..<width {
                 var v: (Float, Float, Float, Float) = (0, 0, 0, 1)
                 func sample(_ c: Int) -> Float {
                     let p = row + (x * channels + c) * bytes
-                    return bytes == 1 ? Float(p[0]) * scale : Float(UInt16(p[0]) << 8 | UInt16(p[1])) * scale
+                    return bytes == 1 ? Float(p[0]) / levels : Float(UInt16(p[0]) << 8 | UInt16(p[1])) / levels
                 }
                 switch channels {
                 case 1: let g = sample(0); v = (g, g, g, 1)

@@ -1,27 +1,148 @@
-// Video files through libavformat/libavcodec/libswscale.
+// Reading video files: libavformat demuxes, libavcodec decodes, FrameConversion (libswscale)
+// turns each picture into RGBA floats. Frames are numbered in presentation order from 0.
 import CFFmpeg
 import Foundation
 
+/// A video file opened for random access. Sequential reads decode forward; asking for an earlier
+/// frame seeks back to the start and decodes forward again (simple and exact for every codec).
 final class VideoFileSource: FrameSource {
-    let width = 0
-    let height = 0
+    let width: Int
+    let height: Int
     let firstFrame = 0
-    let frameCount = 0
-    let frameRate = 0.0
-    let pixelAspect = 1.0
-    let sourceBitDepth = 8
+    let frameCount: Int
+    let frameRate: Double
+    let pixelAspect: Double
+    let sourceBitDepth: Int
+
+    private let path: String
+    private var format: UnsafeMutablePointer<AVFormatContext>?
+    private var decoder: UnsafeMutablePointer<AVCodecContext>?
+    private var packet = av_packet_alloc()
+    private var picture = av_frame_alloc()
+    private let streamIndex: Int32
+    private let colorspace: Int32
+    /// Index of the frame the decoder delivers next.
+    private var nextIndex = 0
+    private var draining = false
+    private var lastFrame: (number: Int, image: RGBAImage)?
 
     init(path: String, frameRateOverride: Double?) throws {
-        throw VideoIOError("\(path): reading video files is not implemented yet (image sequences work)")
+        self.path = path
+        guard FileManager.default.fileExists(atPath: path) else { throw VideoIOError("\(path): file not found") }
+        frameCount = try Self.countVideoPackets(path)
+        try FF.check(avformat_open_input(&format, path, nil, nil), "opening (not a video file?)", path)
+        try FF.check(avformat_find_stream_info(format, nil), "reading stream information", path)
+        var codec: UnsafePointer<AVCodec>?
+        let index = av_find_best_stream(format, AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0)
+        guard index >= 0, let codec else {
+            avformat_close_input(&format)
+            throw VideoIOError("\(path): has no decodable video stream")
+        }
+        streamIndex = index
+        let stream = format!.pointee.streams[Int(index)]!
+        decoder = avcodec_alloc_context3(codec)
+        try FF.check(avcodec_parameters_to_context(decoder, stream.pointee.codecpar), "reading codec parameters", path)
+        decoder!.pointee.thread_count = 0  // let libavcodec pick
+        try FF.check(avcodec_open2(decoder, codec, nil), "opening the video decoder", path)
+        let parameters = stream.pointee.codecpar.pointee
+        width = Int(parameters.width)
+        height = Int(parameters.height)
+        guard width > 0, height > 0, frameCount > 0 else {
+            throw VideoIOError("\(path): video stream has no pictures")
+        }
+        let rate = FF.double(stream.pointee.avg_frame_rate) > 0 ? stream.pointee.avg_frame_rate : stream.pointee.r_frame_rate
+        frameRate = frameRateOverride ?? FF.double(rate)
+        guard frameRate > 0 else { throw VideoIOError("\(path): the container does not state a frame rate") }
+        let aspect = FF.double(av_guess_sample_aspect_ratio(format, stream, nil))
+        pixelAspect = aspect > 0 ? aspect : 1
+        let descriptor = av_pix_fmt_desc_get(AVPixelFormat(rawValue: parameters.format))
+        sourceBitDepth = (descriptor.map { Int($0.pointee.comp.0.depth) } ?? 8) > 8 ? 16 : 8
+        switch parameters.color_space {
+        case AVCOL_SPC_BT709: colorspace = SWS_CS_ITU709
+        case AVCOL_SPC_BT2020_NCL, AVCOL_SPC_BT2020_CL: colorspace = SWS_CS_BT2020
+        case AVCOL_SPC_FCC: colorspace = SWS_CS_FCC
+        case AVCOL_SPC_SMPTE240M: colorspace = SWS_CS_SMPTE240M
+        case AVCOL_SPC_BT470BG, AVCOL_SPC_SMPTE170M: colorspace = SWS_CS_ITU601
+        // Untagged: the usual convention is BT.709 for HD and BT.601 for SD.
+        default: colorspace = height >= 720 ? SWS_CS_ITU709 : SWS_CS_ITU601
+        }
     }
 
-    func frame(_ number: Int) throws -> RGBAImage { throw VideoIOError("video reading not implemented yet") }
-}
-
-final class VideoFileSink: FrameSink {
-    init(path: String, width: Int, height: Int, frameRate: Double, pixelAspect: Double) throws {
-        throw VideoIOError("\(path): writing video files is not implemented yet (image sequences work)")
+    deinit {
+        av_packet_free(&packet)
+        av_frame_free(&picture)
+        avcodec_free_context(&decoder)
+        avformat_close_input(&format)
     }
-    func write(_ image: RGBAImage, frame number: Int) throws {}
-    func finish(audioFile: String?) throws {}
+
+    func frame(_ number: Int) throws -> RGBAImage {
+        guard number >= 0, number < frameCount else {
+            throw VideoIOError("\(path): frame \(number) is outside 0...\(frameCount - 1)")
+        }
+        if let last = lastFrame, last.number == number { return last.image }
+        if number < nextIndex { try rewind() }
+        while nextIndex <= number {
+            guard try decodeNext() else {
+                throw VideoIOError("\(path): frame \(number) cannot be decoded (the stream ends after \(nextIndex) frames)")
+            }
+            nextIndex += 1
+        }
+        let image = try FrameConversion.rgba(from: picture!, path: path, colorspace: colorspace).image
+        av_frame_unref(picture)
+        lastFrame = (number, image)
+        return image
+    }
+
+    /// Decodes the next picture into `picture`; false at the end of the stream.
+    private func decodeNext() throws -> Bool {
+        av_frame_unref(picture)
+        while true {
+            let received = avcodec_receive_frame(decoder, picture)
+            if received == 0 { return true }
+            if received == FF.eof { return false }
+            if received != FF.again { try FF.check(received, "decoding video", path) }
+            if draining { return false }
+            let read = av_read_frame(format, packet)
+            if read == FF.eof {
+                draining = true
+                try FF.check(avcodec_send_packet(decoder, nil), "flushing the video decoder", path)
+                continue
+            }
+            try FF.check(read, "reading a packet", path)
+            defer { av_packet_unref(packet) }
+            if packet!.pointee.stream_index == streamIndex {
+                let sent = avcodec_send_packet(decoder, packet)
+                if sent < 0 && sent != FF.again { try FF.check(sent, "decoding video", path) }
+            }
+        }
+    }
+
+    private func rewind() throws {
+        let stream = format!.pointee.streams[Int(streamIndex)]!
+        let start = stream.pointee.start_time == FF.noPTS ? 0 : stream.pointee.start_time
+        try FF.check(av_seek_frame(format, streamIndex, start, AVSEEK_FLAG_BACKWARD), "seeking to the start", path)
+        avcodec_flush_buffers(decoder)
+        draining = false
+        nextIndex = 0
+        lastFrame = nil
+    }
+
+    /// Counts the video stream's packets (one per picture) by demuxing without decoding; exact
+    /// where the container's frame count is missing (Matroska) or approximate.
+    private static func countVideoPackets(_ path: String) throws -> Int {
+        var context: UnsafeMutablePointer<AVFormatContext>?
+        try FF.check(avformat_open_input(&context, path, nil, nil), "opening (not a video file?)", path)
+        defer { avformat_close_input(&context) }
+        try FF.check(avformat_find_stream_info(context, nil), "reading stream information", path)
+        let index = av_find_best_stream(context, AVMEDIA_TYPE_VIDEO, -1, -1, nil, 0)
+        guard index >= 0 else { throw VideoIOError("\(path): has no video stream") }
+        var packet = av_packet_alloc()
+        defer { av_packet_free(&packet) }
+        var count = 0
+        while av_read_frame(context, packet) >= 0 {
+            if packet!.pointee.stream_index == index { count += 1 }
+            av_packet_unref(packet)
+        }
+        return count
+    }
 }

@@ -1,0 +1,172 @@
+// The audio track of a written video: any file libavformat reads (WAV, FLAC, …) is decoded,
+// converted with libswresample and encoded as AAC (FFmpeg's native encoder), whole, from time 0.
+// Cutting the audio to the rendered span is the caller's job (Media's audio reader does it).
+import CFFmpeg
+import Foundation
+
+enum AudioTrack {
+    /// Encoded packets (timestamps in `timeBase`) and the output stream they belong to.
+    struct Encoded {
+        var packets: [UnsafeMutablePointer<AVPacket>?] = []
+        var timeBase = AVRational(num: 1, den: 1)
+        var stream: UnsafeMutablePointer<AVStream>?
+
+        mutating func release() {
+            for i in packets.indices { av_packet_free(&packets[i]) }
+            packets = []
+        }
+    }
+
+    /// AAC's sample rates; another input rate is converted to 48 kHz.
+    private static let aacRates: Set<Int32> = [8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000, 64000, 88200, 96000]
+
+    /// Decodes `audioPath`, adds an AAC stream to `output` and returns its packets.
+    static func encode(_ audioPath: String, into output: UnsafeMutablePointer<AVFormatContext>, for videoPath: String)
+        throws -> Encoded
+    {
+        let label = "\(videoPath): audio \(audioPath)"
+        guard FileManager.default.fileExists(atPath: audioPath) else { throw VideoIOError("\(label): file not found") }
+        var input: UnsafeMutablePointer<AVFormatContext>?
+        try FF.check(avformat_open_input(&input, audioPath, nil, nil), "opening (not an audio file?)", label)
+        defer { avformat_close_input(&input) }
+        try FF.check(avformat_find_stream_info(input, nil), "reading stream information", label)
+        var decoderCodec: UnsafePointer<AVCodec>?
+        let index = av_find_best_stream(input, AVMEDIA_TYPE_AUDIO, -1, -1, &decoderCodec, 0)
+        guard index >= 0, let decoderCodec else { throw VideoIOError("\(label): has no audio stream") }
+        var decoder = avcodec_alloc_context3(decoderCodec)
+        defer { avcodec_free_context(&decoder) }
+        try FF.check(
+            avcodec_parameters_to_context(decoder, input!.pointee.streams[Int(index)]!.pointee.codecpar),
+            "reading codec parameters", label)
+        try FF.check(avcodec_open2(decoder, decoderCodec, nil), "opening the audio decoder", label)
+
+        guard let aac = avcodec_find_encoder(AV_CODEC_ID_AAC) else {
+            throw VideoIOError("\(label): this libavcodec has no AAC encoder")
+        }
+        var encoder = avcodec_alloc_context3(aac)
+        defer { avcodec_free_context(&encoder) }
+        let e = encoder!
+        let inputRate = decoder!.pointee.sample_rate
+        e.pointee.sample_rate = aacRates.contains(inputRate) ? inputRate : 48000
+        e.pointee.sample_fmt = AV_SAMPLE_FMT_FLTP
+        av_channel_layout_default(&e.pointee.ch_layout, decoder!.pointee.ch_layout.nb_channels >= 2 ? 2 : 1)
+        e.pointee.bit_rate = 192_000
+        e.pointee.time_base = AVRational(num: 1, den: e.pointee.sample_rate)
+        if output.pointee.oformat.pointee.flags & AVFMT_GLOBALHEADER != 0 {
+            e.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER
+        }
+        try FF.check(avcodec_open2(e, aac, nil), "opening the AAC encoder", label)
+        guard let stream = avformat_new_stream(output, nil) else { throw VideoIOError("\(label): cannot add a stream") }
+        try FF.check(avcodec_parameters_from_context(stream.pointee.codecpar, e), "setting stream parameters", label)
+        stream.pointee.time_base = e.pointee.time_base
+
+        // Configured from the first decoded frame: its layout can differ from the decoder's
+        // (e.g. an unspecified mono layout becomes native mono), which libswresample refuses.
+        var resampler: OpaquePointer?
+        defer { swr_free(&resampler) }
+        let channels = e.pointee.ch_layout.nb_channels
+        let fifo = av_audio_fifo_alloc(AV_SAMPLE_FMT_FLTP, channels, 4096)
+        defer { av_audio_fifo_free(fifo) }
+        guard fifo != nil else { throw VideoIOError("\(label): out of memory") }
+        let frameSize = e.pointee.frame_size > 0 ? e.pointee.frame_size : 1024
+
+        var result = Encoded(timeBase: e.pointee.time_base, stream: stream)
+        var written: Int64 = 0
+        var packet = av_packet_alloc()
+        defer { av_packet_free(&packet) }
+        var decoded = av_frame_alloc()
+        defer { av_frame_free(&decoded) }
+        var converted = av_frame_alloc()
+        defer { av_frame_free(&converted) }
+
+        func collect() throws {
+            while true {
+                var out = av_packet_alloc()
+                let status = avcodec_receive_packet(e, out)
+                if status == FF.again || status == FF.eof { av_packet_free(&out); return }
+                if status < 0 { av_packet_free(&out); try FF.check(status, "encoding AAC", label) }
+                result.packets.append(out)
+            }
+        }
+        /// Sends whole encoder frames from the FIFO (and, when `final`, the short remainder).
+        func drainFIFO(final: Bool) throws {
+            while av_audio_fifo_size(fifo) >= frameSize || (final && av_audio_fifo_size(fifo) > 0) {
+                var chunk = av_frame_alloc()
+                defer { av_frame_free(&chunk) }
+                chunk!.pointee.nb_samples = min(frameSize, av_audio_fifo_size(fifo))
+                chunk!.pointee.format = e.pointee.sample_fmt.rawValue
+                chunk!.pointee.sample_rate = e.pointee.sample_rate
+                try FF.check(av_channel_layout_copy(&chunk!.pointee.ch_layout, &e.pointee.ch_layout), "layout", label)
+                try FF.check(av_frame_get_buffer(chunk, 0), "allocating audio", label)
+                let planes = UnsafeMutableRawPointer(chunk!.pointee.extended_data!).assumingMemoryBound(to: UnsafeMutableRawPointer?.self)
+                _ = av_audio_fifo_read(fifo, planes, chunk!.pointee.nb_samples)
+                chunk!.pointee.pts = written
+                written += Int64(chunk!.pointee.nb_samples)
+                try FF.check(avcodec_send_frame(e, chunk), "encoding AAC", label)
+                try collect()
+            }
+        }
+        /// Converts `source` (nil = flush the resampler) into the FIFO.
+        func convert(_ source: UnsafeMutablePointer<AVFrame>?) throws {
+            if resampler == nil {
+                guard let source else { return }
+                try FF.check(
+                    swr_alloc_set_opts2(
+                        &resampler, &e.pointee.ch_layout, e.pointee.sample_fmt, e.pointee.sample_rate,
+                        &source.pointee.ch_layout, AVSampleFormat(rawValue: source.pointee.format),
+                        source.pointee.sample_rate, 0, nil),
+                    "configuring the resampler", label)
+                try FF.check(swr_init(resampler), "configuring the resampler", label)
+            }
+            let inputCount = source?.pointee.nb_samples ?? 0
+            let capacity = swr_get_out_samples(resampler, inputCount)
+            guard capacity > 0 else { return }
+            av_frame_unref(converted)
+            converted!.pointee.format = e.pointee.sample_fmt.rawValue
+            converted!.pointee.sample_rate = e.pointee.sample_rate
+            converted!.pointee.nb_samples = capacity
+            try FF.check(av_channel_layout_copy(&converted!.pointee.ch_layout, &e.pointee.ch_layout), "layout", label)
+            try FF.check(av_frame_get_buffer(converted, 0), "allocating audio", label)
+            let input = source.map {
+                UnsafeMutableRawPointer($0.pointee.extended_data!).assumingMemoryBound(to: UnsafePointer<UInt8>?.self)
+            }
+            let made = try FF.check(
+                swr_convert(resampler, converted!.pointee.extended_data, capacity, input, inputCount),
+                "resampling audio", label)
+            if made > 0 {
+                let planes = UnsafeMutableRawPointer(converted!.pointee.extended_data!).assumingMemoryBound(to: UnsafeMutableRawPointer?.self)
+                guard av_audio_fifo_write(fifo, planes, made) == made else {
+                    throw VideoIOError("\(label): out of memory buffering audio")
+                }
+            }
+            try drainFIFO(final: false)
+        }
+        func receiveDecoded() throws {
+            while true {
+                let status = avcodec_receive_frame(decoder, decoded)
+                if status == FF.again || status == FF.eof { return }
+                try FF.check(status, "decoding audio", label)
+                try convert(decoded)
+                av_frame_unref(decoded)
+            }
+        }
+        while true {
+            let read = av_read_frame(input, packet)
+            if read == FF.eof { break }
+            try FF.check(read, "reading audio", label)
+            if packet!.pointee.stream_index == index {
+                try FF.check(avcodec_send_packet(decoder, packet), "decoding audio", label)
+                try receiveDecoded()
+            }
+            av_packet_unref(packet)
+        }
+        try FF.check(avcodec_send_packet(decoder, nil), "flushing the audio decoder", label)
+        try receiveDecoded()
+        try convert(nil)
+        try drainFIFO(final: true)
+        try FF.check(avcodec_send_frame(e, nil), "flushing the AAC encoder", label)
+        try collect()
+        guard written > 0 else { throw VideoIOError("\(label): holds no audio samples") }
+        return result
+    }
+}

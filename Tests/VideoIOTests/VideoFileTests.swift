@@ -1,0 +1,83 @@
+import CFFmpeg
+import Foundation
+import XCTest
+
+@testable import VideoIO
+
+final class VideoFileTests: XCTestCase {
+    /// Duration in seconds of the first stream of `type` in `path`, read with libavformat.
+    private func streamDuration(_ path: String, _ type: AVMediaType) throws -> Double? {
+        var context: UnsafeMutablePointer<AVFormatContext>?
+        guard avformat_open_input(&context, path, nil, nil) == 0 else { return nil }
+        defer { avformat_close_input(&context) }
+        _ = avformat_find_stream_info(context, nil)
+        let index = av_find_best_stream(context, type, -1, -1, nil, 0)
+        guard index >= 0 else { return nil }
+        let stream = context!.pointee.streams[Int(index)]!.pointee
+        return Double(stream.duration) * Double(stream.time_base.num) / Double(stream.time_base.den)
+    }
+
+    private func meanAbsoluteError(_ a: RGBAImage, _ b: RGBAImage) -> Float {
+        zip(a.pixels, b.pixels).map { abs($0 - $1) }.reduce(0, +) / Float(a.pixels.count)
+    }
+
+    func testMP4WithAudioReadsBackFrameCountSizeRateAspectAndAudio() throws {
+        let folder = try makeScratchFolder(self)
+        let wav = folder + "/tone.wav"
+        try writeSineWAV(wav, seconds: 1.5)
+        let out = folder + "/clip.mp4"
+        let sink = try makeFrameSink(out, width: 64, height: 48, frameRate: 25, pixelAspect: 4.0 / 3.0)
+        for f in 0..<30 { try sink.write(smoothImage(width: 64, height: 48, frame: f), frame: f) }
+        try sink.finish(audioFile: wav)
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: folder).sorted(), ["clip.mp4", "tone.wav"],
+            "no temporary file is left behind")
+
+        let source = try openFrameSource(out)
+        XCTAssertEqual(source.frameCount, 30)
+        XCTAssertEqual(source.width, 64)
+        XCTAssertEqual(source.height, 48)
+        XCTAssertEqual(source.frameRate, 25, accuracy: 1e-9)
+        XCTAssertEqual(source.pixelAspect, 4.0 / 3.0, accuracy: 1e-3)
+        XCTAssertEqual(source.sourceBitDepth, 8)
+        XCTAssertEqual(source.firstFrame, 0)
+        let audio = try XCTUnwrap(try streamDuration(out, AVMEDIA_TYPE_AUDIO))
+        XCTAssertEqual(audio, 1.5, accuracy: 0.05)
+        // Lossy, but a smooth picture must come back close (and frame order must be right).
+        for f in [0, 7, 29, 3] {
+            let error = meanAbsoluteError(try source.frame(f), smoothImage(width: 64, height: 48, frame: f))
+            XCTAssertLessThan(error, 0.02, "frame \(f)")
+        }
+    }
+
+    func testMKVWithoutAudioAndOddSizeRoundTrips() throws {
+        let folder = try makeScratchFolder(self)
+        let out = folder + "/odd.mkv"
+        let sink = try makeFrameSink(out, width: 33, height: 17, frameRate: 30000.0 / 1001.0)
+        for f in 0..<5 { try sink.write(smoothImage(width: 33, height: 17, frame: f), frame: f) }
+        try sink.finish(audioFile: nil)
+        let source = try openFrameSource(out)
+        XCTAssertEqual(source.frameCount, 5)
+        XCTAssertEqual(source.width, 33)
+        XCTAssertEqual(source.frameRate, 30000.0 / 1001.0, accuracy: 1e-6)
+        XCTAssertEqual(source.pixelAspect, 1)
+        XCTAssertNil(try streamDuration(out, AVMEDIA_TYPE_AUDIO))
+        XCTAssertLessThan(meanAbsoluteError(try source.frame(4), smoothImage(width: 33, height: 17, frame: 4)), 0.02)
+    }
+
+    func testVideoErrorsAreClear() throws {
+        let folder = try makeScratchFolder(self)
+        assertThrowsMessage(["missing.mp4", "file not found"]) { _ = try openFrameSource(folder + "/missing.mp4") }
+        try Data("definitely not a movie".utf8).write(to: URL(fileURLWithPath: folder + "/fake.mp4"))
+        assertThrowsMessage(["fake.mp4"]) { _ = try openFrameSource(folder + "/fake.mp4") }
+        let sink = try makeFrameSink(folder + "/v.mp4", width: 16, height: 16, frameRate: 24)
+        try sink.write(smoothImage(width: 16, height: 16, frame: 0), frame: 3)
+        assertThrowsMessage(["frame 2 comes after frame 3"]) {
+            try sink.write(smoothImage(width: 16, height: 16, frame: 0), frame: 2)
+        }
+        assertThrowsMessage(["nothere.wav", "file not found"]) { try sink.finish(audioFile: folder + "/nothere.wav") }
+        assertThrowsMessage(["cannot carry audio"]) {
+            try makeFrameSink(folder + "/p_####.png", width: 2, height: 2, frameRate: 24).finish(audioFile: "a.wav")
+        }
+    }
+}
