@@ -1,0 +1,88 @@
+// AttentionOps: softmax, RoPE and tiled online-softmax attention (shaders softmax, rope, attention).
+import Foundation
+import Tensor
+
+extension VulkanBackend {
+    public func softmax(_ x: Tensor) throws -> Tensor {
+        guard x.rank >= 1 else { throw TensorError.invalidArgument("softmax: rank-0 tensor has no last axis") }
+        let dense = try dense(x, "softmax")
+        let out = try newTensor(x.shape, op: "softmax")
+        let n = x.shape[x.rank - 1]
+        let rows = n == 0 ? 0 : x.count / n
+        guard rows > 0 else { return out }
+        let source = try buffer(dense, "softmax")
+        let destination = try buffer(out, "softmax")
+        try context.record { recorder in
+            try recorder.dispatch(
+                "softmax", buffers: [source, destination], push: [try u32(rows, "softmax"), try u32(n, "softmax")],
+                groups: grid(rows, local: 1))
+        }
+        return out
+    }
+
+    public func rope(_ x: Tensor, cos: Tensor, sin: Tensor, pairing: RoPEPairing) throws -> Tensor {
+        guard x.rank >= 3 else {
+            throw TensorError.shapeMismatch("rope: x \(x.shape) is not [..., L, H, D]")
+        }
+        let (l, h, d) = (x.shape[x.rank - 3], x.shape[x.rank - 2], x.shape[x.rank - 1])
+        guard d % 2 == 0 else { throw TensorError.invalidArgument("rope: head dim \(d) is odd") }
+        guard cos.shape == [l, d / 2], sin.shape == [l, d / 2] else {
+            throw TensorError.shapeMismatch("rope: x \(x.shape) needs cos/sin [\(l), \(d / 2)], got \(cos.shape), \(sin.shape)")
+        }
+        let dense = try self.dense(x, "rope")
+        let c = try self.dense(cos, "rope")
+        let s = try self.dense(sin, "rope")
+        let out = try newTensor(x.shape, op: "rope")
+        let pairs = x.count / 2
+        guard pairs > 0 else { return out }
+        let buffers = try [dense, out, c, s].map { try buffer($0, "rope") }
+        let push = try [pairs, l, h, d / 2].map { try u32($0, "rope") }
+        try context.record { recorder in
+            try recorder.dispatch(
+                "rope", constants: [pairing == .halves ? 1 : 0], buffers: buffers, push: push, groups: grid(pairs))
+        }
+        return out
+    }
+
+    public func attention(q: Tensor, k: Tensor, v: Tensor, scale: Float) throws -> Tensor {
+        guard (3...4).contains(q.rank), k.rank == q.rank, v.rank == q.rank else {
+            throw TensorError.shapeMismatch("attention: q \(q.shape), k \(k.shape), v \(v.shape) must all be [B, L, H, D] or [L, H, D]")
+        }
+        let batched = q.rank == 4
+        let q4 = batched ? q : try q.unsqueezed(0)
+        let k4 = batched ? k : try k.unsqueezed(0)
+        let v4 = batched ? v : try v.unsqueezed(0)
+        let (b, lq, heads, d) = (q4.shape[0], q4.shape[1], q4.shape[2], q4.shape[3])
+        let (lk, kvHeads, dv) = (k4.shape[1], k4.shape[2], v4.shape[3])
+        guard k4.shape[0] == b, v4.shape[0] == b, k4.shape[3] == d, v4.shape[1] == lk, v4.shape[2] == kvHeads,
+            kvHeads > 0, heads % kvHeads == 0
+        else {
+            throw TensorError.shapeMismatch(
+                "attention: q \(q.shape), k \(k.shape), v \(v.shape) (batch, key length, heads (H % Hkv == 0) and D must agree)")
+        }
+        // Per-thread arrays hold a query row and an output row; beyond 256 they no longer fit.
+        guard d <= 256, dv <= 256 else {
+            throw TensorError.invalidArgument("attention: head dims D \(d), Dv \(dv) above 256 are not supported on Vulkan")
+        }
+        let out = try newTensor(batched ? [b, lq, heads, dv] : [lq, heads, dv], op: "attention")
+        guard out.count > 0 else { return out }
+        guard lk > 0 else {
+            throw TensorError.invalidArgument("attention: no keys (Lk = 0): softmax over an empty set")
+        }
+        let buffers = try [dense(q4, "attention"), dense(k4, "attention"), dense(v4, "attention"), out].map {
+            try buffer($0, "attention")
+        }
+        // Keys per shared-memory tile: as many as fit (up to 32) in the device's shared memory,
+        // leaving room for the compiler's own use.
+        let shared = Int(context.limits.maxComputeSharedMemorySize) - 1024
+        let tile = max(1, min(32, shared / ((d + dv) * 4)))
+        let push = try [lq, lk, heads, kvHeads].map { try u32($0, "attention") } + [(scale * Float(M_LOG2E)).bitPattern]
+        let groups = (x: (lq + 63) / 64, y: heads, z: b)
+        try context.record { recorder in
+            try recorder.dispatch(
+                "attention", constants: [UInt32(d), UInt32(dv), UInt32(tile)], buffers: buffers, push: push,
+                groups: groups)
+        }
+        return out
+    }
+}

@@ -1,0 +1,40 @@
+// ReductionOps: one axis reduced by the `reduce` shader.
+import Tensor
+
+extension ReduceOp {
+    /// The `OP` specialization constant of reduce.comp.
+    var shaderCode: UInt32 {
+        switch self {
+        case .sum: 0
+        case .mean: 1
+        case .max: 2
+        case .min: 3
+        case .l2Norm: 4
+        }
+    }
+}
+
+extension VulkanBackend {
+    public func reduce(_ op: ReduceOp, _ x: Tensor, axis: Int, keepDim: Bool) throws -> Tensor {
+        let a = try Layout.axis(axis, rank: x.rank, op: "reduce")
+        let n = x.shape[a]
+        if n == 0, op == .max || op == .min {
+            throw TensorError.invalidArgument("reduce: \(op.rawValue) over empty axis \(a) of \(x.shape)")
+        }
+        var shape = x.shape
+        if keepDim { shape[a] = 1 } else { shape.remove(at: a) }
+        let dense = try dense(x, "reduce")
+        let out = try newTensor(shape, op: "reduce")
+        let count = out.count
+        guard count > 0 else { return out }
+        let inner = x.shape[(a + 1)...].reduce(1, *)
+        let source = try buffer(dense, "reduce")
+        let destination = try buffer(out, "reduce")
+        let push = try [count, n, inner].map { try u32($0, "reduce") }
+        try context.record { recorder in
+            try recorder.dispatch(
+                "reduce", constants: [op.shaderCode], buffers: [source, destination], push: push, groups: grid(count))
+        }
+        return out
+    }
+}

@@ -1,0 +1,43 @@
+// The Vulkan implementation of `Backend`: tensors live in device buffers, every op is a compute
+// shader (Shaders/<family>.comp) dispatched from Dispatch/<Family>.swift.
+import Foundation
+import Tensor
+
+/// Tensor storage in a Vulkan device buffer (element data packed little-endian: f32 one per 32-bit
+/// word, f16/bf16 two per word, low half first).
+public final class VulkanStorage: TensorStorage {
+    let buffer: VulkanBuffer
+    public var byteCount: Int { buffer.byteCount }
+
+    init(_ buffer: VulkanBuffer) { self.buffer = buffer }
+}
+
+/// The Vulkan compute backend. Ops record compute dispatches into a batch that is submitted when a
+/// result is downloaded, on `synchronize`, or when the batch grows large; so a whole block of a
+/// model is one or a few submissions.
+///
+/// Every op of `Op` runs on the device (`supports` is true for all); inputs that are views or
+/// half-precision are gathered to contiguous f32 by the `copy` shader first, except weights, which
+/// the GEMM reads as f16/bf16 directly.
+public final class VulkanBackend: Backend, @unchecked Sendable {
+    // @unchecked: the only state is the context, which serialises itself.
+    /// The device context the backend runs on.
+    public let context: VulkanContext
+
+    public var device: DeviceDescription { context.description }
+
+    /// Opens the best device `policy` allows: `.gpuOnly` for `BackendChoice.auto`, `.anyDevice`
+    /// (CPU implementations such as lavapipe allowed) for an explicit Vulkan choice.
+    ///
+    /// - Throws: `VulkanError` when there is no Vulkan loader, driver or fitting device.
+    public init(policy: VulkanDevicePolicy = .anyDevice) throws {
+        context = try VulkanContext.open(policy: policy)
+    }
+
+    /// A backend on an already open context (several backends may share one device).
+    public init(context: VulkanContext) {
+        self.context = context
+    }
+
+    public func synchronize() throws { try context.flush() }
+}
