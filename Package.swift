@@ -62,7 +62,9 @@ var targets: [Target] = [
         name: "omniedit", dependencies: ["Sampler", "Tensor", "TensorCPU", "TensorVulkan", argumentParser]),
 
     .testTarget(name: "SamplerTests", dependencies: ["Sampler"]),
-    .testTarget(name: "TensorTests", dependencies: ["Tensor", "TensorCPU"]),
+    // Naive reference ops + test data shared by the CPU tests and the CPU-vs-Vulkan conformance tests.
+    .target(name: "TensorTestSupport", dependencies: ["Tensor"], path: "Tests/TensorTestSupport"),
+    .testTarget(name: "TensorTests", dependencies: ["Tensor", "TensorCPU", "TensorTestSupport"]),
     .testTarget(name: "TensorVulkanTests", dependencies: ["Tensor", "TensorCPU", "TensorVulkan"]),
     .testTarget(name: "MediaTests", dependencies: ["Media"]),
     .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "CFFmpeg"]),

@@ -1,0 +1,150 @@
+import CBLAS
+import Foundation
+import Tensor
+
+/// The CPU backend: GEMM through OpenBLAS `cblas_sgemm` (its own threads), everything else in
+/// vectorised Swift spread over the cores with `DispatchQueue.concurrentPerform`. The two never
+/// nest: a parallel Swift loop never calls BLAS, and BLAS is only called between parallel phases.
+///
+/// Ops run synchronously; results are ready when a call returns. Instances share no mutable state,
+/// so several may be used at once from different threads.
+public final class CPUBackend: Backend, @unchecked Sendable {
+    // @unchecked: all stored properties are immutable after init.
+
+    /// Threads for the Swift kernels (OpenBLAS keeps its own setting).
+    public let threads: Int
+    /// Query and key tile sizes of `attention` (rows of Q and rows of K per step of the online
+    /// softmax); the score buffer holds `queryTile · keyTile` floats.
+    public let attentionTile: (query: Int, key: Int)
+    public let device: DeviceDescription
+
+    /// - threads: Swift-kernel threads, default all active cores.
+    /// - attentionTile: (query, key) tile sizes for `attention`, each ≥ 1; default (256, 512).
+    public init(threads: Int? = nil, attentionTile: (query: Int, key: Int) = (256, 512)) throws {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let t = threads ?? cores
+        guard t >= 1, attentionTile.query >= 1, attentionTile.key >= 1 else {
+            throw TensorError.invalidArgument(
+                "CPUBackend: threads \(t) and attention tiles \(attentionTile) must be ≥ 1")
+        }
+        self.threads = t
+        self.attentionTile = attentionTile
+        let blasThreads = Int(openblas_get_num_threads())
+        let config = openblas_get_config().map { String(cString: $0) } ?? "OpenBLAS"
+        self.device = DeviceDescription(
+            backend: "cpu",
+            name: "\(Self.cpuModel()) (\(cores) cores; \(config), \(blasThreads) BLAS threads)",
+            kind: .cpu, memoryBytes: ProcessInfo.processInfo.physicalMemory)
+    }
+
+    private static func cpuModel() -> String {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return "CPU" }
+        for line in text.split(separator: "\n") where line.hasPrefix("model name") {
+            if let colon = line.firstIndex(of: ":") {
+                return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            }
+        }
+        return "CPU"
+    }
+
+    // MARK: Helpers shared by the kernels
+
+    func storage(_ x: Tensor, _ op: String) throws -> CPUStorage {
+        try own(x, as: CPUStorage.self, op: op)
+    }
+
+    /// x as a contiguous f32 run: x's own memory when it already is one, else a converted copy.
+    func f32(_ x: Tensor, _ op: String) throws -> F32Run {
+        let s = try storage(x, op)
+        if x.dtype == .f32 && x.isContiguous {
+            return F32Run(storage: s, pointer: x.cpuAddress(s).assumingMemoryBound(to: Float.self))
+        }
+        let out = try CPUStorage(byteCount: x.count * 4, zeroed: false)
+        stridedCopy(
+            from: x.cpuAddress(s), x.dtype, strides: x.strides, to: out.base, .f32,
+            strides: Layout.contiguousStrides(x.shape), shape: x.shape, threads: threads)
+        return F32Run(storage: out, pointer: out.base.assumingMemoryBound(to: Float.self))
+    }
+
+    /// A new contiguous f32 tensor of `shape` (contents uninitialised unless `zeroed`).
+    func output(_ shape: [Int], zeroed: Bool = false) throws -> (Tensor, UnsafeMutablePointer<Float>) {
+        let n = shape.reduce(1, *)
+        let s = try CPUStorage(byteCount: n * 4, zeroed: zeroed)
+        return (try Tensor(storage: s, dtype: .f32, shape: shape), s.base.assumingMemoryBound(to: Float.self))
+    }
+
+    /// Optional `[n]` parameter vector (weight, bias, gamma) as f32, checked for its size.
+    func vector(_ x: Tensor?, count n: Int, _ what: String, _ op: String) throws -> F32Run? {
+        guard let x else { return nil }
+        guard x.count == n, x.shape.filter({ $0 != 1 }).count <= 1 else {
+            throw TensorError.shapeMismatch("\(op): \(what) \(x.shape) should have \(n) elements")
+        }
+        return try f32(x, op)
+    }
+
+    // MARK: MemoryOps
+
+    public func makeStorage(dtype: DType, count: Int) throws -> any TensorStorage {
+        guard count >= 0 else { throw TensorError.invalidArgument("makeStorage: negative count \(count)") }
+        return try CPUStorage(byteCount: count * dtype.byteSize, zeroed: true)
+    }
+
+    public func upload(_ values: [Float], shape: [Int], dtype: DType) throws -> Tensor {
+        guard shape.allSatisfy({ $0 >= 0 }), values.count == shape.reduce(1, *) else {
+            throw TensorError.shapeMismatch("upload: \(values.count) values for shape \(shape)")
+        }
+        let s = try CPUStorage(byteCount: values.count * dtype.byteSize, zeroed: false)
+        values.withUnsafeBytes { src in
+            stridedCopy(
+                from: src.baseAddress ?? UnsafeRawPointer(s.base), .f32, strides: [1], to: s.base, dtype, strides: [1],
+                shape: [values.count], threads: threads)
+        }
+        return try Tensor(storage: s, dtype: dtype, shape: shape)
+    }
+
+    public func upload(bytes: UnsafeRawBufferPointer, shape: [Int], dtype: DType) throws -> Tensor {
+        guard shape.allSatisfy({ $0 >= 0 }), bytes.count == shape.reduce(1, *) * dtype.byteSize else {
+            throw TensorError.shapeMismatch("upload: \(bytes.count) bytes for \(dtype) shape \(shape)")
+        }
+        let s = try CPUStorage(byteCount: bytes.count, zeroed: false)
+        if let src = bytes.baseAddress { s.base.copyMemory(from: src, byteCount: bytes.count) }
+        return try Tensor(storage: s, dtype: dtype, shape: shape)
+    }
+
+    public func download(_ x: Tensor) throws -> [Float] {
+        let s = try storage(x, "download")
+        return [Float](unsafeUninitializedCapacity: x.count) { out, done in
+            if let base = out.baseAddress {
+                stridedCopy(
+                    from: x.cpuAddress(s), x.dtype, strides: x.strides, to: UnsafeMutableRawPointer(base), .f32,
+                    strides: Layout.contiguousStrides(x.shape), shape: x.shape, threads: threads)
+            }
+            done = x.count
+        }
+    }
+
+    public func downloadBytes(_ x: Tensor) throws -> [UInt8] {
+        let s = try storage(x, "downloadBytes")
+        let n = x.count * x.dtype.byteSize
+        return [UInt8](unsafeUninitializedCapacity: n) { out, done in
+            if let base = out.baseAddress {
+                stridedCopy(
+                    from: x.cpuAddress(s), x.dtype, strides: x.strides, to: UnsafeMutableRawPointer(base), x.dtype,
+                    strides: Layout.contiguousStrides(x.shape), shape: x.shape, threads: threads)
+            }
+            done = n
+        }
+    }
+
+    public func fill(shape: [Int], value: Float, dtype: DType) throws -> Tensor {
+        guard shape.allSatisfy({ $0 >= 0 }) else { throw TensorError.invalidArgument("fill: shape \(shape)") }
+        let n = shape.reduce(1, *)
+        let s = try CPUStorage(byteCount: n * dtype.byteSize, zeroed: value == 0 && value.sign == .plus)
+        if !(value == 0 && value.sign == .plus) {
+            for i in 0..<n { storeElement(value, s.base, i, dtype) }
+        }
+        return try Tensor(storage: s, dtype: dtype, shape: shape)
+    }
+
+    public func synchronize() throws {}
+}

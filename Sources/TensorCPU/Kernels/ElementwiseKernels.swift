@@ -1,0 +1,179 @@
+import Foundation
+import Tensor
+
+extension CPUBackend {
+    public func unary(_ op: UnaryOp, _ x: Tensor) throws -> Tensor {
+        let src = try f32(x, "unary \(op)")
+        let (result, dst) = try output(x.shape)
+        let s = UnsafePointer(src.pointer)
+        parallelRanges(x.count, grain: 16_384, threads: threads) { range in
+            var i = range.lowerBound
+            let end = range.upperBound
+            if let f = Self.vectorForm(op) {
+                while i + 8 <= end {
+                    dst.storeVector(f(s.loadVector(i)), i)
+                    i += 8
+                }
+                if i < end {
+                    // Tail: pad a vector so the same formula (and rounding) applies to every element.
+                    var v = SIMD8<Float>(repeating: 0)
+                    for k in 0..<(end - i) { v[k] = s[i + k] }
+                    let y = f(v)
+                    for k in 0..<(end - i) { dst[i + k] = y[k] }
+                }
+            } else {
+                let f = Self.scalarForm(op)
+                for k in i..<end { dst[k] = f(s[k]) }
+            }
+        }
+        _ = src
+        return result
+    }
+
+    private static func vectorForm(_ op: UnaryOp) -> ((SIMD8<Float>) -> SIMD8<Float>)? {
+        switch op {
+        case .silu: return { $0 * VectorMath.sigmoid($0) }
+        case .geluTanh:
+            return { x in
+                let inner = 0.797_884_56 * (x + 0.044_715 * x * x * x)
+                return 0.5 * x * (1 + VectorMath.tanh(inner))
+            }
+        case .relu: return { $0.replacing(with: 0, where: $0 .< 0) }
+        case .sigmoid: return { VectorMath.sigmoid($0) }
+        case .tanh: return { VectorMath.tanh($0) }
+        case .exp: return { VectorMath.exp($0) }
+        case .neg: return { -$0 }
+        case .abs: return { $0.replacing(with: -$0, where: $0 .< 0) }
+        case .sqrt: return { $0.squareRoot() }
+        case .rsqrt: return { 1 / $0.squareRoot() }
+        case .square: return { $0 * $0 }
+        case .geluErf, .log, .sin, .cos: return nil
+        }
+    }
+
+    private static func scalarForm(_ op: UnaryOp) -> (Float) -> Float {
+        switch op {
+        case .geluErf: return { 0.5 * $0 * (1 + Foundation.erf($0 * 0.707_106_77)) }
+        case .log: return { Foundation.log($0) }
+        case .sin: return { Foundation.sin($0) }
+        case .cos: return { Foundation.cos($0) }
+        default: return { $0 }
+        }
+    }
+
+    @inline(__always)
+    private static func apply(_ op: BinaryOp, _ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+        switch op {
+        case .add: a + b
+        case .sub: a - b
+        case .mul: a * b
+        case .div: a / b
+        case .maximum: pointwiseMax(a, b)
+        case .minimum: pointwiseMin(a, b)
+        }
+    }
+
+    @inline(__always)
+    private static func apply(_ op: BinaryOp, _ a: Float, _ b: Float) -> Float {
+        switch op {
+        case .add: a + b
+        case .sub: a - b
+        case .mul: a * b
+        case .div: a / b
+        case .maximum: Swift.max(a, b)
+        case .minimum: Swift.min(a, b)
+        }
+    }
+
+    public func binary(_ op: BinaryOp, _ a: Tensor, _ b: Tensor) throws -> Tensor {
+        let shape = try Layout.broadcast(a.shape, b.shape, op: "binary \(op)")
+        // Half inputs are widened once (they are small broadcast vectors or weights in practice).
+        let ra = try f32Strided(a, "binary \(op)")
+        let rb = try f32Strided(b, "binary \(op)")
+        let ea = try ra.tensor.expanded(to: shape)
+        let eb = try rb.tensor.expanded(to: shape)
+        let (result, dst) = try output(shape)
+        if shape.contains(0) { return result }
+        let c = Coalesced(shape: shape, strides: [ea.strides, eb.strides, Layout.contiguousStrides(shape)])
+        let walker = RowWalker(c)
+        let n = c.inner
+        let sa = c.strides[0][c.shape.count - 1]
+        let sb = c.strides[1][c.shape.count - 1]
+        let pa = UnsafePointer(ra.pointer)
+        let pb = UnsafePointer(rb.pointer)
+        parallelRanges(c.rows, grain: max(1, 16_384 / n), threads: threads) { range in
+            walker.walk(range) { oa, ob, od in
+                let x = pa + oa
+                let y = pb + ob
+                let d = dst + od
+                var i = 0
+                if sa == 1 && sb == 1 {
+                    while i + 8 <= n {
+                        d.storeVector(Self.apply(op, x.loadVector(i), y.loadVector(i)), i)
+                        i += 8
+                    }
+                } else if sa == 1 && sb == 0 {
+                    let yv = SIMD8<Float>(repeating: y[0])
+                    while i + 8 <= n {
+                        d.storeVector(Self.apply(op, x.loadVector(i), yv), i)
+                        i += 8
+                    }
+                } else if sa == 0 && sb == 1 {
+                    let xv = SIMD8<Float>(repeating: x[0])
+                    while i + 8 <= n {
+                        d.storeVector(Self.apply(op, xv, y.loadVector(i)), i)
+                        i += 8
+                    }
+                }
+                while i < n {
+                    d[i] = Self.apply(op, x[i * sa], y[i * sb])
+                    i += 1
+                }
+            }
+        }
+        _ = (ra, rb)
+        return result
+    }
+
+    public func scalar(_ op: BinaryOp, _ x: Tensor, _ s: Float) throws -> Tensor {
+        let src = try f32(x, "scalar \(op)")
+        let (result, dst) = try output(x.shape)
+        let p = UnsafePointer(src.pointer)
+        let sv = SIMD8<Float>(repeating: s)
+        parallelRanges(x.count, grain: 16_384, threads: threads) { range in
+            var i = range.lowerBound
+            while i + 8 <= range.upperBound {
+                dst.storeVector(Self.apply(op, p.loadVector(i), sv), i)
+                i += 8
+            }
+            while i < range.upperBound {
+                dst[i] = Self.apply(op, p[i], s)
+                i += 1
+            }
+        }
+        _ = src
+        return result
+    }
+
+    /// x read as f32 keeping its strides when it already is f32 (so broadcast views stay cheap),
+    /// else a contiguous f32 copy.
+    func f32Strided(_ x: Tensor, _ op: String) throws -> (tensor: Tensor, pointer: UnsafeMutablePointer<Float>, keep: CPUStorage) {
+        let s = try storage(x, op)
+        if x.dtype == .f32 {
+            // Re-base the view at element 0 so strides index from `pointer`.
+            let p = x.cpuAddress(s).assumingMemoryBound(to: Float.self)
+            let shape = x.shape
+            let view = try Tensor(storage: s, dtype: .f32, shape: shape, strides: x.strides, offset: x.offset)
+            return (try view.rebased(), p, s)
+        }
+        let run = try f32(x, op)
+        return (try Tensor(storage: run.storage, dtype: .f32, shape: x.shape), run.pointer, run.storage)
+    }
+}
+
+extension Tensor {
+    /// The same view with offset 0 (only its shape and strides are used after this).
+    func rebased() throws -> Tensor {
+        try Tensor(storage: storage, dtype: dtype, shape: shape, strides: strides, offset: 0)
+    }
+}

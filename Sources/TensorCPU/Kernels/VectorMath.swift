@@ -1,0 +1,64 @@
+import Foundation
+
+/// SIMD transcendental functions for the kernels (8 lanes = one AVX register).
+enum VectorMath {
+    typealias V = SIMD8<Float>
+
+    /// eˣ, relative error ≲ 2e-7 on [−87, 88]; 0 below −87.3 (so exp(−∞) = 0 as softmax needs),
+    /// +∞ above 88.7. Cody–Waite range reduction x = n·ln2 + r, |r| ≤ ln2/2, then a degree-6
+    /// polynomial for eʳ (the Cephes `expf` coefficients) and 2ⁿ built in the exponent bits.
+    @inline(__always)
+    static func exp(_ x: V) -> V {
+        let clamped = x.clamped(lowerBound: V(repeating: -87.3), upperBound: V(repeating: 88.7))
+        let n = (clamped * 1.442_695_04).rounded(.toNearestOrEven)
+        var r = clamped - n * 0.693_359_375
+        r = r - n * -2.121_944_4e-4
+        var p: V = V(repeating: 1.987_569_15e-4)
+        p = p * r + 1.398_199_95e-3
+        p = p * r + 8.333_451_9e-3
+        p = p * r + 4.166_579_59e-2
+        p = p * r + 1.666_666_55e-1
+        p = p * r + 5.000_000_1e-1
+        p = p * (r * r) + r + 1
+        let bits = (SIMD8<Int32>(n, rounding: .towardZero) &+ 127) &<< 23
+        var y = p * unsafeBitCast(bits, to: V.self)
+        y.replace(with: 0, where: x .< -87.3)
+        y.replace(with: .infinity, where: x .> 88.7)
+        return y
+    }
+
+    /// tanh x = 1 − 2/(e²ˣ + 1): exact limits ±1, absolute error ≲ 3e-7.
+    @inline(__always)
+    static func tanh(_ x: V) -> V {
+        1 - 2 / (exp(2 * x) + 1)
+    }
+
+    /// 1/(1 + e⁻ˣ).
+    @inline(__always)
+    static func sigmoid(_ x: V) -> V {
+        1 / (1 + exp(-x))
+    }
+
+    /// Horizontal sum of the lanes.
+    @inline(__always)
+    static func sum(_ x: V) -> Float { x.sum() }
+}
+
+extension UnsafePointer where Pointee == Float {
+    @inline(__always)
+    func loadVector(_ i: Int) -> SIMD8<Float> {
+        UnsafeRawPointer(self + i).loadUnaligned(as: SIMD8<Float>.self)
+    }
+}
+
+extension UnsafeMutablePointer where Pointee == Float {
+    @inline(__always)
+    func loadVector(_ i: Int) -> SIMD8<Float> {
+        UnsafeRawPointer(self + i).loadUnaligned(as: SIMD8<Float>.self)
+    }
+
+    @inline(__always)
+    func storeVector(_ v: SIMD8<Float>, _ i: Int) {
+        UnsafeMutableRawPointer(self + i).storeBytes(of: v, as: SIMD8<Float>.self)
+    }
+}
