@@ -26,11 +26,14 @@ let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto"
 var targets: [Target] = [
     // C declarations of the OpenFX ABI (include/) and the C shims for system libraries.
     .systemLibrary(name: "COpenFX", path: "include"),
-    .target(name: "COFXHostShim", dependencies: ["COpenFX"], path: "Sources/COFXHostShim"),
+    .target(
+        name: "COFXHostShim", dependencies: ["COpenFX"], path: "Sources/COFXHostShim",
+        cSettings: [.headerSearchPath("../../include")]),
     system("CBLAS", "openblas", "libopenblas-dev"),
     system("CSndFile", "sndfile", "libsndfile1-dev"),
     system("CAVUtil", "libavutil", "libavutil-dev"),
     system("CFFmpeg", "libavformat", "libavformat-dev"),
+    system("CSwResample", "libswresample", "libswresample-dev"),
     system("CVulkan", "vulkan", "libvulkan-dev"),
 
     // Compute runtime.
@@ -41,7 +44,7 @@ var targets: [Target] = [
         plugins: ["SPIRVBuild"]),
 
     // Media: audio files, resampling, log-mel features, host pixels <-> planar floats.
-    .target(name: "Media", dependencies: ["CSndFile", "CAVUtil", "CFFmpeg"], exclude: ["README.md"]),
+    .target(name: "Media", dependencies: ["CSndFile", "CAVUtil", "CSwResample"], exclude: ["README.md"]),
     // Video files and image sequences for the headless host (not linked into the plugin).
     .target(name: "VideoIO", dependencies: ["CFFmpeg"], exclude: ["README.md"]),
 
@@ -66,7 +69,7 @@ var targets: [Target] = [
     .target(name: "TensorTestSupport", dependencies: ["Tensor"], path: "Tests/TensorTestSupport"),
     .testTarget(name: "TensorTests", dependencies: ["Tensor", "TensorCPU", "TensorTestSupport"]),
     .testTarget(name: "TensorVulkanTests", dependencies: ["Tensor", "TensorCPU", "TensorVulkan"]),
-    .testTarget(name: "MediaTests", dependencies: ["Media"]),
+    .testTarget(name: "MediaTests", dependencies: ["Media", "CSndFile"], resources: [.copy("Fixtures")]),
     .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "CFFmpeg"]),
     .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
     .testTarget(name: "OFXHostTests", dependencies: ["OFXHost"], exclude: ["Fixtures"]),

@@ -1,2 +1,0 @@
-// Media — audio files, resampling, log-mel features, host pixels <-> planar float images.
-// May import: CSndFile, CAVUtil, CFFmpeg. Must not import: Models, Sampler, Pipeline, OFX*.

@@ -1,0 +1,98 @@
+// Four component rows (R, G, B, A) of floats, loaded from / stored to one row of host pixels of
+// any depth and layout. The only code that touches host memory.
+
+/// Planar scratch for one row span: channel c at `storage[c · capacity ..< (c+1) · capacity]`.
+/// Loaded values are normalised storage (byte/255, short/65535, half/float as stored); RGB rows
+/// get alpha 1; Alpha rows put their value in channel 0 (and 3).
+final class RowScratch {
+    let capacity: Int
+    private let base: UnsafeMutablePointer<Float>
+
+    init(count: Int) {
+        capacity = max(count, 1)
+        base = .allocate(capacity: 4 * capacity)
+        base.initialize(repeating: 0, count: 4 * capacity)
+    }
+
+    deinit { base.deallocate() }
+
+    /// Pointer to channel `c` (valid while `self` lives).
+    func channel(_ c: Int) -> UnsafeMutablePointer<Float> { base + c * capacity }
+
+    /// Reads `count` pixels starting at `row` (pixel-aligned, possibly unaligned for the type).
+    func load(_ row: UnsafeRawPointer, count: Int, depth: PixelDepth, components: PixelComponents) {
+        let n = components.count, cap = capacity
+        do {
+            let out = base
+            if components == .rgb { (out + 3 * cap).update(repeating: 1, count: count) }
+            switch depth {
+            case .byte:
+                let p = row.assumingMemoryBound(to: UInt8.self)
+                for c in 0..<n {
+                    let dst = out + c * cap
+                    for i in 0..<count { dst[i] = Float(p[i * n + c]) / 255 }
+                }
+            case .short:
+                for c in 0..<n {
+                    let dst = out + c * cap
+                    for i in 0..<count {
+                        dst[i] = Float(row.loadUnaligned(fromByteOffset: (i * n + c) * 2, as: UInt16.self)) / 65535
+                    }
+                }
+            case .half:
+                for c in 0..<n {
+                    let dst = out + c * cap
+                    for i in 0..<count {
+                        dst[i] = Float(Float16(bitPattern: row.loadUnaligned(fromByteOffset: (i * n + c) * 2, as: UInt16.self)))
+                    }
+                }
+            case .float:
+                for c in 0..<n {
+                    let dst = out + c * cap
+                    for i in 0..<count { dst[i] = row.loadUnaligned(fromByteOffset: (i * n + c) * 4, as: Float.self) }
+                }
+            }
+        }
+    }
+
+    /// Writes `count` pixels to `row`: byte/short values are clamped to 0…1 and rounded to the
+    /// nearest level (NaN → 0); half/float are stored as they are.
+    func store(_ row: UnsafeMutableRawPointer, count: Int, depth: PixelDepth, components: PixelComponents) {
+        let n = components.count, cap = capacity
+        do {
+            let src = UnsafePointer(base)
+            switch depth {
+            case .byte:
+                let p = row.assumingMemoryBound(to: UInt8.self)
+                for c in 0..<n {
+                    let s = src + c * cap
+                    for i in 0..<count {
+                        let v = s[i]
+                        p[i * n + c] = UInt8((v.isNaN ? 0 : min(max(v, 0), 1)) * 255 + 0.5)
+                    }
+                }
+            case .short:
+                for c in 0..<n {
+                    let s = src + c * cap
+                    for i in 0..<count {
+                        let v = s[i]
+                        let q = UInt16((v.isNaN ? 0 : min(max(v, 0), 1)) * 65535 + 0.5)
+                        row.storeBytes(of: q, toByteOffset: (i * n + c) * 2, as: UInt16.self)
+                    }
+                }
+            case .half:
+                for c in 0..<n {
+                    let s = src + c * cap
+                    for i in 0..<count {
+                        row.storeBytes(of: Float16(s[i]).bitPattern, toByteOffset: (i * n + c) * 2, as: UInt16.self)
+                    }
+                }
+            case .float:
+                for c in 0..<n {
+                    let s = src + c * cap
+                    for i in 0..<count { row.storeBytes(of: s[i], toByteOffset: (i * n + c) * 4, as: Float.self) }
+                }
+            }
+        }
+    }
+}
