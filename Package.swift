@@ -60,7 +60,9 @@ var targets: [Target] = [
         name: "OFXHost", dependencies: ["COpenFX", "COFXHostShim"], exclude: ["README.md"],
         swiftSettings: [.swiftLanguageMode(.v5)]),
 
-    .executableTarget(name: "ofx-host", dependencies: ["OFXHost", "VideoIO", argumentParser]),
+    .executableTarget(
+        name: "ofx-host", dependencies: ["OFXHost", "VideoIO", argumentParser],
+        swiftSettings: [.swiftLanguageMode(.v5)]),
     .executableTarget(
         name: "omniedit", dependencies: ["Sampler", "Tensor", "TensorCPU", "TensorVulkan", argumentParser]),
 

@@ -83,8 +83,10 @@ extension PluginHost {
     /// `Contents/Resources` of the bundle this binary was loaded from, found from the binary's own
     /// path (dladdr), so it works whatever the host reports in OfxPluginPropFilePath.
     static var bundleResources: String? {
-        let anchor = unsafeBitCast(lipSyncMainEntry as OfxPluginEntryPoint, to: UnsafeRawPointer.self)
-        guard let fname = COpenFX_binaryPath(anchor) else { return nil }
+        // The C entry point stored in our OfxPlugin struct is code inside this binary.
+        guard let anchor = unsafeBitCast(pluginStructs[0].mainEntry, to: UnsafeRawPointer?.self),
+            let fname = COpenFX_binaryPath(anchor)
+        else { return nil }
         var path = String(cString: fname)
         // <bundle>/Contents/<arch>/<name>.ofx → <bundle>/Contents/Resources
         for _ in 0..<2 {

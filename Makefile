@@ -1,0 +1,65 @@
+# OmniEdit-OFX. The README's two commands are `make demo` and `make test`; both work on a fresh
+# Debian 12 machine (missing Debian packages are installed when run as root).
+SHELL := /bin/bash
+PREFIX ?= /usr/OFX/Plugins
+BUNDLE := build/OmniEdit.ofx.bundle
+BINARY := $(BUNDLE)/Contents/Linux-x86-64/OmniEdit.ofx
+# One release build serves the bundle, the tools and the tests (numerical tests need optimised code).
+SWIFT_BUILD := swift build -c release -Xswiftc -enable-testing --scratch-path .build
+BIN := .build/release
+APT_PACKAGES := pkg-config libopenblas-dev libsndfile1-dev libavutil-dev libavformat-dev libavcodec-dev \
+	libswscale-dev libswresample-dev libvulkan-dev glslc spirv-tools mesa-vulkan-drivers libpng-dev \
+	python3 gcc
+
+.PHONY: all bundle tools deps install uninstall demo test clean icons
+
+all: bundle
+
+# Installs the Debian packages the build needs, if any is missing and we may (root).
+deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "install ok installed" || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "installing Debian packages:" $$missing; \
+			DEBIAN_FRONTEND=noninteractive apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+		else \
+			echo "missing Debian packages (run as root or install them): $$missing"; exit 1; \
+		fi; \
+	fi
+
+bundle: deps
+	$(SWIFT_BUILD) --product OmniEditOFX
+	rm -rf $(BUNDLE)
+	mkdir -p $(BUNDLE)/Contents/Linux-x86-64 $(BUNDLE)/Contents/Resources
+	cp $(BIN)/libOmniEditOFX.so $(BINARY)
+	strip --strip-unneeded $(BINARY)
+	cp plugin-manifest/Info.plist $(BUNDLE)/Contents/
+	cp plugin-manifest/Resources/* $(BUNDLE)/Contents/Resources/
+	@echo "built $(BUNDLE)"
+
+tools: deps
+	$(SWIFT_BUILD) --product ofx-host
+
+install: bundle
+	mkdir -p $(PREFIX)
+	rm -rf $(PREFIX)/OmniEdit.ofx.bundle
+	cp -r $(BUNDLE) $(PREFIX)/
+	@echo "installed $(PREFIX)/OmniEdit.ofx.bundle"
+
+uninstall:
+	rm -rf $(PREFIX)/OmniEdit.ofx.bundle
+
+# The main job: LipSync on the example clip with the built-in model.
+demo: bundle tools
+	@bash Examples/demo.sh "$(BIN)/ofx-host" "$(BUNDLE)"
+
+test: bundle tools
+	$(SWIFT_BUILD) --build-tests
+	OMNIEDIT_BUNDLE=$(CURDIR)/$(BUNDLE) OMNIEDIT_OFX_HOST=$(CURDIR)/$(BIN)/ofx-host \
+		swift test -c release -Xswiftc -enable-testing --scratch-path .build --skip-build
+
+icons:
+	python3 tools/make_icons.py
+
+clean:
+	rm -rf build .build
