@@ -1,0 +1,67 @@
+import Tensor
+import TensorVulkan
+import XCTest
+
+/// Device choice on fake device lists (no driver involved), and the real device of this machine.
+final class DeviceSelectionTests: XCTestCase {
+    let lavapipe = VulkanDeviceCandidate(name: "llvmpipe (LLVM 15.0.6, 256 bits)", kind: .softwareGPU)
+    let integrated = VulkanDeviceCandidate(name: "Intel(R) UHD Graphics 770", kind: .integratedGPU)
+    let discrete = VulkanDeviceCandidate(name: "NVIDIA H100 80GB HBM3", kind: .discreteGPU)
+
+    func testDiscreteBeatsIntegratedBeatsSoftwareWhateverTheOrder() throws {
+        XCTAssertEqual(try selectVulkanDevice([lavapipe, integrated, discrete], policy: .anyDevice), 2)
+        XCTAssertEqual(try selectVulkanDevice([lavapipe, integrated], policy: .anyDevice), 1)
+        XCTAssertEqual(try selectVulkanDevice([integrated, lavapipe], policy: .gpuOnly), 0)
+    }
+
+    func testAutoNeverPicksASoftwareImplementation() throws {
+        XCTAssertThrowsError(try selectVulkanDevice([lavapipe], policy: .gpuOnly)) { error in
+            let message = "\(error)"
+            XCTAssertTrue(message.contains("llvmpipe"), message)
+            XCTAssertTrue(message.contains("Auto"), message)
+        }
+    }
+
+    func testExplicitVulkanChoiceMayUseLavapipe() throws {
+        XCTAssertEqual(try selectVulkanDevice([lavapipe], policy: .anyDevice), 0)
+    }
+
+    func testDevicesWithoutComputeQueueAreSkipped() throws {
+        let noCompute = VulkanDeviceCandidate(name: "Display only", kind: .discreteGPU, hasComputeQueue: false)
+        XCTAssertEqual(try selectVulkanDevice([noCompute, integrated], policy: .gpuOnly), 1)
+    }
+
+    func testNameFilterNarrowsTheChoiceAndExplainsAMiss() throws {
+        XCTAssertEqual(try selectVulkanDevice([discrete, integrated], policy: .gpuOnly, nameContains: "intel"), 1)
+        XCTAssertThrowsError(try selectVulkanDevice([discrete, integrated], policy: .gpuOnly, nameContains: "radeon")) {
+            XCTAssertTrue("\($0)".contains("radeon"), "\($0)")
+        }
+    }
+
+    func testEmptyListIsAClearError() throws {
+        XCTAssertThrowsError(try selectVulkanDevice([], policy: .anyDevice)) { error in
+            XCTAssertTrue("\(error)".contains("devices found: none"), "\(error)")
+        }
+    }
+
+    func testThisMachinesDeviceIsNamedAndAutoFollowsItsKind() throws {
+        let candidates: [VulkanDeviceCandidate]
+        do {
+            candidates = try VulkanContext.candidates()
+        } catch {
+            throw XCTSkip("no Vulkan loader or driver on this machine: \(error)")
+        }
+        guard !candidates.isEmpty else { throw XCTSkip("Vulkan driver lists no device") }
+        XCTAssertTrue(candidates.allSatisfy { !$0.name.isEmpty })
+        let hasGPU = candidates.contains { $0.kind != .softwareGPU && $0.hasComputeQueue }
+        if hasGPU {
+            let backend = try VulkanBackend(policy: .gpuOnly)
+            XCTAssertNotEqual(backend.device.kind, .softwareGPU)
+        } else {
+            XCTAssertThrowsError(try VulkanBackend(policy: .gpuOnly))
+        }
+        let any = try VulkanBackend(policy: .anyDevice)
+        XCTAssertEqual(any.device.backend, "vulkan")
+        XCTAssertTrue(candidates.map(\.name).contains(any.device.name))
+    }
+}
