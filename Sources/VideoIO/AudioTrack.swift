@@ -1,5 +1,6 @@
 // The audio track of a written video: any file libavformat reads (WAV, FLAC, …) is decoded,
-// converted with libswresample and encoded as AAC (FFmpeg's native encoder), whole, from time 0.
+// converted with libswresample and encoded as AAC (FFmpeg's native encoder) for MP4/MOV/MKV, or
+// the container's own default audio codec otherwise (e.g. Opus for WebM), whole, from time 0.
 // Cutting the audio to the rendered span is the caller's job (Media's audio reader does it).
 import CFFmpeg
 import Foundation
@@ -17,10 +18,29 @@ enum AudioTrack {
         }
     }
 
-    /// AAC's sample rates; another input rate is converted to 48 kHz.
-    private static let aacRates: Set<Int32> = [8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000, 64000, 88200, 96000]
+    /// The encoder for `output`: AAC where the container takes it, else the container's default.
+    private static func chooseEncoder(for output: UnsafeMutablePointer<AVFormatContext>) -> UnsafePointer<AVCodec>? {
+        let format = output.pointee.oformat!
+        if avformat_query_codec(format, AV_CODEC_ID_AAC, FF_COMPLIANCE_NORMAL) == 1,
+            let aac = avcodec_find_encoder(AV_CODEC_ID_AAC)
+        {
+            return aac
+        }
+        return avcodec_find_encoder(format.pointee.audio_codec)
+    }
 
-    /// Decodes `audioPath`, adds an AAC stream to `output` and returns its packets.
+    /// A rate the encoder accepts: the input's if listed (or if the encoder lists none), else
+    /// 48 kHz if listed, else the encoder's first.
+    private static func chooseRate(_ codec: UnsafePointer<AVCodec>, input: Int32) -> Int32 {
+        guard let list = codec.pointee.supported_samplerates else { return input }
+        var rates: [Int32] = []
+        var i = 0
+        while list[i] != 0 { rates.append(list[i]); i += 1 }
+        if rates.isEmpty || rates.contains(input) { return input }
+        return rates.contains(48000) ? 48000 : rates[0]
+    }
+
+    /// Decodes `audioPath`, adds an audio stream to `output` and returns its encoded packets.
     static func encode(_ audioPath: String, into output: UnsafeMutablePointer<AVFormatContext>, for videoPath: String)
         throws -> Encoded
     {
@@ -40,22 +60,21 @@ enum AudioTrack {
             "reading codec parameters", label)
         try FF.check(avcodec_open2(decoder, decoderCodec, nil), "opening the audio decoder", label)
 
-        guard let aac = avcodec_find_encoder(AV_CODEC_ID_AAC) else {
-            throw VideoIOError("\(label): this libavcodec has no AAC encoder")
+        guard let codec = chooseEncoder(for: output) else {
+            throw VideoIOError("\(label): this libavcodec has no audio encoder for the container")
         }
-        var encoder = avcodec_alloc_context3(aac)
+        var encoder = avcodec_alloc_context3(codec)
         defer { avcodec_free_context(&encoder) }
         let e = encoder!
-        let inputRate = decoder!.pointee.sample_rate
-        e.pointee.sample_rate = aacRates.contains(inputRate) ? inputRate : 48000
-        e.pointee.sample_fmt = AV_SAMPLE_FMT_FLTP
+        e.pointee.sample_rate = chooseRate(codec, input: decoder!.pointee.sample_rate)
+        e.pointee.sample_fmt = codec.pointee.sample_fmts?.pointee ?? AV_SAMPLE_FMT_FLTP
         av_channel_layout_default(&e.pointee.ch_layout, decoder!.pointee.ch_layout.nb_channels >= 2 ? 2 : 1)
         e.pointee.bit_rate = 192_000
         e.pointee.time_base = AVRational(num: 1, den: e.pointee.sample_rate)
         if output.pointee.oformat.pointee.flags & AVFMT_GLOBALHEADER != 0 {
             e.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER
         }
-        try FF.check(avcodec_open2(e, aac, nil), "opening the AAC encoder", label)
+        try FF.check(avcodec_open2(e, codec, nil), "opening the \(String(cString: codec.pointee.name)) encoder", label)
         guard let stream = avformat_new_stream(output, nil) else { throw VideoIOError("\(label): cannot add a stream") }
         try FF.check(avcodec_parameters_from_context(stream.pointee.codecpar, e), "setting stream parameters", label)
         stream.pointee.time_base = e.pointee.time_base
@@ -65,7 +84,7 @@ enum AudioTrack {
         var resampler: OpaquePointer?
         defer { swr_free(&resampler) }
         let channels = e.pointee.ch_layout.nb_channels
-        let fifo = av_audio_fifo_alloc(AV_SAMPLE_FMT_FLTP, channels, 4096)
+        let fifo = av_audio_fifo_alloc(e.pointee.sample_fmt, channels, 4096)
         defer { av_audio_fifo_free(fifo) }
         guard fifo != nil else { throw VideoIOError("\(label): out of memory") }
         let frameSize = e.pointee.frame_size > 0 ? e.pointee.frame_size : 1024
@@ -84,25 +103,31 @@ enum AudioTrack {
                 var out = av_packet_alloc()
                 let status = avcodec_receive_packet(e, out)
                 if status == FF.again || status == FF.eof { av_packet_free(&out); return }
-                if status < 0 { av_packet_free(&out); try FF.check(status, "encoding AAC", label) }
+                if status < 0 { av_packet_free(&out); try FF.check(status, "encoding audio", label) }
                 result.packets.append(out)
             }
         }
+        // Encoders that need full frames get the last one padded with silence.
+        let shortLastFrameOK = codec.pointee.capabilities & (AV_CODEC_CAP_SMALL_LAST_FRAME | AV_CODEC_CAP_VARIABLE_FRAME_SIZE) != 0
         /// Sends whole encoder frames from the FIFO (and, when `final`, the short remainder).
         func drainFIFO(final: Bool) throws {
             while av_audio_fifo_size(fifo) >= frameSize || (final && av_audio_fifo_size(fifo) > 0) {
                 var chunk = av_frame_alloc()
                 defer { av_frame_free(&chunk) }
-                chunk!.pointee.nb_samples = min(frameSize, av_audio_fifo_size(fifo))
+                let available = min(frameSize, av_audio_fifo_size(fifo))
+                chunk!.pointee.nb_samples = shortLastFrameOK ? available : frameSize
                 chunk!.pointee.format = e.pointee.sample_fmt.rawValue
                 chunk!.pointee.sample_rate = e.pointee.sample_rate
                 try FF.check(av_channel_layout_copy(&chunk!.pointee.ch_layout, &e.pointee.ch_layout), "layout", label)
                 try FF.check(av_frame_get_buffer(chunk, 0), "allocating audio", label)
+                try FF.check(
+                    av_samples_set_silence(chunk!.pointee.extended_data, 0, chunk!.pointee.nb_samples, channels, e.pointee.sample_fmt),
+                    "clearing audio", label)
                 let planes = UnsafeMutableRawPointer(chunk!.pointee.extended_data!).assumingMemoryBound(to: UnsafeMutableRawPointer?.self)
-                _ = av_audio_fifo_read(fifo, planes, chunk!.pointee.nb_samples)
+                _ = av_audio_fifo_read(fifo, planes, available)
                 chunk!.pointee.pts = written
                 written += Int64(chunk!.pointee.nb_samples)
-                try FF.check(avcodec_send_frame(e, chunk), "encoding AAC", label)
+                try FF.check(avcodec_send_frame(e, chunk), "encoding audio", label)
                 try collect()
             }
         }
@@ -164,7 +189,7 @@ enum AudioTrack {
         try receiveDecoded()
         try convert(nil)
         try drainFIFO(final: true)
-        try FF.check(avcodec_send_frame(e, nil), "flushing the AAC encoder", label)
+        try FF.check(avcodec_send_frame(e, nil), "flushing the audio encoder", label)
         try collect()
         guard written > 0 else { throw VideoIOError("\(label): holds no audio samples") }
         return result

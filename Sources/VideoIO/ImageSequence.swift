@@ -17,6 +17,10 @@ func readImageFile(_ path: String, kind: ImageKind) throws -> (image: RGBAImage,
 
 /// Writes `image` atomically (temporary file in the same folder, then rename).
 func writeImageFile(_ image: RGBAImage, to path: String, kind: ImageKind, bitDepth: Int) throws {
+    guard image.pixels.count == image.width * image.height * 4 else {
+        throw VideoIOError(
+            "\(path): image holds \(image.pixels.count) values, expected \(image.width)x\(image.height)x4")
+    }
     let data: Data
     switch kind {
     case .png: data = try PNGCodec.encode(image, bitDepth: bitDepth, path: path)

@@ -115,3 +115,14 @@ final class ImageSequenceTests: XCTestCase {
         assertThrowsMessage(["t.png"]) { _ = try openFrameSource(folder + "/t.png") }
     }
 }
+
+final class RGBAImageValidationTests: XCTestCase {
+    func testImageWithTooFewValuesIsRefusedNotCrashed() throws {
+        let folder = try makeScratchFolder(self)
+        let short = RGBAImage(width: 4, height: 4, pixels: [Float](repeating: 0.5, count: 10))
+        for pattern in ["/a_####.pfm", "/b_####.png", "/c.mp4"] {
+            let sink = try makeFrameSink(folder + pattern, width: 4, height: 4, frameRate: 24)
+            assertThrowsMessage(["holds 10 values", "4x4x4"]) { try sink.write(short, frame: 0) }
+        }
+    }
+}

@@ -17,10 +17,6 @@ final class VideoFileTests: XCTestCase {
         return Double(stream.duration) * Double(stream.time_base.num) / Double(stream.time_base.den)
     }
 
-    private func meanAbsoluteError(_ a: RGBAImage, _ b: RGBAImage) -> Float {
-        zip(a.pixels, b.pixels).map { abs($0 - $1) }.reduce(0, +) / Float(a.pixels.count)
-    }
-
     func testMP4WithAudioReadsBackFrameCountSizeRateAspectAndAudio() throws {
         let folder = try makeScratchFolder(self)
         let wav = folder + "/tone.wav"
@@ -80,4 +76,38 @@ final class VideoFileTests: XCTestCase {
             try makeFrameSink(folder + "/p_####.png", width: 2, height: 2, frameRate: 24).finish(audioFile: "a.wav")
         }
     }
+}
+
+final class OtherContainerTests: XCTestCase {
+    /// Containers whose default codecs differ from MP4's: AVI (MPEG-4 part 2) and WebM (VP8/9 with
+    /// Opus or Vorbis audio, chosen because WebM cannot hold AAC).
+    func testAVIAndWebMCarryVideoAndAudio() throws {
+        let folder = try makeScratchFolder(self)
+        let wav = folder + "/tone.wav"
+        try writeSineWAV(wav, seconds: 0.5, rate: 44100)
+        for name in ["clip.avi", "clip.webm"] {
+            let out = folder + "/" + name
+            let sink = try makeFrameSink(out, width: 32, height: 24, frameRate: 24)
+            for f in 0..<6 { try sink.write(smoothImage(width: 32, height: 24, frame: f), frame: f) }
+            try sink.finish(audioFile: wav)
+            let source = try openFrameSource(out)
+            XCTAssertEqual(source.frameCount, 6, name)
+            XCTAssertEqual(source.frameRate, 24, accuracy: 1e-9, name)
+            XCTAssertLessThan(meanAbsoluteError(try source.frame(5), smoothImage(width: 32, height: 24, frame: 5)), 0.03, name)
+            XCTAssertTrue(try hasAudioStream(out), name)
+        }
+    }
+
+    private func hasAudioStream(_ path: String) throws -> Bool {
+        var context: UnsafeMutablePointer<AVFormatContext>?
+        guard avformat_open_input(&context, path, nil, nil) == 0 else { return false }
+        defer { avformat_close_input(&context) }
+        _ = avformat_find_stream_info(context, nil)
+        return av_find_best_stream(context, AVMEDIA_TYPE_AUDIO, -1, -1, nil, 0) >= 0
+    }
+}
+
+/// Mean |a − b| over all values.
+func meanAbsoluteError(_ a: RGBAImage, _ b: RGBAImage) -> Float {
+    zip(a.pixels, b.pixels).map { abs($0 - $1) }.reduce(0, +) / Float(a.pixels.count)
 }
