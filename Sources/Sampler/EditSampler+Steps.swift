@@ -13,7 +13,8 @@ extension EditSampler {
             return StepState(step: c.start, z: x0, noise: nil, cacheKey: cacheKey(atStep: c.start))
         }
         let sigmaLast = sigmas[c.steps - 1]
-        let v = try evaluate(model, [VelocityRequest(latent: x0, sigma: sigmaLast, role: .source)], step: "initial noise call")
+        let v = try evaluate(
+            model, [VelocityRequest(latent: x0, sigma: sigmaLast, role: .source)], step: "initial noise call")
         var n = Latent.axpby(1, x0, 1, v[0])
         if c.rescaleInitialNoise {
             n = try n.rescaledToUnitRMS(what: "initial noise n")
@@ -32,7 +33,9 @@ extension EditSampler {
         try checkResumable(state)
         let c = configuration
         let i = state.step
-        guard i < c.steps else { throw SamplerError.stateMismatch("state at step \(i) is already finished (T = \(c.steps))") }
+        guard i < c.steps else {
+            throw SamplerError.stateMismatch("state at step \(i) is already finished (T = \(c.steps))")
+        }
         let (sigma, sigmaNext) = (sigmas[i], sigmas[i + 1])
         let z: Latent
         let noise: Latent?
@@ -102,7 +105,8 @@ extension EditSampler {
                 let ss = Kernels.mixEstimatedNoise(
                     into: &nNext.parts[p].values, s: s.parts[p].values, vq: vq.parts[p].values,
                     sigma: Float(sigma))
-                scale = try Latent.unitRMSScale(sumOfSquares: ss, count: nNext.parts[p].count, what: "mixed noise n' '\(z.parts[p].name)'")
+                scale = try Latent.unitRMSScale(
+                    sumOfSquares: ss, count: nNext.parts[p].count, what: "mixed noise n' '\(z.parts[p].name)'")
             }
             let values = Kernels.targetSequenceUpdate(
                 z: z.parts[p].values, x0: x0.parts[p].values, n: n.parts[p].values, nNext: &nNext.parts[p].values,
@@ -132,7 +136,8 @@ extension EditSampler {
         if i == c.firstPlainStep {
             // Re-noise once with fresh noise (spec §5). With no edit phase (end < start) E = X0, so Zt = S:
             // FlowEdit degenerates to SDEdit from σ_start.
-            let n = try GaussianNoise.latent(like: x0, seed: c.seed, window: c.window, step: i, stream: .flowEditRenoise)
+            let n = try GaussianNoise.latent(
+                like: x0, seed: c.seed, window: c.window, step: i, stream: .flowEditRenoise)
             zt = Latent.addSub(state, Latent.axpby(1 - sigma, x0, sigma, n), x0)
         }
         let v = try evaluate(model, guidedRequests(zt, sigma: sigma), step: "FlowEdit plain step \(i)")

@@ -31,7 +31,8 @@ public struct EditSampler: Sendable {
         var tags: [UInt32: String] = [:]
         for part in inputs.source.parts {
             guard part.count <= GaussianNoise.maxCount else {
-                throw SamplerError.invalidConfiguration("part '\(part.name)' has more than \(GaussianNoise.maxCount) elements")
+                throw SamplerError.invalidConfiguration(
+                    "part '\(part.name)' has more than \(GaussianNoise.maxCount) elements")
             }
             let tag = GaussianNoise.partTag(part.name)
             if let other = tags[tag] {
@@ -63,7 +64,9 @@ public struct EditSampler: Sendable {
     /// - Throws: what the model throws, ``SamplerError/stateMismatch(_:)`` for a state of another run,
     ///   ``SamplerError/modelContract(_:)`` / ``SamplerError/layoutMismatch(_:)`` for malformed velocities,
     ///   ``SamplerError/numerical(_:)`` for NaN/∞ results.
-    public func run(model: some VelocityModel, resumingFrom state: StepState? = nil, observer: SamplerObserver = SamplerObserver())
+    public func run(
+        model: some VelocityModel, resumingFrom state: StepState? = nil, observer: SamplerObserver = SamplerObserver()
+    )
         throws -> SamplerOutcome
     {
         let total = configuration.cost().calls
@@ -116,7 +119,8 @@ public struct EditSampler: Sendable {
     func evaluate(_ model: some VelocityModel, _ batch: [VelocityRequest], step: String) throws -> [Latent] {
         let velocities = try model.velocities(for: batch)
         guard velocities.count == batch.count else {
-            throw SamplerError.modelContract("\(step): \(batch.count) requests but \(velocities.count) velocities returned")
+            throw SamplerError.modelContract(
+                "\(step): \(batch.count) requests but \(velocities.count) velocities returned")
         }
         let layout = inputs.source.layout
         for (j, v) in velocities.enumerated() {

@@ -92,7 +92,8 @@ public enum GaussianNoise {
         var parts: [LatentPart] = []
         for part in layout.parts {
             let key = NoiseKey(seed: seed, window: window, step: step, stream: stream, part: part.name)
-            parts.append(LatentPart(unchecked: part.name, shape: part.shape, values: try values(count: part.count, key: key)))
+            parts.append(
+                LatentPart(unchecked: part.name, shape: part.shape, values: try values(count: part.count, key: key)))
         }
         return Latent(uncheckedParts: parts)
     }

@@ -29,7 +29,10 @@ enum Kernels {
     static func make(_ count: Int, _ fill: (UnsafeMutablePointer<Float>, Range<Int>) -> Void) -> [Float] {
         [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
             // count > 0 is a LatentPart invariant, so the base address exists.
-            guard let base = buffer.baseAddress else { initialized = 0; return }
+            guard let base = buffer.baseAddress else {
+                initialized = 0
+                return
+            }
             forChunks(count) { range, _ in fill(base, range) }
             initialized = count
         }
@@ -44,7 +47,10 @@ enum Kernels {
             let s = sums.baseAddress!
             forChunks(x.count) { range, c in
                 var acc: Double = 0
-                for i in range { let v = Double(p[i]); acc += v * v }
+                for i in range {
+                    let v = Double(p[i])
+                    acc += v * v
+                }
                 s[c] = acc
             }
         }
@@ -72,7 +78,8 @@ enum Kernels {
     static func axpby(_ a: Float, _ x: [Float], _ b: Float, _ y: [Float]) -> [Float] {
         x.withUnsafeBufferPointer { xb in
             y.withUnsafeBufferPointer { yb in
-                let xp = xb.baseAddress!, yp = yb.baseAddress!
+                let xp = xb.baseAddress!
+                let yp = yb.baseAddress!
                 return make(xb.count) { o, r in for i in r { o[i] = a * xp[i] + b * yp[i] } }
             }
         }
@@ -83,7 +90,9 @@ enum Kernels {
         x.withUnsafeBufferPointer { xb in
             y.withUnsafeBufferPointer { yb in
                 w.withUnsafeBufferPointer { wb in
-                    let xp = xb.baseAddress!, yp = yb.baseAddress!, wp = wb.baseAddress!
+                    let xp = xb.baseAddress!
+                    let yp = yb.baseAddress!
+                    let wp = wb.baseAddress!
                     return make(xb.count) { o, r in for i in r { o[i] = xp[i] + yp[i] - wp[i] } }
                 }
             }
@@ -95,7 +104,9 @@ enum Kernels {
         x.withUnsafeBufferPointer { xb in
             y.withUnsafeBufferPointer { yb in
                 z.withUnsafeBufferPointer { zb in
-                    let xp = xb.baseAddress!, yp = yb.baseAddress!, zp = zb.baseAddress!
+                    let xp = xb.baseAddress!
+                    let yp = yb.baseAddress!
+                    let zp = zb.baseAddress!
                     return make(xb.count) { o, r in for i in r { o[i] = xp[i] + c * (yp[i] - zp[i]) } }
                 }
             }
@@ -117,7 +128,9 @@ enum Kernels {
         eps.withUnsafeMutableBufferPointer { eb in
             s.withUnsafeBufferPointer { sb in
                 vq.withUnsafeBufferPointer { vb in
-                    let ep = eb.baseAddress!, sp = sb.baseAddress!, vp = vb.baseAddress!
+                    let ep = eb.baseAddress!
+                    let sp = sb.baseAddress!
+                    let vp = vb.baseAddress!
                     forChunks(eb.count) { r, _ in
                         for i in r { ep[i] = keep * (sp[i] + keep * vp[i]) + sigma * ep[i] }
                     }
@@ -133,8 +146,10 @@ enum Kernels {
         z: [Float], x0: [Float], n: [Float], nNext: inout [Float], vp: [Float], vq: [Float],
         sigma: Double, sigmaNext: Double, noiseScale k: Float
     ) -> [Float] {
-        let dv = Float(sigmaNext - sigma), dx = Float(sigma - sigmaNext)
-        let sn = Float(sigma), snn = Float(sigmaNext)
+        let dv = Float(sigmaNext - sigma)
+        let dx = Float(sigma - sigmaNext)
+        let sn = Float(sigma)
+        let snn = Float(sigmaNext)
         return nNext.withUnsafeMutableBufferPointer { nb in
             let np2 = nb.baseAddress!
             return z.withUnsafeBufferPointer { zb in
@@ -142,8 +157,11 @@ enum Kernels {
                     n.withUnsafeBufferPointer { n1 in
                         vp.withUnsafeBufferPointer { pb in
                             vq.withUnsafeBufferPointer { qb in
-                                let zp = zb.baseAddress!, xp = xb.baseAddress!, np = n1.baseAddress!
-                                let pp = pb.baseAddress!, qp = qb.baseAddress!
+                                let zp = zb.baseAddress!
+                                let xp = xb.baseAddress!
+                                let np = n1.baseAddress!
+                                let pp = pb.baseAddress!
+                                let qp = qb.baseAddress!
                                 return make(zb.count) { o, r in
                                     for i in r {
                                         let fresh = k * np2[i]

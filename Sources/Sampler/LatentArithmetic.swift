@@ -20,7 +20,8 @@ extension Latent {
 
     /// `x + c·(y - z)`.
     static func addScaledDifference(_ x: Latent, _ c: Double, _ y: Latent, _ z: Latent) -> Latent {
-        x.mapParts { i in Kernels.addScaledDifference(x.parts[i].values, Float(c), y.parts[i].values, z.parts[i].values) }
+        x.mapParts { i in Kernels.addScaledDifference(x.parts[i].values, Float(c), y.parts[i].values, z.parts[i].values)
+        }
     }
 
     /// Rescales every part to RMS 1: `x ← x·√numel / ‖x‖₂` per part (spec §4).
@@ -29,7 +30,8 @@ extension Latent {
         var out = self
         for i in out.parts.indices {
             let ss = out.parts[i].values.withUnsafeBufferPointer { Kernels.sumOfSquares($0) }
-            let k = try Latent.unitRMSScale(sumOfSquares: ss, count: out.parts[i].count, what: "\(what) '\(parts[i].name)'")
+            let k = try Latent.unitRMSScale(
+                sumOfSquares: ss, count: out.parts[i].count, what: "\(what) '\(parts[i].name)'")
             Kernels.scale(&out.parts[i].values, k)
         }
         return out

@@ -25,8 +25,10 @@ public enum Philox4x32 {
             }
             let p0 = UInt64(multiplier0) &* UInt64(c.x)
             let p1 = UInt64(multiplier1) &* UInt64(c.z)
-            let hi0 = UInt32(truncatingIfNeeded: p0 >> 32), lo0 = UInt32(truncatingIfNeeded: p0)
-            let hi1 = UInt32(truncatingIfNeeded: p1 >> 32), lo1 = UInt32(truncatingIfNeeded: p1)
+            let hi0 = UInt32(truncatingIfNeeded: p0 >> 32)
+            let lo0 = UInt32(truncatingIfNeeded: p0)
+            let hi1 = UInt32(truncatingIfNeeded: p1 >> 32)
+            let lo1 = UInt32(truncatingIfNeeded: p1)
             c = SIMD4(hi1 ^ c.y ^ k.x, lo1, hi0 ^ c.w ^ k.y, lo0)
         }
         return c

@@ -103,7 +103,8 @@ public struct SamplerConfiguration: Hashable, Sendable {
     /// 40 calls, 15 batches); FlowEdit has no initial call.
     public func cost(fromStep: Int? = nil) -> (calls: Int, batches: Int) {
         let first = fromStep ?? start
-        var calls = 0, batches = 0
+        var calls = 0
+        var batches = 0
         if fromStep == nil, variant.estimatesInitialNoise {
             calls += 1
             batches += 1

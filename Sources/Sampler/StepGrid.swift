@@ -28,7 +28,9 @@ public enum StepGrid: Hashable, Sendable {
     public func sigmas() throws -> [Double] {
         switch self {
         case .shifted(let t, let shift):
-            guard t >= 1, t <= 100_000 else { throw SamplerError.invalidConfiguration("steps T = \(t) must be in 1...100000") }
+            guard t >= 1, t <= 100_000 else {
+                throw SamplerError.invalidConfiguration("steps T = \(t) must be in 1...100000")
+            }
             guard shift.isFinite, shift > 0 else {
                 throw SamplerError.invalidConfiguration("shift \(shift) must be finite and > 0")
             }
@@ -39,7 +41,9 @@ public enum StepGrid: Hashable, Sendable {
             sigmas.append(0)
             return sigmas
         case .ltx2(let t, let mu, let terminal):
-            guard t >= 2, t <= 100_000 else { throw SamplerError.invalidConfiguration("LTX-2 steps T = \(t) must be in 2...100000") }
+            guard t >= 2, t <= 100_000 else {
+                throw SamplerError.invalidConfiguration("LTX-2 steps T = \(t) must be in 2...100000")
+            }
             guard mu.isFinite else { throw SamplerError.invalidConfiguration("LTX-2 shift mu \(mu) must be finite") }
             guard terminal.isFinite, terminal > 0, terminal < 1 else {
                 throw SamplerError.invalidConfiguration("LTX-2 terminal sigma \(terminal) must be in (0, 1)")

@@ -45,7 +45,8 @@ struct BenchSampler: ParsableCommand {
 
         // Source and velocity: deterministic noise, so the run is the same every time.
         func noise(_ n: Int, _ step: Int, _ part: String) throws -> [Float] {
-            try GaussianNoise.values(count: n, key: NoiseKey(seed: 99, window: 0, step: step, stream: .editMixing, part: part))
+            try GaussianNoise.values(
+                count: n, key: NoiseKey(seed: 99, window: 0, step: step, stream: .editMixing, part: part))
         }
         var parts = [try LatentPart(name: "video", shape: dims, values: try noise(count, 0, "video"))]
         var velocityParts = [try LatentPart(name: "video", shape: dims, values: try noise(count, 1, "video"))]
@@ -63,10 +64,14 @@ struct BenchSampler: ParsableCommand {
         func ms(_ d: Duration) -> Double {
             Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) * 1e-15
         }
-        print("latent: video \(dims) + audio \(audio) = \(source.count) floats; variant \(chosen.rawValue); "
-              + "LipSync grid T \(config.steps), start \(config.start), end \(config.end), cfg \(config.cfg); "
-              + "\(ProcessInfo.processInfo.activeProcessorCount) cores")
-        var setup: [Double] = [], initial: [Double] = [], edit: [Double] = [], plain: [Double] = []
+        print(
+            "latent: video \(dims) + audio \(audio) = \(source.count) floats; variant \(chosen.rawValue); "
+                + "LipSync grid T \(config.steps), start \(config.start), end \(config.end), cfg \(config.cfg); "
+                + "\(ProcessInfo.processInfo.activeProcessorCount) cores")
+        var setup: [Double] = []
+        var initial: [Double] = []
+        var edit: [Double] = []
+        var plain: [Double] = []
         var noiseTimes: [Double] = []
         for r in 0..<repeats {
             var sampler: EditSampler?
@@ -89,8 +94,12 @@ struct BenchSampler: ParsableCommand {
         let perStep = (edit.reduce(0, +) + plain.reduce(0, +)) / Double(edit.count + plain.count)
         print(String(format: "setup (validation + SHA-256 of X0): %8.2f ms per window (median)", median(setup)))
         print(String(format: "initial state:                      %8.2f ms per window (median)", median(initial)))
-        print(String(format: "edit step:                          %8.2f ms/step (median of %d)", median(edit), edit.count))
-        print(String(format: "plain step:                         %8.2f ms/step (median of %d)", median(plain), plain.count))
+        print(
+            String(format: "edit step:                          %8.2f ms/step (median of %d)", median(edit), edit.count)
+        )
+        print(
+            String(
+                format: "plain step:                         %8.2f ms/step (median of %d)", median(plain), plain.count))
         print(String(format: "mean over all steps:                %8.2f ms/step", perStep))
         print(String(format: "of which noise for one part:        %8.2f ms (median)", median(noiseTimes)))
     }

@@ -71,7 +71,8 @@ final class CacheKeyTests: XCTestCase {
         var shifted = flat(scenario.source)
         shifted[150] += 1e-3
         XCTAssertEqual(firstDifference(base, try keys(.lipSync(seed: 1), makeInputs(avLatent(shifted)))), 6)
-        XCTAssertEqual(firstDifference(base, try keys(.lipSync(seed: 1), makeInputs(scenario.source, model: "other"))), 6)
+        XCTAssertEqual(
+            firstDifference(base, try keys(.lipSync(seed: 1), makeInputs(scenario.source, model: "other"))), 6)
         // c_tgt is first used by step 6.
         XCTAssertEqual(firstDifference(base, try keys(.lipSync(seed: 1), makeInputs(scenario.source, target: [3]))), 7)
     }

@@ -31,7 +31,8 @@ final class CallCountAndAbortTests: XCTestCase {
                     let config = SamplerConfiguration(variant: variant, start: start, end: end, cfg: cfg, seed: 2)
                     let edits = max(0, min(end, 19) - start + 1)
                     let plains = 20 - start - edits
-                    let perEdit = cfg == 1 ? 2 : 3, perPlain = cfg == 1 ? 1 : 2
+                    let perEdit = cfg == 1 ? 2 : 3
+                    let perPlain = cfg == 1 ? 1 : 2
                     let initial = variant == .flowEdit ? 0 : 1
                     let model = RecordingModel(scenario.mixture)
                     _ = try runToEnd(try EditSampler(configuration: config, inputs: makeInputs(scenario.source)), model)
@@ -88,7 +89,8 @@ final class CallCountAndAbortTests: XCTestCase {
                 let resumed = try sampler.run(
                     model: scenario.mixture, resumingFrom: state,
                     observer: SamplerObserver(progress: { resumedProgress.append($0.callsDone) }))
-                XCTAssertTrue(try XCTUnwrap(resumed.output).isBitIdentical(to: full), "\(variant) resumed after \(allowed)")
+                XCTAssertTrue(
+                    try XCTUnwrap(resumed.output).isBitIdentical(to: full), "\(variant) resumed after \(allowed)")
                 XCTAssertEqual(resumedProgress.last, config.cost().calls)
             }
         }

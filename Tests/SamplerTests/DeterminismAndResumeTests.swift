@@ -11,7 +11,8 @@ final class DeterminismAndResumeTests: XCTestCase {
             [
                 SamplerConfiguration(variant: variant, seed: 21, window: 1),
                 SamplerConfiguration(
-                    variant: variant, grid: .ltx2(steps: 10, mu: 2.05, terminal: 0.1), start: 3, end: 9, cfg: 10, seed: 22,
+                    variant: variant, grid: .ltx2(steps: 10, mu: 2.05, terminal: 0.1), start: 3, end: 9, cfg: 10,
+                    seed: 22,
                     rescaleInitialNoise: false),
             ]
         }
@@ -19,8 +20,10 @@ final class DeterminismAndResumeTests: XCTestCase {
 
     func testSameSeedGivesBitIdenticalOutput() throws {
         for config in configs() {
-            let a = try runToEnd(try EditSampler(configuration: config, inputs: makeInputs(scenario.source)), scenario.mixture)
-            let b = try runToEnd(try EditSampler(configuration: config, inputs: makeInputs(scenario.source)), scenario.mixture)
+            let a = try runToEnd(
+                try EditSampler(configuration: config, inputs: makeInputs(scenario.source)), scenario.mixture)
+            let b = try runToEnd(
+                try EditSampler(configuration: config, inputs: makeInputs(scenario.source)), scenario.mixture)
             XCTAssertTrue(a.isBitIdentical(to: b), "\(config.variant)")
         }
     }
@@ -28,7 +31,9 @@ final class DeterminismAndResumeTests: XCTestCase {
     /// On the non-linear mixture field the drawn noise changes the edit, so seeds and windows must matter.
     func testDifferentSeedOrWindowGivesDifferentOutput() throws {
         for config in configs() {
-            let base = flat(try runToEnd(try EditSampler(configuration: config, inputs: makeInputs(scenario.source)), scenario.mixture))
+            let base = flat(
+                try runToEnd(
+                    try EditSampler(configuration: config, inputs: makeInputs(scenario.source)), scenario.mixture))
             var reseeded = config
             reseeded.seed += 1
             var otherWindow = config
@@ -46,7 +51,8 @@ final class DeterminismAndResumeTests: XCTestCase {
         for config in configs() {
             let sampler = try EditSampler(configuration: config, inputs: makeInputs(scenario.source))
             var states: [StepState] = []
-            let full = try sampler.run(model: scenario.mixture, observer: SamplerObserver(stateReached: { states.append($0) }))
+            let full = try sampler.run(
+                model: scenario.mixture, observer: SamplerObserver(stateReached: { states.append($0) }))
             let output = try XCTUnwrap(full.output)
             XCTAssertEqual(states.map(\.step), Array(config.start...config.steps))
             for state in states {

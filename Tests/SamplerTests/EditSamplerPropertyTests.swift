@@ -12,7 +12,8 @@ final class EditSamplerPropertyTests: XCTestCase {
         for variant in SamplerVariant.allCases {
             for rescale in [true, false] {
                 let config = SamplerConfiguration(
-                    variant: variant, grid: .humoDefault, start: 6, end: 19, cfg: 4.5, seed: 3, rescaleInitialNoise: rescale)
+                    variant: variant, grid: .humoDefault, start: 6, end: 19, cfg: 4.5, seed: 3,
+                    rescaleInitialNoise: rescale)
                 let sampler = try EditSampler(configuration: config, inputs: makeInputs(scenario.source))
                 let out = flat(try runToEnd(sampler, scenario.gaussianSameConditions))
                 let ratio = toleranceRatio(out, flat(scenario.source), atol: 1e-5, rtol: 1e-5)
@@ -25,10 +26,13 @@ final class EditSamplerPropertyTests: XCTestCase {
     /// translation X0 - μ_src + μ_tgt. (E - X0 = (1-σ)·Δ solves the Euler recursion exactly:
     /// vp - vq = a·(E - X0) - Δ·(1 + a·(1-σ)), so (1-σ)Δ + (σ'-σ)·(-Δ) = (1-σ')Δ.)
     func testGaussianEditTranslatesByTheMeanDifference() throws {
-        let expected = zip(flat(scenario.source), zip(scenario.meanSource, scenario.meanTarget)).map { $0 - $1.0 + $1.1 }
+        let expected = zip(flat(scenario.source), zip(scenario.meanSource, scenario.meanTarget)).map {
+            $0 - $1.0 + $1.1
+        }
         for variant in SamplerVariant.allCases {
             for grid in [StepGrid.humoDefault, .ltx2(steps: 12, mu: 2.05, terminal: 0.1)] {
-                let config = SamplerConfiguration(variant: variant, grid: grid, start: 0, end: grid.steps - 1, cfg: 1, seed: 9)
+                let config = SamplerConfiguration(
+                    variant: variant, grid: grid, start: 0, end: grid.steps - 1, cfg: 1, seed: 9)
                 let sampler = try EditSampler(configuration: config, inputs: makeInputs(scenario.source))
                 let out = flat(try runToEnd(sampler, scenario.gaussianShift))
                 XCTAssertLessThanOrEqual(toleranceRatio(out, expected, atol: 1e-4, rtol: 1e-4), 1, "\(variant) \(grid)")
@@ -54,7 +58,8 @@ final class EditSamplerPropertyTests: XCTestCase {
             SamplerConfiguration(start: 6, end: 3, cfg: 2, seed: 7),  // no edit phase
             SamplerConfiguration(start: 0, end: 25, cfg: 3, seed: 8),  // end beyond T-1: every step edits
             SamplerConfiguration(start: 19, end: 19, cfg: 4.5, seed: 9),  // a single edit step, σ' = 0
-            SamplerConfiguration(grid: .ltx2(steps: 14, mu: 2.05, terminal: 0.1), start: 4, end: 13, cfg: 10, seed: 10,
+            SamplerConfiguration(
+                grid: .ltx2(steps: 14, mu: 2.05, terminal: 0.1), start: 4, end: 13, cfg: 10, seed: 10,
                 rescaleInitialNoise: false),
         ]
         for base in configs {
@@ -65,7 +70,8 @@ final class EditSamplerPropertyTests: XCTestCase {
                 let out = flat(try runToEnd(sampler, scenario.mixture))
                 let reference = ReferenceSampler(configuration: config, x0: scenario.source).run(scenario.mixture)
                 let ratio = toleranceRatio(out, reference, atol: 1e-5, rtol: 1e-5)
-                XCTAssertLessThanOrEqual(ratio, 1, "\(variant) start \(config.start) end \(config.end) cfg \(config.cfg)")
+                XCTAssertLessThanOrEqual(
+                    ratio, 1, "\(variant) start \(config.start) end \(config.end) cfg \(config.cfg)")
             }
         }
     }
@@ -81,7 +87,8 @@ final class EditSamplerPropertyTests: XCTestCase {
             XCTAssertEqual(states.count, config.steps - config.start + 1)
             for state in states where state.step > config.start || rescale {
                 for part in state.noise!.parts {
-                    let rms = (part.values.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(part.count)).squareRoot()
+                    let rms = (part.values.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(part.count))
+                        .squareRoot()
                     XCTAssertEqual(rms, 1, accuracy: 1e-5, "step \(state.step) part \(part.name)")
                 }
             }

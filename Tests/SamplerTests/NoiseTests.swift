@@ -46,8 +46,10 @@ final class NoiseTests: XCTestCase {
     /// The polynomial `ln` and `sincos` against Foundation, over the whole 32-bit input range and its ends.
     func testLibmFreeTranscendentalsMatchFoundation() {
         var rng = TestRandom(state: 3)
-        let edges: [UInt32] = [0, 1, 2, 3, 0x3FFF_FFFF, 0x4000_0000, 0x7FFF_FFFF, 0x8000_0000, 0xBFFF_FFFF, 0xC000_0000,
-            0xFFFF_FFFE, 0xFFFF_FFFF]
+        let edges: [UInt32] = [
+            0, 1, 2, 3, 0x3FFF_FFFF, 0x4000_0000, 0x7FFF_FFFF, 0x8000_0000, 0xBFFF_FFFF, 0xC000_0000,
+            0xFFFF_FFFE, 0xFFFF_FFFF,
+        ]
         let words = edges + (0..<20_000).map { _ in UInt32(truncatingIfNeeded: rng.next()) }
         for w in words {
             let u1 = (Double(w) + 1) / 4_294_967_296
@@ -69,7 +71,8 @@ final class NoiseTests: XCTestCase {
         let key = NoiseKey(seed: 42, window: 1, step: 9, stream: .flowEditStep, part: "audio")
         // Larger than one chunk, so the parallel path runs; a prefix must equal a smaller request.
         let big = try GaussianNoise.values(count: 3 * Kernels.chunkSize + 5, key: key)
-        let other = try GaussianNoise.values(count: 1000, key: NoiseKey(seed: 1, window: 0, step: 0, stream: .editMixing, part: "video"))
+        let other = try GaussianNoise.values(
+            count: 1000, key: NoiseKey(seed: 1, window: 0, step: 0, stream: .editMixing, part: "video"))
         let small = try GaussianNoise.values(count: 13, key: key)
         XCTAssertEqual(Array(big.prefix(13)), small)
         XCTAssertEqual(try GaussianNoise.values(count: 3 * Kernels.chunkSize + 5, key: key), big)
@@ -78,7 +81,8 @@ final class NoiseTests: XCTestCase {
 
     func testNoiseIsStandardNormal() throws {
         let n = 200_000
-        let v = try GaussianNoise.values(count: n, key: NoiseKey(seed: 5, window: 0, step: 0, stream: .editMixing, part: "video"))
+        let v = try GaussianNoise.values(
+            count: n, key: NoiseKey(seed: 5, window: 0, step: 0, stream: .editMixing, part: "video"))
         let mean = v.reduce(0.0) { $0 + Double($1) } / Double(n)
         let variance = v.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / Double(n)
         let fourth = v.reduce(0.0) { $0 + pow(Double($1) - mean, 4) } / Double(n)
@@ -121,6 +125,8 @@ final class NoiseTests: XCTestCase {
     func testOversizedOrNegativeStepNoiseThrows() {
         let key = NoiseKey(seed: 0, window: 0, step: -1, stream: .editMixing, part: "video")
         XCTAssertThrowsError(try GaussianNoise.values(count: 4, key: key))
-        XCTAssertThrowsError(try GaussianNoise.values(count: -1, key: NoiseKey(seed: 0, window: 0, step: 0, stream: .editMixing, part: "v")))
+        XCTAssertThrowsError(
+            try GaussianNoise.values(
+                count: -1, key: NoiseKey(seed: 0, window: 0, step: 0, stream: .editMixing, part: "v")))
     }
 }

@@ -22,7 +22,9 @@ final class StepGridTests: XCTestCase {
     }
 
     func testGridsDecreaseStrictlyFromOneToZero() throws {
-        for grid in [StepGrid.humoDefault, .ltx2Default, .shifted(steps: 7, shift: 1), .ltx2(steps: 2, mu: 0.5, terminal: 0.3)] {
+        for grid in [
+            StepGrid.humoDefault, .ltx2Default, .shifted(steps: 7, shift: 1), .ltx2(steps: 2, mu: 0.5, terminal: 0.3),
+        ] {
             let s = try grid.sigmas()
             XCTAssertEqual(s.count, grid.steps + 1)
             XCTAssertEqual(s.first!, 1, accuracy: 1e-12, "\(grid)")
@@ -40,7 +42,8 @@ final class StepGridTests: XCTestCase {
         let bad: [(StepGrid, String)] = [
             (.shifted(steps: 0, shift: 5), "steps"), (.shifted(steps: 20, shift: 0), "shift"),
             (.shifted(steps: 20, shift: .nan), "shift"), (.ltx2(steps: 1, mu: 2.05, terminal: 0.1), "steps"),
-            (.ltx2(steps: 40, mu: .infinity, terminal: 0.1), "mu"), (.ltx2(steps: 40, mu: 2.05, terminal: 1), "terminal"),
+            (.ltx2(steps: 40, mu: .infinity, terminal: 0.1), "mu"),
+            (.ltx2(steps: 40, mu: 2.05, terminal: 1), "terminal"),
         ]
         for (grid, word) in bad {
             XCTAssertThrowsError(try grid.sigmas(), "\(grid)") { error in

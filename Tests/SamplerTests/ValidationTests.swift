@@ -31,13 +31,16 @@ final class ValidationTests: XCTestCase {
             (SamplerConfiguration(end: -1), "end -1"), (SamplerConfiguration(cfg: .nan), "cfg"),
             (SamplerConfiguration(grid: .shifted(steps: 0, shift: 5), start: 0), "steps"),
         ]
-        for (config, word) in bad { assertThrows(try EditSampler(configuration: config, inputs: inputs), mentioning: word) }
+        for (config, word) in bad {
+            assertThrows(try EditSampler(configuration: config, inputs: inputs), mentioning: word)
+        }
     }
 
     func testNonFiniteSourceIsRejected() throws {
         var values = flat(scenario.source)
         values[130] = .nan
-        assertThrows(try EditSampler(configuration: .lipSync(), inputs: makeInputs(avLatent(values))), mentioning: "'audio'")
+        assertThrows(
+            try EditSampler(configuration: .lipSync(), inputs: makeInputs(avLatent(values))), mentioning: "'audio'")
     }
 
     struct Scripted: VelocityModel {
@@ -49,17 +52,25 @@ final class ValidationTests: XCTestCase {
         let sampler = try EditSampler(configuration: .lipSync(), inputs: makeInputs(scenario.source))
         let tooFew = Scripted { _ in [] }
         assertThrows(try sampler.run(model: tooFew), mentioning: "1 requests but 0 velocities")
-        let wrongShape = Scripted { batch in batch.map { _ in try! Latent(shape: [200], values: Array(repeating: 0, count: 200)) } }
+        let wrongShape = Scripted { batch in
+            batch.map { _ in try! Latent(shape: [200], values: Array(repeating: 0, count: 200)) }
+        }
         assertThrows(try sampler.run(model: wrongShape), mentioning: "layout")
-        let nan = Scripted { batch in batch.map { r in r.latent.mapParts { i in r.latent.parts[i].values.map { _ in Float.nan } } } }
+        let nan = Scripted { batch in
+            batch.map { r in r.latent.mapParts { i in r.latent.parts[i].values.map { _ in Float.nan } } }
+        }
         assertThrows(try sampler.run(model: nan), mentioning: "non-finite")
         // v = -X0 makes the estimated initial noise n = X0 + v exactly zero: it cannot be rescaled.
-        let zero = Scripted { batch in batch.map { r in r.latent.mapParts { i in r.latent.parts[i].values.map { -$0 } } } }
+        let zero = Scripted { batch in
+            batch.map { r in r.latent.mapParts { i in r.latent.parts[i].values.map { -$0 } } }
+        }
         assertThrows(try sampler.run(model: zero), mentioning: "zero norm")
         // A target velocity that overflows only at the later (σ < 0.5) steps is caught at that step.
         let lateNaN = Scripted { batch in
             batch.map { r in
-                r.latent.mapParts { i in r.latent.parts[i].values.map { r.sigma < 0.5 && r.role == .target ? .infinity : 0.1 * $0 } }
+                r.latent.mapParts { i in
+                    r.latent.parts[i].values.map { r.sigma < 0.5 && r.role == .target ? .infinity : 0.1 * $0 }
+                }
             }
         }
         assertThrows(try sampler.run(model: lateNaN), mentioning: "non-finite")

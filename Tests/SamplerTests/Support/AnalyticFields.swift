@@ -78,7 +78,10 @@ struct MixtureField: DoubleField {
         let ms = components[role]!
         let r2 = (1 - sigma) * (1 - sigma) * s * s + sigma * sigma
         let logits = ms.map { m in
-            -zip(z, m).reduce(0) { acc, p in let d = p.0 - (1 - sigma) * p.1; return acc + d * d } / (2 * r2)
+            -zip(z, m).reduce(0) { acc, p in
+                let d = p.0 - (1 - sigma) * p.1
+                return acc + d * d
+            } / (2 * r2)
         }
         let top = logits.max()!
         let weights = logits.map { exp($0 - top) }
