@@ -17,10 +17,16 @@ public final class CPUBackend: Backend, @unchecked Sendable {
     /// softmax); the score buffer holds `queryTile · keyTile` floats.
     public let attentionTile: (query: Int, key: Int)
     public let device: DeviceDescription
+    /// Idle buffers kept for reuse (see `BufferPool`).
+    let pool: BufferPool
 
     /// - threads: Swift-kernel threads, default all active cores.
-    /// - attentionTile: (query, key) tile sizes for `attention`, each ≥ 1; default (256, 512).
-    public init(threads: Int? = nil, attentionTile: (query: Int, key: Int) = (256, 512)) throws {
+    /// - attentionTile: (query, key) tile sizes for `attention`, each ≥ 1; default (512, 1024),
+    ///   a 2 MiB score tile (large tiles keep the two GEMMs per tile efficient).
+    /// - cacheBytes: most bytes of freed tensor buffers kept for reuse; default 1 GiB, 0 disables.
+    public init(
+        threads: Int? = nil, attentionTile: (query: Int, key: Int) = (512, 1024), cacheBytes: Int = 1 << 30
+    ) throws {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let t = threads ?? cores
         guard t >= 1, attentionTile.query >= 1, attentionTile.key >= 1 else {
@@ -28,6 +34,7 @@ public final class CPUBackend: Backend, @unchecked Sendable {
                 "CPUBackend: threads \(t) and attention tiles \(attentionTile) must be ≥ 1")
         }
         self.threads = t
+        self.pool = BufferPool(limit: max(0, cacheBytes))
         self.attentionTile = attentionTile
         let blasThreads = Int(openblas_get_num_threads())
         let config = openblas_get_config().map { String(cString: $0) } ?? "OpenBLAS"
@@ -49,6 +56,11 @@ public final class CPUBackend: Backend, @unchecked Sendable {
 
     // MARK: Helpers shared by the kernels
 
+    /// Host memory for a result or scratch buffer, recycled through the pool.
+    func allocate(_ byteCount: Int, zeroed: Bool) throws -> CPUStorage {
+        try CPUStorage(byteCount: byteCount, zeroed: zeroed, pool: pool)
+    }
+
     func storage(_ x: Tensor, _ op: String) throws -> CPUStorage {
         try own(x, as: CPUStorage.self, op: op)
     }
@@ -59,7 +71,7 @@ public final class CPUBackend: Backend, @unchecked Sendable {
         if x.dtype == .f32 && x.isContiguous {
             return F32Run(storage: s, pointer: x.cpuAddress(s).assumingMemoryBound(to: Float.self))
         }
-        let out = try CPUStorage(byteCount: x.count * 4, zeroed: false)
+        let out = try allocate(x.count * 4, zeroed: false)
         stridedCopy(
             from: x.cpuAddress(s), x.dtype, strides: x.strides, to: out.base, .f32,
             strides: Layout.contiguousStrides(x.shape), shape: x.shape, threads: threads)
@@ -69,7 +81,7 @@ public final class CPUBackend: Backend, @unchecked Sendable {
     /// A new contiguous f32 tensor of `shape` (contents uninitialised unless `zeroed`).
     func output(_ shape: [Int], zeroed: Bool = false) throws -> (Tensor, UnsafeMutablePointer<Float>) {
         let n = shape.reduce(1, *)
-        let s = try CPUStorage(byteCount: n * 4, zeroed: zeroed)
+        let s = try allocate(n * 4, zeroed: zeroed)
         return (try Tensor(storage: s, dtype: .f32, shape: shape), s.base.assumingMemoryBound(to: Float.self))
     }
 
@@ -86,14 +98,14 @@ public final class CPUBackend: Backend, @unchecked Sendable {
 
     public func makeStorage(dtype: DType, count: Int) throws -> any TensorStorage {
         guard count >= 0 else { throw TensorError.invalidArgument("makeStorage: negative count \(count)") }
-        return try CPUStorage(byteCount: count * dtype.byteSize, zeroed: true)
+        return try allocate(count * dtype.byteSize, zeroed: true)
     }
 
     public func upload(_ values: [Float], shape: [Int], dtype: DType) throws -> Tensor {
         guard shape.allSatisfy({ $0 >= 0 }), values.count == shape.reduce(1, *) else {
             throw TensorError.shapeMismatch("upload: \(values.count) values for shape \(shape)")
         }
-        let s = try CPUStorage(byteCount: values.count * dtype.byteSize, zeroed: false)
+        let s = try allocate(values.count * dtype.byteSize, zeroed: false)
         values.withUnsafeBytes { src in
             stridedCopy(
                 from: src.baseAddress ?? UnsafeRawPointer(s.base), .f32, strides: [1], to: s.base, dtype, strides: [1],
@@ -106,7 +118,7 @@ public final class CPUBackend: Backend, @unchecked Sendable {
         guard shape.allSatisfy({ $0 >= 0 }), bytes.count == shape.reduce(1, *) * dtype.byteSize else {
             throw TensorError.shapeMismatch("upload: \(bytes.count) bytes for \(dtype) shape \(shape)")
         }
-        let s = try CPUStorage(byteCount: bytes.count, zeroed: false)
+        let s = try allocate(bytes.count, zeroed: false)
         if let src = bytes.baseAddress { s.base.copyMemory(from: src, byteCount: bytes.count) }
         return try Tensor(storage: s, dtype: dtype, shape: shape)
     }
@@ -139,7 +151,7 @@ public final class CPUBackend: Backend, @unchecked Sendable {
     public func fill(shape: [Int], value: Float, dtype: DType) throws -> Tensor {
         guard shape.allSatisfy({ $0 >= 0 }) else { throw TensorError.invalidArgument("fill: shape \(shape)") }
         let n = shape.reduce(1, *)
-        let s = try CPUStorage(byteCount: n * dtype.byteSize, zeroed: value == 0 && value.sign == .plus)
+        let s = try allocate(n * dtype.byteSize, zeroed: value == 0 && value.sign == .plus)
         if !(value == 0 && value.sign == .plus) {
             for i in 0..<n { storeElement(value, s.base, i, dtype) }
         }

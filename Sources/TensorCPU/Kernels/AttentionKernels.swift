@@ -139,7 +139,7 @@ extension CPUBackend {
         if result.count == 0 { return result }
         let tq = min(attentionTile.query, lq)
         let tk = min(attentionTile.key, lk)
-        let scores = try CPUStorage(byteCount: tq * tk * 4, zeroed: false)
+        let scores = try allocate(tq * tk * 4, zeroed: false)
         let sp = scores.base.assumingMemoryBound(to: Float.self)
         var rowMax = [Float](repeating: 0, count: tq)
         var rowSum = [Float](repeating: 0, count: tq)

@@ -62,7 +62,7 @@ extension CPUBackend {
         }
         // Column chunk: at most ~8M floats (32 MB) of im2col per GEMM.
         let chunk = max(1, min(pOut, (8 << 20) / max(kDim, 1)))
-        let col = try CPUStorage(byteCount: kDim * chunk * 4, zeroed: false)
+        let col = try allocate(kDim * chunk * 4, zeroed: false)
         let cp = col.base.assumingMemoryBound(to: Float.self)
         let xp = UnsafePointer(xr.pointer)
         for bi in 0..<batch {

@@ -9,55 +9,59 @@ extension CPUBackend {
         parallelRanges(x.count, grain: 16_384, threads: threads) { range in
             var i = range.lowerBound
             let end = range.upperBound
-            if let f = Self.vectorForm(op) {
+            if Self.hasVectorForm(op) {
                 while i + 8 <= end {
-                    dst.storeVector(f(s.loadVector(i)), i)
+                    dst.storeVector(Self.vectorForm(op, s.loadVector(i)), i)
                     i += 8
                 }
                 if i < end {
                     // Tail: pad a vector so the same formula (and rounding) applies to every element.
                     var v = SIMD8<Float>(repeating: 0)
                     for k in 0..<(end - i) { v[k] = s[i + k] }
-                    let y = f(v)
+                    let y = Self.vectorForm(op, v)
                     for k in 0..<(end - i) { dst[i + k] = y[k] }
                 }
             } else {
-                let f = Self.scalarForm(op)
-                for k in i..<end { dst[k] = f(s[k]) }
+                for k in i..<end { dst[k] = Self.scalarForm(op, s[k]) }
             }
         }
         _ = src
         return result
     }
 
-    private static func vectorForm(_ op: UnaryOp) -> ((SIMD8<Float>) -> SIMD8<Float>)? {
+    private static func hasVectorForm(_ op: UnaryOp) -> Bool {
+        ![.geluErf, .log, .sin, .cos].contains(op)
+    }
+
+    // A switch per vector (not a closure) so that each formula inlines into the loop.
+    @inline(__always)
+    private static func vectorForm(_ op: UnaryOp, _ x: SIMD8<Float>) -> SIMD8<Float> {
         switch op {
-        case .silu: return { $0 * VectorMath.sigmoid($0) }
+        case .silu: return x * VectorMath.sigmoid(x)
         case .geluTanh:
-            return { x in
-                let inner = 0.797_884_56 * (x + 0.044_715 * x * x * x)
-                return 0.5 * x * (1 + VectorMath.tanh(inner))
-            }
-        case .relu: return { $0.replacing(with: 0, where: $0 .< 0) }
-        case .sigmoid: return { VectorMath.sigmoid($0) }
-        case .tanh: return { VectorMath.tanh($0) }
-        case .exp: return { VectorMath.exp($0) }
-        case .neg: return { -$0 }
-        case .abs: return { $0.replacing(with: -$0, where: $0 .< 0) }
-        case .sqrt: return { $0.squareRoot() }
-        case .rsqrt: return { 1 / $0.squareRoot() }
-        case .square: return { $0 * $0 }
-        case .geluErf, .log, .sin, .cos: return nil
+            let inner = 0.797_884_56 * (x + 0.044_715 * x * x * x)
+            return 0.5 * x * (1 + VectorMath.tanh(inner))
+        case .relu: return x.replacing(with: 0, where: x .< 0)
+        case .sigmoid: return VectorMath.sigmoid(x)
+        case .tanh: return VectorMath.tanh(x)
+        case .exp: return VectorMath.exp(x)
+        case .neg: return -x
+        case .abs: return x.replacing(with: -x, where: x .< 0)
+        case .sqrt: return x.squareRoot()
+        case .rsqrt: return 1 / x.squareRoot()
+        case .square: return x * x
+        case .geluErf, .log, .sin, .cos: return x
         }
     }
 
-    private static func scalarForm(_ op: UnaryOp) -> (Float) -> Float {
+    @inline(__always)
+    private static func scalarForm(_ op: UnaryOp, _ x: Float) -> Float {
         switch op {
-        case .geluErf: return { 0.5 * $0 * (1 + Foundation.erf($0 * 0.707_106_77)) }
-        case .log: return { Foundation.log($0) }
-        case .sin: return { Foundation.sin($0) }
-        case .cos: return { Foundation.cos($0) }
-        default: return { $0 }
+        case .geluErf: return 0.5 * x * (1 + Foundation.erf(x * 0.707_106_77))
+        case .log: return Foundation.log(x)
+        case .sin: return Foundation.sin(x)
+        case .cos: return Foundation.cos(x)
+        default: return x
         }
     }
 

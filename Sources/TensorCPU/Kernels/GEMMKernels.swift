@@ -143,7 +143,7 @@ extension CPUBackend {
             // Half weights: widen blocks of output rows to f32 (bounded scratch), one GEMM per block.
             let ws = try storage(weight, "linear")
             let blockRows = max(1, min(outF, (16 << 20) / max(inF, 1)))
-            let scratch = try CPUStorage(byteCount: blockRows * inF * 4, zeroed: false)
+            let scratch = try allocate(blockRows * inF * 4, zeroed: false)
             let sp = scratch.base.assumingMemoryBound(to: Float.self)
             var o0 = 0
             while o0 < outF {

@@ -9,7 +9,7 @@ extension CPUBackend {
 
     public func cast(_ x: Tensor, to dtype: DType) throws -> Tensor {
         let s = try storage(x, "cast")
-        let out = try CPUStorage(byteCount: x.count * dtype.byteSize, zeroed: false)
+        let out = try allocate(x.count * dtype.byteSize, zeroed: false)
         stridedCopy(
             from: x.cpuAddress(s), x.dtype, strides: x.strides, to: out.base, dtype,
             strides: Layout.contiguousStrides(x.shape), shape: x.shape, threads: threads)
@@ -29,7 +29,7 @@ extension CPUBackend {
         var shape = first.shape
         shape[a] = xs.reduce(0) { $0 + $1.shape[a] }
         let dtype = first.dtype
-        let out = try CPUStorage(byteCount: shape.reduce(1, *) * dtype.byteSize, zeroed: false)
+        let out = try allocate(shape.reduce(1, *) * dtype.byteSize, zeroed: false)
         let outStrides = Layout.contiguousStrides(shape)
         var start = 0
         for x in xs {
