@@ -1,3 +1,25 @@
+// Open points of the spec (../shared/docs/omniedit-sampler.md), resolved here once for the whole module:
+// - §4 `start`: the loop is `for i in start ..< T`, so `start` must be in 0..<T. `start ≥ T` would return
+//   X0 after one model call; it is rejected by `validate()` instead of silently doing nothing.
+// - §4 `end ≥ T-1`: every step from `start` on edits (AV Edit's default end = 39 with T = 40); `end` is
+//   normalised to `min(end, T-1)` everywhere, including cache keys, so end = 39 and end = 99 share states.
+//   The last edit step then goes to σ' = σ_T = 0: its fresh noise n' is drawn and stored but multiplies 0.
+// - §4 `start > end`: no edit phase. OmniEdit builds Z at σ_start from the estimated noise and runs plain
+//   Euler (an SDEdit from the estimated noise); FlowEdit re-noises at `start` (E = X0, so Zt = S) and runs
+//   plain Euler (§5's "first plain step" is then `start`).
+// - §4 initial call: on the clean source X0 under c_src at σ_{T-1}, the smallest nonzero σ of the grid
+//   (0.20833 for HuMo's T = 20 shift 5, 0.1 for LTX-2's T = 40), whatever `start` is.
+// - §4 note (AV Edit): the reference leaves AV Edit's initial noise unscaled. The spec exposes nothing to the
+//   user for it; we still make it an explicit field, `rescaleInitialNoise`, that the Pipeline sets per
+//   effect (true for LipSync, false for AV Edit, see `avEdit()`), rather than a hidden per-model rule.
+// - §4 cfg: `cfg == 1` skips v(Z, c_src); any other finite value (0 and negatives included) makes both calls.
+// - §5 random-noise variant: "as §4 but n' = ε" keeps §4's estimated initial noise and initial call; only
+//   the per-step noise changes (fresh, neither mixed nor rescaled).
+// - §5 FlowEdit: needs no initial call (E = X0), so it costs 3·edit + 2·plain calls; with no plain phase its
+//   output is E; its per-step noise is never stored (regenerated from the seed), so its states carry n = nil.
+// - §6 noise streams: ε of §4/§5 and FlowEdit's step noise and re-noising use distinct `NoiseStream`s, so
+//   no two draws of a window share numbers; each part of a joint latent has its own noise and norm (§4).
+
 /// The sampling algorithm: OmniEdit or one of its baselines (spec §4, §5).
 public enum SamplerVariant: String, Hashable, Sendable, CaseIterable {
     /// Spec §4: target-sequence iteration; initial noise estimated from the clean source, and at each edit
