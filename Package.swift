@@ -47,6 +47,8 @@ var targets: [Target] = [
     .target(name: "Media", dependencies: ["CSndFile", "CAVUtil", "CSwResample"], exclude: ["README.md"]),
     // Video files and image sequences for the headless host (not linked into the plugin).
     .target(name: "VideoIO", dependencies: ["CFFmpeg"], exclude: ["README.md"]),
+    // Speed figures for Media (pixel conversion, log-mel, resampling); not a test.
+    .executableTarget(name: "media-bench", dependencies: ["Media"]),
 
     // Diffusion sampler: pure math over a velocity-model protocol.
     .target(name: "Sampler", dependencies: [crypto], exclude: ["README.md"]),
@@ -75,6 +77,7 @@ var targets: [Target] = [
     .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "CFFmpeg"]),
     .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
     .testTarget(name: "OFXHostTests", dependencies: ["OFXHost"], exclude: ["Fixtures"]),
+    .testTarget(name: "EndToEndTests", dependencies: ["OFXHost"], exclude: ["Fixtures"]),
 ]
 
 var products: [Product] = [

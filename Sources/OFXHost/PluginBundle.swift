@@ -71,7 +71,8 @@ public final class PluginBinary: @unchecked Sendable {
 
 /// One plugin of a binary, with its actions.
 public final class LoadedPlugin: @unchecked Sendable {
-    public unowned let binary: PluginBinary
+    /// Strong: binaries live as long as the process (they are never dlclosed), so the cycle is harmless.
+    public let binary: PluginBinary
     public let index: Int
     public let identifier: String
     public let api: String

@@ -101,6 +101,29 @@ extension RenderSession {
         }
     }
 
+    /// GetFramesNeeded for the first input clip, preset to (t, t): the ranges (min, max, …) the plugin
+    /// needs to render `frame`. Malformed answers are reported as problems.
+    public func framesNeeded(at frame: Int) throws -> [Double] {
+        let time = Double(frame)
+        let inputs = instance.clips.filter { $0.name != kOfxImageEffectOutputClipName }
+        let out = PropertyStore("frames needed", open: false)
+        for c in inputs { out.set(kOfxImageClipPropFrameRangePrefix + c.name, .double([time, time])) }
+        let st = plugin.action(kOfxImageEffectActionGetFramesNeeded, instance, frameArgs(time), out)
+        checkReleased("GetFramesNeeded")
+        guard st == kOfxStatOK || st == kOfxStatReplyDefault else {
+            throw HostError("\(plugin.identifier): GetFramesNeeded failed at frame \(frame) with status \(statusName(st))")
+        }
+        var first: [Double] = []
+        for c in inputs {
+            let r = out.doubles(kOfxImageClipPropFrameRangePrefix + c.name)
+            if r.count % 2 != 0 || Swift.stride(from: 0, to: r.count, by: 2).contains(where: { r[$0] > r[$0 + 1] }) {
+                diagnostics.problem("GetFramesNeeded gave malformed ranges \(r) for clip \(c.name)")
+            }
+            if first.isEmpty { first = r }
+        }
+        return first
+    }
+
     private func renderFrame(_ frame: Int) throws -> FrameBuffer {
         let time = Double(frame)
         let (w, h) = (input?.width ?? 0, input?.height ?? 0)
@@ -129,19 +152,7 @@ extension RenderSession {
         st = plugin.action(kOfxImageEffectActionGetRegionsOfInterest, instance, roiArgs, roiOut)
         checkReleased("GetRegionsOfInterest")
 
-        // Frames needed (temporal access), preset to (t, t); ranges must lie inside the input.
-        if descriptor.props.int(kOfxImageEffectPropTemporalClipAccess) == 1 {
-            let fnOut = PropertyStore("frames needed", open: false)
-            for c in inputs { fnOut.set(kOfxImageClipPropFrameRangePrefix + c.name, .double([time, time])) }
-            st = plugin.action(kOfxImageEffectActionGetFramesNeeded, instance, frameArgs(time), fnOut)
-            checkReleased("GetFramesNeeded")
-            for c in inputs {
-                let r = fnOut.doubles(kOfxImageClipPropFrameRangePrefix + c.name)
-                if r.count % 2 != 0 || stride(from: 0, to: r.count, by: 2).contains(where: { r[$0] > r[$0 + 1] }) {
-                    diagnostics.problem("GetFramesNeeded gave malformed ranges \(r) for clip \(c.name)")
-                }
-            }
-        }
+        if descriptor.props.int(kOfxImageEffectPropTemporalClipAccess) == 1 { _ = try framesNeeded(at: frame) }
 
         let window = bounds
         let renderArgs = frameArgs(time)

@@ -3,14 +3,14 @@
 // (omniedit-sampler.md §6, "Long clips").
 
 /// The windows a clip is edited in: each window is `length` frames (4k+1, what the Wan VAE's temporal
-/// compression needs), consecutive windows share `overlap` frames, and the last window ends exactly
-/// at the clip's last frame.
+/// compression needs), the first starts at the clip's first frame, the last ends at its last frame,
+/// and the windows in between are spaced evenly so neighbours share at least `overlap` frames.
 public struct WindowPlan: Equatable, Sendable {
     /// First and last frame of the clip (inclusive).
     public let frames: ClosedRange<Int>
     /// Frames per window after rounding to 4k+1 and clamping to the clip.
     public let length: Int
-    /// Frames shared by neighbouring windows (< length).
+    /// The least number of frames neighbouring windows share (< length).
     public let overlap: Int
     /// The windows, in order; together they cover `frames`.
     public let windows: [ClosedRange<Int>]
@@ -20,25 +20,21 @@ public struct WindowPlan: Equatable, Sendable {
     public init(frames: ClosedRange<Int>, length requested: Int, overlap requestedOverlap: Int) {
         self.frames = frames
         let count = frames.count
-        let want = min(max(requested, 1), count)
-        let length = ((want - 1) / 4) * 4 + 1
+        let length = ((min(max(requested, 1), count) - 1) / 4) * 4 + 1
         let overlap = min(max(requestedOverlap, 0), length - 1)
         self.length = length
         self.overlap = overlap
+        // Fewest windows whose stride (length - overlap) covers the clip, then spread evenly.
         let stride = length - overlap
-        var starts: [Int] = []
-        var s = frames.lowerBound
-        while s + length - 1 < frames.upperBound {
-            starts.append(s)
-            s += stride
+        let n = count <= length ? 1 : 1 + (count - length + stride - 1) / stride
+        let span = count - length
+        windows = (0..<n).map { i in
+            let start = frames.lowerBound + (n == 1 ? 0 : (i * span + (n - 1) / 2) / (n - 1))
+            return start...(start + length - 1)
         }
-        // The last window ends at the clip's end; it may overlap its neighbour by more than `overlap`.
-        let lastStart = frames.upperBound - length + 1
-        if starts.last != lastStart { starts.append(lastStart) }
-        windows = starts.map { $0...($0 + length - 1) }
     }
 
-    /// Indices of the windows containing `frame` (one, or two in an overlap).
+    /// Indices of the windows containing `frame`.
     public func windows(containing frame: Int) -> [Int] {
         windows.indices.filter { windows[$0].contains(frame) }
     }
@@ -50,26 +46,20 @@ public struct WindowPlan: Equatable, Sendable {
         return windows[first].lowerBound...windows[last].upperBound
     }
 
-    /// Weight of window `index` at `frame` for blending overlaps: a linear cross-fade across the
-    /// frames two windows share, so the weights of all windows containing a frame sum to 1.
+    /// Weight of window `index` at `frame` when blending overlaps. Each window ramps up over its first
+    /// `overlap + 1` frames and down over its last (unless it is the clip's first or last window at
+    /// that edge); weights are normalised, so the windows containing a frame sum to 1 and a frame
+    /// in one window only takes that window's result unchanged.
     public func blendWeight(window index: Int, frame: Int) -> Double {
-        let w = windows[index]
-        guard w.contains(frame) else { return 0 }
-        var weight = 1.0
-        if index > 0 {
-            let prev = windows[index - 1]
-            if prev.upperBound >= w.lowerBound && frame <= prev.upperBound {
-                let shared = Double(prev.upperBound - w.lowerBound + 2)
-                weight = min(weight, Double(frame - w.lowerBound + 1) / shared)
-            }
+        func ramp(_ i: Int) -> Double {
+            let w = windows[i]
+            guard w.contains(frame) else { return 0 }
+            let cap = Double(overlap + 1)
+            let fromStart = i == 0 ? cap : Double(frame - w.lowerBound + 1)
+            let toEnd = i == windows.count - 1 ? cap : Double(w.upperBound - frame + 1)
+            return min(cap, fromStart, toEnd)
         }
-        if index + 1 < windows.count {
-            let next = windows[index + 1]
-            if next.lowerBound <= w.upperBound && frame >= next.lowerBound {
-                let shared = Double(w.upperBound - next.lowerBound + 2)
-                weight = min(weight, Double(w.upperBound - frame + 1) / shared)
-            }
-        }
-        return weight
+        let total = windows(containing: frame).reduce(0) { $0 + ramp($1) }
+        return total > 0 ? ramp(index) / total : 0
     }
 }

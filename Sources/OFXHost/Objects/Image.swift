@@ -53,7 +53,9 @@ public struct ImageLayoutOptions: Sendable {
 
 final class ImageObject: @unchecked Sendable {
     static let canary: UInt8 = 0xA5
-    static let guardBytes = 256
+    /// Guard bytes before the first and after the last row: one row plus some, so a plugin writing one
+    /// row too many is caught without corrupting the heap.
+    let guardBytes: Int
 
     let props: PropertyStore
     let depth: PixelDepth
@@ -80,10 +82,11 @@ final class ImageObject: @unchecked Sendable {
         let w = Int(bounds.x2 - bounds.x1), h = Int(bounds.y2 - bounds.y1)
         let stride = w * depth.bytes * components + layout.rowPadding
         rowBytes = layout.negativeRowBytes ? -stride : stride
-        allocationSize = Self.guardBytes * 2 + stride * max(h, 1)
+        guardBytes = stride + 256
+        allocationSize = guardBytes * 2 + stride * max(h, 1)
         allocation = UnsafeMutableRawPointer.allocate(byteCount: allocationSize, alignment: 64)
         allocation.initializeMemory(as: UInt8.self, repeating: Self.canary, count: allocationSize)
-        data = allocation + Self.guardBytes + (layout.negativeRowBytes ? stride * max(h - 1, 0) : 0)
+        data = allocation + guardBytes + (layout.negativeRowBytes ? stride * max(h - 1, 0) : 0)
         props = PropertyStore(label, open: false)
         props.set(kOfxPropType, .string([kOfxTypeImage]), readOnly: true)
         props.set(kOfxImageEffectPropPixelDepth, .string([depth.rawValue]), readOnly: true)
@@ -165,7 +168,7 @@ final class ImageObject: @unchecked Sendable {
         var problems: [String] = []
         let stride = abs(rowBytes)
         let bytes = allocation.assumingMemoryBound(to: UInt8.self)
-        let rowsStart = Self.guardBytes, rowsEnd = Self.guardBytes + stride * max(height, 1)
+        let rowsStart = guardBytes, rowsEnd = guardBytes + stride * max(height, 1)
         if (0..<rowsStart).contains(where: { bytes[$0] != Self.canary })
             || (rowsEnd..<allocationSize).contains(where: { bytes[$0] != Self.canary })
         {

@@ -1,0 +1,57 @@
+// Shared helpers: build the C fixture plugin into a bundle, make synthetic clips, run shell commands.
+import Foundation
+import OFXHost
+import XCTest
+
+enum Fixtures {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures").path
+
+    /// Compiles Fixtures/invert.c against our headers into `<tmp>/plugins/Invert.ofx.bundle` (once).
+    static let invertBundle: Result<String, Error> = Result {
+        let root = NSTemporaryDirectory() + "ofxhost-tests-\(getpid())/plugins"
+        let bundle = root + "/Invert.ofx.bundle"
+        let bin = bundle + "/Contents/Linux-x86-64"
+        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        try shell("cc -shared -fPIC -O1 -Wall -I '\(packageRoot)/include' '\(folder)/invert.c' -o '\(bin)/Invert.ofx'")
+        return bundle
+    }
+
+    /// Runs a command with /bin/sh; throws with its output if it fails. Returns stdout.
+    @discardableResult
+    static func shell(_ command: String, environment: [String: String]? = nil) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", command]
+        if let environment { p.environment = environment }
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        let text = String(decoding: o, as: UTF8.self)
+        guard p.terminationStatus == 0 else {
+            throw HostError("`\(command)` failed (\(p.terminationStatus)): \(text)\(String(decoding: e, as: UTF8.self))")
+        }
+        return text
+    }
+
+    /// A clip whose pixel (x, y, frame) has a known, distinct value in every channel.
+    static func gradientClip(width: Int = 7, height: Int = 5, frames: ClosedRange<Int> = 1...3) -> ClipInput {
+        ClipInput(width: width, height: height, frames: frames, frameRate: 25, pixelAspect: 1) { n in
+            guard frames.contains(n) else { return nil }
+            var px = [Float](repeating: 0, count: width * height * 4)
+            for y in 0..<height {
+                for x in 0..<width {
+                    let i = (y * width + x) * 4
+                    px[i] = Float(x) / Float(width)
+                    px[i + 1] = Float(y) / Float(height)
+                    px[i + 2] = Float(n % 5) / 5
+                    px[i + 3] = 1
+                }
+            }
+            return FrameBuffer(width: width, height: height, pixels: px)
+        }
+    }
+}
