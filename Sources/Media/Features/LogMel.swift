@@ -17,7 +17,7 @@ public enum LogMelCompression: Sendable, Equatable {
 public struct LogMelSettings: Sendable, Equatable {
     /// Expected input rate in Hz (the caller resamples to it).
     public var sampleRate: Int
-    /// FFT length n_fft (a multiple of 4); the periodic Hann window has this length too.
+    /// FFT length n_fft (even); the periodic Hann window has this length too.
     public var fftSize: Int
     /// Samples between frame starts.
     public var hopLength: Int
@@ -71,8 +71,8 @@ public struct LogMelSpectrogram: Sendable {
     public let window: [Float]
 
     public init(_ settings: LogMelSettings) throws {
-        guard settings.fftSize >= 4, settings.fftSize % 4 == 0 else {
-            throw MediaError("n_fft \(settings.fftSize) must be a multiple of 4 (see RealFFT)")
+        guard settings.fftSize >= 4, settings.fftSize % 2 == 0 else {
+            throw MediaError("n_fft \(settings.fftSize) must be even and ≥ 4")
         }
         guard settings.hopLength >= 1 else { throw MediaError("hop length \(settings.hopLength) must be ≥ 1") }
         if let chunk = settings.chunkSamples, chunk <= settings.fftSize / 2 {
