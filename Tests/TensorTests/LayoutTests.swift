@@ -69,3 +69,25 @@ final class LayoutTests: CPUTestCase {
         }
     }
 }
+
+final class BufferReuseTests: CPUTestCase {
+    func testRecycledBuffersComeBackZeroedWhereZerosArePromised() throws {
+        // A large result is freed into the pool; the next same-size zeros() may reuse its memory.
+        let n = 100_000
+        for _ in 0..<3 {
+            _ = try backend.fill(shape: [n], value: 7, dtype: .f32)
+            let z = try backend.zeros([n])
+            XCTAssertTrue(try backend.download(z).allSatisfy { $0 == 0 })
+            let storage = try backend.makeStorage(dtype: .f32, count: n)
+            let t = try Tensor(storage: storage, dtype: .f32, shape: [n])
+            XCTAssertTrue(try backend.download(t).allSatisfy { $0 == 0 })
+        }
+    }
+
+    func testResultsStayIntactWhileOtherTensorsAreFreed() throws {
+        let x = HostTensor.random([300, 100], seed: 600)
+        let kept = try backend.unary(.neg, try upload(x))
+        for _ in 0..<4 { _ = try backend.unary(.square, try upload(x)) }
+        XCTAssertEqual(try backend.download(kept), x.values.map { -$0 })
+    }
+}
