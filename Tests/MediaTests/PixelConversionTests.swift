@@ -120,6 +120,25 @@ final class PixelConversionTests: XCTestCase {
         }
     }
 
+    /// Images of ≥ 2^17 pixels are converted in row bands on several threads; the result must
+    /// be the same as pixel-by-pixel expectations (exact byte round trip, rows in order).
+    func testLargeImageConvertedInBandsRoundTripsExactlyWithRowsInOrder() throws {
+        let bounds = PixelRect(x1: -100, y1: 40, x2: 540, y2: 340)  // 640 x 300 = 192 000 pixels
+        let source = try HostBuffer(bounds: bounds, depth: .byte, components: .rgba, premultiplication: .premultiplied, negativeRows: true)
+        source.fillPattern(seed: 3)
+        let planar = try PixelConversion().read(source.image, window: bounds)
+        for (x, y) in [(-100, 339), (0, 200), (539, 40), (17, 41)] {
+            let r = bounds.y2 - 1 - y, j = x - bounds.x1
+            let a = source.get(x: x, y: y, c: 3)
+            XCTAssertEqual(planar.alpha?[r * 640 + j], a)
+            let expected = a > 0 ? 2 * (source.get(x: x, y: y, c: 1) / a) - 1 : -1
+            XCTAssertEqual(planar.values[300 * 640 + r * 640 + j], expected, accuracy: 1e-6, "G at (\(x), \(y))")
+        }
+        let target = try HostBuffer(bounds: bounds, depth: .byte, components: .rgba, premultiplication: .premultiplied, negativeRows: true)
+        try PixelConversion().write(planar, to: target.image, window: bounds)
+        XCTAssertEqual(target.bytes, source.bytes)
+    }
+
     func testPlanarRowZeroIsTheTopOfThePictureAndValuesMapToMinusOneOne() throws {
         // 2 x 2 RGB bytes: OFX row y1 (bottom) is black, the top row white / mid grey.
         let buffer = try HostBuffer(bounds: PixelRect(x1: 10, y1: 20, x2: 12, y2: 22), depth: .byte, components: .rgb, premultiplication: .opaque, negativeRows: true)

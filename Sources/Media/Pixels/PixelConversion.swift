@@ -1,7 +1,9 @@
 // Host pixels ↔ planar float images: every depth (byte/short/half/float), every component
 // layout (RGBA/RGB/Alpha), signed row bytes, bounds anywhere, windows larger or smaller than the
 // image. Work is done a row at a time into scratch component rows, so the per-pixel loops are
-// plain arithmetic over contiguous memory.
+// plain arithmetic over contiguous memory; large images are split into row bands converted on
+// all cores.
+import Dispatch
 import Foundation
 
 /// Converts between a `HostImage` and a `PlanarImage` of a window of it.
@@ -42,32 +44,40 @@ public struct PixelConversion: Sendable {
         let spanX1 = clamp ? min(max(window.x1, bounds.x1), bounds.x2 - 1) : max(window.x1, bounds.x1)
         let spanX2 = clamp ? max(min(window.x2, bounds.x2), bounds.x1 + 1) : min(window.x2, bounds.x2)
         let span = max(0, spanX2 - spanX1)
-        let scratch = RowScratch(count: span)
+        var alphaValues = alpha ?? []
         values.withUnsafeMutableBufferPointer { planes in
-            for r in 0..<height {
-                let y = window.y2 - 1 - r
-                var sourceY = y
-                if y < bounds.y1 || y >= bounds.y2 {
-                    guard clamp else { continue }  // rows stay transparent black
-                    sourceY = min(max(y, bounds.y1), bounds.y2 - 1)
-                }
-                if span == 0 { continue }
-                let row = image.data + (sourceY - bounds.y1) * image.rowBytes + (spanX1 - bounds.x1) * image.pixelBytes
-                scratch.load(row, count: span, depth: image.depth, components: image.components)
-                prepareForModel(scratch, count: span, image: image)
-                // Destination columns j ∈ [0, width) ↔ x = window.x1 + j.
-                for c in 0..<colour {
-                    let source = scratch.channel(c)
-                    let dest = planes.baseAddress! + c * planeSize + r * width
-                    copyRow(from: source, span: span, spanX1: spanX1, to: dest, width: width, windowX1: window.x1, clamp: clamp, fill: -1)
-                }
-                if alpha != nil {
-                    alpha!.withUnsafeMutableBufferPointer { a in
-                        copyRow(from: scratch.channel(3), span: span, spanX1: spanX1, to: a.baseAddress! + r * width, width: width, windowX1: window.x1, clamp: clamp, fill: 0)
+            alphaValues.withUnsafeMutableBufferPointer { alphaPlane in
+                let planesBase = planes.baseAddress!
+                let alphaBase = alpha == nil ? nil : alphaPlane.baseAddress
+                forEachRowBand(height: height, width: width) { rows in
+                    let scratch = RowScratch(count: span)
+                    for r in rows {
+                        let y = window.y2 - 1 - r
+                        var sourceY = y
+                        if y < bounds.y1 || y >= bounds.y2 {
+                            guard clamp else { continue }  // rows stay transparent black
+                            sourceY = min(max(y, bounds.y1), bounds.y2 - 1)
+                        }
+                        if span == 0 { continue }
+                        let row = image.data + (sourceY - bounds.y1) * image.rowBytes + (spanX1 - bounds.x1) * image.pixelBytes
+                        scratch.load(row, count: span, depth: image.depth, components: image.components)
+                        prepareForModel(scratch, count: span, image: image)
+                        // Destination columns j ∈ [0, width) ↔ x = window.x1 + j.
+                        for c in 0..<colour {
+                            copyRow(
+                                from: scratch.channel(c), span: span, spanX1: spanX1, to: planesBase + c * planeSize + r * width,
+                                width: width, windowX1: window.x1, clamp: clamp, fill: -1)
+                        }
+                        if let alphaBase {
+                            copyRow(
+                                from: scratch.channel(3), span: span, spanX1: spanX1, to: alphaBase + r * width, width: width,
+                                windowX1: window.x1, clamp: clamp, fill: 0)
+                        }
                     }
                 }
             }
         }
+        if alpha != nil { alpha = alphaValues }
         return try PlanarImage(channels: colour, height: height, width: width, values: values, alpha: alpha)
     }
 
@@ -83,24 +93,49 @@ public struct PixelConversion: Sendable {
         let overlap = window.intersection(image.bounds)
         if overlap.isEmpty { return }
         let span = overlap.width, planeSize = planar.width * planar.height
-        let scratch = RowScratch(count: span)
+        let alphaValues = planar.alpha ?? []
         planar.values.withUnsafeBufferPointer { planes in
-            for y in overlap.y1..<overlap.y2 {
-                let r = window.y2 - 1 - y
-                let offset = r * planar.width + (overlap.x1 - window.x1)
-                for c in 0..<colour {
-                    scratch.channel(c).update(from: planes.baseAddress! + c * planeSize + offset, count: span)
-                }
-                if image.components == .rgba {
-                    if let alpha = planar.alpha {
-                        alpha.withUnsafeBufferPointer { scratch.channel(3).update(from: $0.baseAddress! + offset, count: span) }
-                    } else {
-                        scratch.channel(3).update(repeating: 1, count: span)
+            alphaValues.withUnsafeBufferPointer { alphaPlane in
+                let planesBase = planes.baseAddress!
+                let alphaBase = planar.alpha == nil ? nil : alphaPlane.baseAddress
+                forEachRowBand(height: overlap.height, width: span) { bandRows in
+                    let scratch = RowScratch(count: span)
+                    for y in (overlap.y1 + bandRows.lowerBound)..<(overlap.y1 + bandRows.upperBound) {
+                        let r = window.y2 - 1 - y
+                        let offset = r * planar.width + (overlap.x1 - window.x1)
+                        for c in 0..<colour {
+                            scratch.channel(c).update(from: planesBase + c * planeSize + offset, count: span)
+                        }
+                        if image.components == .rgba {
+                            if let alphaBase {
+                                scratch.channel(3).update(from: alphaBase + offset, count: span)
+                            } else {
+                                scratch.channel(3).update(repeating: 1, count: span)
+                            }
+                        }
+                        prepareForHost(scratch, count: span, image: image)
+                        let row = image.data + (y - image.bounds.y1) * image.rowBytes + (overlap.x1 - image.bounds.x1) * image.pixelBytes
+                        scratch.store(row, count: span, depth: image.depth, components: image.components)
                     }
                 }
-                prepareForHost(scratch, count: span, image: image)
-                let row = image.data + (y - image.bounds.y1) * image.rowBytes + (overlap.x1 - image.bounds.x1) * image.pixelBytes
-                scratch.store(row, count: span, depth: image.depth, components: image.components)
+            }
+        }
+    }
+
+    /// Runs `body` over bands of rows 0..<height: on one thread for small images, else spread
+    /// over the cores with `DispatchQueue.concurrentPerform` (bands write disjoint rows).
+    private func forEachRowBand(height: Int, width: Int, _ body: (Range<Int>) -> Void) {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        guard height > 1, width * height >= 1 << 17, cores > 1 else {
+            body(0..<height)
+            return
+        }
+        let bands = min(height, 4 * cores)
+        withoutActuallyEscaping(body) { escapable in
+            // The bands touch disjoint rows of buffers that outlive this call.
+            let shared = UncheckedSendable(escapable)
+            DispatchQueue.concurrentPerform(iterations: bands) { band in
+                shared.value((band * height / bands)..<((band + 1) * height / bands))
             }
         }
     }
@@ -113,27 +148,25 @@ public struct PixelConversion: Sendable {
             return
         }
         let r = s.channel(0), g = s.channel(1), b = s.channel(2), a = s.channel(3)
-        if image.components == .rgba && image.premultiplication == .premultiplied {
+        let unpremultiply = image.components == .rgba && image.premultiplication == .premultiplied
+        let transfer = image.depth.isFloatingPoint && floatTransfer == .linear
+        if unpremultiply {
             // Colour under alpha 0 is undefined; 0 keeps it finite.
             for i in 0..<count {
                 let alpha = a[i]
-                if alpha > 0 {
-                    r[i] /= alpha
-                    g[i] /= alpha
-                    b[i] /= alpha
-                } else {
-                    r[i] = 0
-                    g[i] = 0
-                    b[i] = 0
-                }
+                let inverse: Float = alpha > 0 ? 1 / alpha : 0
+                r[i] *= inverse
+                g[i] *= inverse
+                b[i] *= inverse
             }
         }
-        if image.depth.isFloatingPoint && floatTransfer == .linear {
+        if transfer {
             for c in 0..<3 { SRGB.encode(s.channel(c), count: count) }
         }
-        for c in 0..<3 {
-            let v = s.channel(c)
-            for i in 0..<count { v[i] = 2 * v[i] - 1 }
+        for i in 0..<count {
+            r[i] = 2 * r[i] - 1
+            g[i] = 2 * g[i] - 1
+            b[i] = 2 * b[i] - 1
         }
     }
 
@@ -141,21 +174,24 @@ public struct PixelConversion: Sendable {
     private func prepareForHost(_ s: RowScratch, count: Int, image: HostImage) {
         if image.components == .alpha {
             let a = s.channel(0)
-            for i in 0..<count { a[i] = (a[i] + 1) / 2 }
+            for i in 0..<count { a[i] = (a[i] + 1) * 0.5 }
             return
         }
-        for c in 0..<3 {
-            let v = s.channel(c)
-            for i in 0..<count { v[i] = (v[i] + 1) / 2 }
+        let r = s.channel(0), g = s.channel(1), b = s.channel(2), a = s.channel(3)
+        for i in 0..<count {
+            r[i] = (r[i] + 1) * 0.5
+            g[i] = (g[i] + 1) * 0.5
+            b[i] = (b[i] + 1) * 0.5
         }
         if image.depth.isFloatingPoint && floatTransfer == .linear {
             for c in 0..<3 { SRGB.decode(s.channel(c), count: count) }
         }
         if image.components == .rgba && image.premultiplication == .premultiplied {
-            let a = s.channel(3)
-            for c in 0..<3 {
-                let v = s.channel(c)
-                for i in 0..<count { v[i] *= a[i] }
+            for i in 0..<count {
+                let alpha = a[i]
+                r[i] *= alpha
+                g[i] *= alpha
+                b[i] *= alpha
             }
         }
     }
@@ -173,4 +209,10 @@ public struct PixelConversion: Sendable {
         if start > 0 { dest.update(repeating: left, count: start) }
         if end < width { dest.advanced(by: end).update(repeating: right, count: width - end) }
     }
+}
+
+/// Hands a value to `concurrentPerform` workers; used only where they access disjoint memory.
+private struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }

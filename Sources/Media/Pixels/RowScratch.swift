@@ -21,36 +21,35 @@ final class RowScratch {
 
     /// Reads `count` pixels starting at `row` (pixel-aligned, possibly unaligned for the type).
     func load(_ row: UnsafeRawPointer, count: Int, depth: PixelDepth, components: PixelComponents) {
-        let n = components.count, cap = capacity
-        do {
-            let out = base
-            if components == .rgb { (out + 3 * cap).update(repeating: 1, count: count) }
-            switch depth {
-            case .byte:
-                let p = row.assumingMemoryBound(to: UInt8.self)
-                for c in 0..<n {
-                    let dst = out + c * cap
-                    for i in 0..<count { dst[i] = Float(p[i * n + c]) / 255 }
+        let n = components.count, out = base, cap = capacity
+        if components == .rgb { (out + 3 * cap).update(repeating: 1, count: count) }
+        switch depth {
+        case .byte:
+            let p = row.assumingMemoryBound(to: UInt8.self)
+            Levels.byte.withUnsafeBufferPointer { table in
+                for i in 0..<count {
+                    for c in 0..<n { out[c * cap + i] = table[Int(p[i * n + c])] }
                 }
-            case .short:
-                for c in 0..<n {
-                    let dst = out + c * cap
-                    for i in 0..<count {
-                        dst[i] = Float(row.loadUnaligned(fromByteOffset: (i * n + c) * 2, as: UInt16.self)) / 65535
+            }
+        case .short:
+            Levels.short.withUnsafeBufferPointer { table in
+                for i in 0..<count {
+                    for c in 0..<n {
+                        out[c * cap + i] = table[Int(row.loadUnaligned(fromByteOffset: (i * n + c) * 2, as: UInt16.self))]
                     }
                 }
-            case .half:
-                for c in 0..<n {
-                    let dst = out + c * cap
-                    for i in 0..<count {
-                        dst[i] = Float(Float16(bitPattern: row.loadUnaligned(fromByteOffset: (i * n + c) * 2, as: UInt16.self)))
+            }
+        case .half:
+            Levels.half.withUnsafeBufferPointer { table in
+                for i in 0..<count {
+                    for c in 0..<n {
+                        out[c * cap + i] = table[Int(row.loadUnaligned(fromByteOffset: (i * n + c) * 2, as: UInt16.self))]
                     }
                 }
-            case .float:
-                for c in 0..<n {
-                    let dst = out + c * cap
-                    for i in 0..<count { dst[i] = row.loadUnaligned(fromByteOffset: (i * n + c) * 4, as: Float.self) }
-                }
+            }
+        case .float:
+            for i in 0..<count {
+                for c in 0..<n { out[c * cap + i] = row.loadUnaligned(fromByteOffset: (i * n + c) * 4, as: Float.self) }
             }
         }
     }
@@ -95,4 +94,12 @@ final class RowScratch {
             }
         }
     }
+}
+
+/// Exact decoded values of every stored level: q/255, q/65535 and the float of each half bit
+/// pattern (tables replace a division or a software half conversion per component).
+enum Levels {
+    static let byte: [Float] = (0..<256).map { Float($0) / 255 }
+    static let short: [Float] = (0..<65536).map { Float($0) / 65535 }
+    static let half: [Float] = (0..<65536).map { Float(Float16(bitPattern: UInt16($0))) }
 }
