@@ -91,6 +91,25 @@ final class AudioFileTests: XCTestCase {
         XCTAssertEqual(native, Array(tone[22050..<22491]))
     }
 
+    func testChannelsAreResampledSeparately() throws {
+        let folder = try makeScratchFolder(self)
+        let path = folder + "/stereo.flac"
+        let left = sine(frequency: 500, amplitude: 0.5, rate: 48000, count: 24000)
+        let right = sine(frequency: 1500, amplitude: 0.25, rate: 48000, count: 24000)
+        try writeWithSndFile(path, format: Int32(SF_FORMAT_FLAC | SF_FORMAT_PCM_24), rate: 48000, channels: 2, samples: interleave([left, right]))
+        let channels = try AudioFile.readChannels(path, sampleRate: 16000, span: AudioSpan(start: 0.1, duration: 0.3))
+        XCTAssertEqual(channels.map(\.count), [4800, 4800])
+        XCTAssertEqual(amplitude(at: 500, of: channels[0][400..<4400], rate: 16000), 0.5, accuracy: 0.005)
+        XCTAssertEqual(amplitude(at: 1500, of: channels[0][400..<4400], rate: 16000), 0, accuracy: 0.002)
+        XCTAssertEqual(amplitude(at: 1500, of: channels[1][400..<4400], rate: 16000), 0.25, accuracy: 0.003)
+        let mono = try AudioFile.readMono(path, sampleRate: 16000, span: AudioSpan(start: 0.1, duration: 0.3))
+        let average = zip(channels[0], channels[1]).map { ($0 + $1) / 2 }
+        XCTAssertLessThan(zip(mono, average).map { abs($0 - $1) }.max()!, 1e-5)
+        assertThrowsMessage(["beyond 86400 s"]) {
+            _ = try AudioFile.readMono(path, sampleRate: 16000, span: AudioSpan(start: 0, duration: 1e12))
+        }
+    }
+
     func testMissingEmptyTruncatedAndNonAudioFilesGiveClearErrors() throws {
         let folder = try makeScratchFolder(self)
         assertThrowsMessage(["missing.wav", "file not found"]) { _ = try AudioFile.read(folder + "/missing.wav") }

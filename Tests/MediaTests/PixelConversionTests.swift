@@ -235,3 +235,15 @@ final class PixelConversionTests: XCTestCase {
         assertThrowsMessage(["does not have shape"]) { _ = try PlanarImage(channels: 3, height: 2, width: 2, values: [1]) }
     }
 }
+
+final class PixelWindowLimitTests: XCTestCase {
+    func testAbsurdWindowIsAnErrorNotAnAllocation() throws {
+        let byte = UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 1)
+        defer { byte.deallocate() }
+        let image = try HostImage(data: byte, bounds: PixelRect(x1: 0, y1: 0, x2: 1, y2: 1), rowBytes: 1, depth: .byte, components: .alpha, premultiplication: .opaque)
+        assertThrowsMessage(["larger than 65536"]) {
+            _ = try PixelConversion().read(image, window: PixelRect(x1: 0, y1: 0, x2: 1 << 20, y2: 1 << 20))
+        }
+        assertThrowsMessage(["is inverted"]) { _ = try PixelConversion().read(image, window: PixelRect(x1: 5, y1: 0, x2: 1, y2: 1)) }
+    }
+}

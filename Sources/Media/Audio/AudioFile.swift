@@ -62,19 +62,40 @@ public enum AudioFile {
 
     /// Mono audio of `path` at `sampleRate`, for `span` (nil = the whole file).
     ///
-    /// Output sample k is the mono mix at time span.start + k / sampleRate; the count is
-    /// round(span.duration · sampleRate). Times before 0 or after the file's end are silence.
-    /// Only the needed part of the file is read (plus a filter margin); the result equals
-    /// resampling the whole file and cutting, because the cut is placed on the common grid of
-    /// both rates.
+    /// Output sample k is the mono mix (channel average) at time span.start + k / sampleRate;
+    /// the count is round(span.duration · sampleRate). Times before 0 or after the file's end
+    /// are silence. Only the needed part of the file is read (plus a filter margin); the result
+    /// equals resampling the whole file and cutting, because the cut is placed on the common
+    /// grid of both rates.
     public static func readMono(_ path: String, sampleRate: Int, span: AudioSpan? = nil) throws -> [Float] {
+        try readResampled(path, sampleRate: sampleRate, span: span, mixToMono: true)[0]
+    }
+
+    /// Like `readMono`, but every channel separately (`[channel][sample]`), e.g. for LTX-2's
+    /// stereo mel spectrogram.
+    public static func readChannels(_ path: String, sampleRate: Int, span: AudioSpan? = nil) throws -> [[Float]] {
+        try readResampled(path, sampleRate: sampleRate, span: span, mixToMono: false)
+    }
+
+    /// Longest span (seconds) and furthest start accepted: a day; beyond that a caller's
+    /// arithmetic has gone wrong and allocating the samples would exhaust memory.
+    static let longestSpan = 86_400.0
+
+    private static func readResampled(_ path: String, sampleRate: Int, span: AudioSpan?, mixToMono: Bool) throws
+        -> [[Float]]
+    {
         let file = try SndFileReader(path: path)
         let resampler = try Resampler(from: file.sampleRate, to: sampleRate)
         let span = try span ?? AudioSpan(start: 0, duration: Double(file.frames) / Double(file.sampleRate))
+        guard span.duration <= longestSpan, abs(span.start) <= longestSpan else {
+            throw MediaError(
+                "\(path): audio span start \(span.start) s, duration \(span.duration) s is beyond \(Int(longestSpan)) s")
+        }
         let src = file.sampleRate, dst = sampleRate
         let firstOut = Int((span.start * Double(dst)).rounded())
         let count = Int((span.duration * Double(dst)).rounded())
-        if count == 0 { return [] }
+        let outputs = mixToMono ? 1 : file.channels
+        if count == 0 { return [[Float]](repeating: [], count: outputs) }
         // Blocks of P input samples ↔ Q output samples share their start times exactly.
         let common = gcd(src, dst)
         let blockIn = src / common, blockOut = dst / common
@@ -87,19 +108,25 @@ public enum AudioFile {
         let endBlock = Int((needEndIn / Double(blockIn)).rounded(.up))
         let inStart = firstBlock * blockIn, inEnd = endBlock * blockIn
         // Input for [inStart, inEnd): the file where it exists, silence elsewhere.
-        var input = [Float](repeating: 0, count: inEnd - inStart)
         let readStart = max(inStart, 0), readEnd = min(inEnd, file.frames)
-        if readStart < readEnd {
-            let mono = AudioBuffer.monoMix(
-                try file.read(from: readStart, count: readEnd - readStart), channels: file.channels)
-            input.replaceSubrange((readStart - inStart)..<(readEnd - inStart), with: mono)
-        }
-        let output = try resampler.resample(input)
+        let interleaved = readStart < readEnd ? try file.read(from: readStart, count: readEnd - readStart) : []
         let skip = firstOut - firstBlock * blockOut
-        var result = [Float](repeating: 0, count: count)
-        let available = max(0, min(count, output.count - skip))
-        if available > 0 { result.replaceSubrange(0..<available, with: output[skip..<(skip + available)]) }
-        return result
+        var results: [[Float]] = []
+        for channel in 0..<outputs {
+            var input = [Float](repeating: 0, count: inEnd - inStart)
+            if readStart < readEnd {
+                let samples = mixToMono
+                    ? AudioBuffer.monoMix(interleaved, channels: file.channels)
+                    : stride(from: channel, to: interleaved.count, by: file.channels).map { interleaved[$0] }
+                input.replaceSubrange((readStart - inStart)..<(readEnd - inStart), with: samples)
+            }
+            let output = try resampler.resample(input)
+            var result = [Float](repeating: 0, count: count)
+            let available = max(0, min(count, output.count - skip))
+            if available > 0 { result.replaceSubrange(0..<available, with: output[skip..<(skip + available)]) }
+            results.append(result)
+        }
+        return results
     }
 }
 

@@ -22,6 +22,9 @@ public struct PixelConversion: Sendable {
     /// Fill rule where the window reaches beyond the image's bounds.
     public var outside: OutsidePixels
 
+    /// Largest window side accepted (a wrong window must throw, not exhaust memory).
+    public static let largestSide = 1 << 16
+
     public init(floatTransfer: FloatTransfer = .linear, outside: OutsidePixels = .transparentBlack) {
         self.floatTransfer = floatTransfer
         self.outside = outside
@@ -33,6 +36,9 @@ public struct PixelConversion: Sendable {
             throw MediaError("window (\(window.x1),\(window.y1))-(\(window.x2),\(window.y2)) is inverted")
         }
         let width = window.width, height = window.height
+        guard width <= Self.largestSide, height <= Self.largestSide else {
+            throw MediaError("window \(width)x\(height) is larger than \(Self.largestSide) pixels on a side")
+        }
         let colour = image.components == .alpha ? 1 : 3
         let planeSize = width * height
         var values = [Float](repeating: -1, count: colour * planeSize)
