@@ -76,3 +76,27 @@ final class AttentionTests: CPUTestCase {
         }
     }
 }
+
+final class TransformerBlockTests: CPUTestCase {
+    /// A whole scaled-down Wan block (dim 48, 4 heads × 12, FFN 96, 2×3×4 tokens, 7 text tokens)
+    /// composed from backend ops equals the same block composed from naive reference ops.
+    func testWanBlockComposedFromOpsMatchesNaiveBlock() throws {
+        let block = TinyWanBlock.random()
+        let x = HostTensor.random([block.tokens, block.dim], seed: 700)
+        let ctx = HostTensor.random([7, block.dim], seed: 701)
+        let got = try block.forward(backend, x: x, context: ctx)
+        let expected = try block.reference(x: x, context: ctx)
+        XCTAssertNil(Closeness.check(got, expected.values, atol: 1e-4, rtol: 1e-4))
+    }
+
+    func testWanBlockWithHalfWeightsMatchesRoundedReference() throws {
+        let block = TinyWanBlock.random(seed: 99)
+        let x = HostTensor.random([block.tokens, block.dim], seed: 702)
+        let ctx = HostTensor.random([5, block.dim], seed: 703)
+        for dt in [DType.f16, .bf16] {
+            let got = try block.forward(backend, x: x, context: ctx, weightType: dt)
+            let expected = try block.reference(x: x, context: ctx, weightType: dt)
+            XCTAssertNil(Closeness.check(got, expected.values, atol: 1e-4, rtol: 1e-4), "\(dt)")
+        }
+    }
+}

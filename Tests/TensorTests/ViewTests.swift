@@ -89,3 +89,21 @@ final class ViewTests: CPUTestCase {
         }
     }
 }
+
+final class PatchTests: CPUTestCase {
+    func testUnpatchifyFollowsWanHeadLayoutAndInvertsPatchify() throws {
+        let (c, grid) = (3, (f: 2, h: 2, w: 3))
+        let tokens = HostTensor.random([grid.f * grid.h * grid.w, 4 * c], seed: 800)
+        let latent = try backend.unpatchify(try upload(tokens), grid: grid, patch: (1, 2, 2))
+        XCTAssertEqual(latent.shape, [c, 2, 4, 6])
+        let got = try backend.download(latent)
+        let out = HostTensor(latent.shape, got)
+        for f in 0..<2 { for h in 0..<2 { for w in 0..<3 { for q in 0..<2 { for r in 0..<2 { for ch in 0..<c {
+            let token = (f * 2 + h) * 3 + w
+            XCTAssertEqual(out[ch, f, 2 * h + q, 2 * w + r], tokens[token, (q * 2 + r) * c + ch])
+        } } } } } }
+        let back = try backend.patchify(latent, patch: (1, 2, 2))
+        XCTAssertEqual(try backend.download(back), tokens.values)
+        XCTAssertThrowsError(try backend.patchify(latent, patch: (1, 3, 2)))
+    }
+}
