@@ -127,8 +127,9 @@ final class VideoFileSource: FrameSource {
         lastFrame = nil
     }
 
-    /// Counts the video stream's packets (one per picture) by demuxing without decoding; exact
-    /// where the container's frame count is missing (Matroska) or approximate.
+    /// The number of pictures: the container's count where it keeps an exact index (MP4/MOV
+    /// sample tables), else the video stream's packets (one per picture) counted by demuxing
+    /// without decoding (Matroska, AVI, …).
     private static func countVideoPackets(_ path: String) throws -> Int {
         var context: UnsafeMutablePointer<AVFormatContext>?
         try FF.check(avformat_open_input(&context, path, nil, nil), "opening (not a video file?)", path)
@@ -136,6 +137,9 @@ final class VideoFileSource: FrameSource {
         try FF.check(avformat_find_stream_info(context, nil), "reading stream information", path)
         let index = av_find_best_stream(context, AVMEDIA_TYPE_VIDEO, -1, -1, nil, 0)
         guard index >= 0 else { throw VideoIOError("\(path): has no video stream") }
+        let declared = context!.pointee.streams[Int(index)]!.pointee.nb_frames
+        let formatName = String(cString: context!.pointee.iformat.pointee.name)
+        if declared > 0 && formatName.contains("mp4") { return Int(declared) }
         var packet = av_packet_alloc()
         defer { av_packet_free(&packet) }
         var count = 0
