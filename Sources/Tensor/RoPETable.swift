@@ -43,7 +43,8 @@ public struct RoPETable: Sendable, Equatable {
         frames: Int, height: Int, width: Int, headDim: Int, frameOffset: Int = 0, base: Double = 10_000
     ) throws -> RoPETable {
         guard headDim > 0, headDim % 2 == 0, frames >= 0, height >= 0, width >= 0 else {
-            throw TensorError.invalidArgument("RoPETable.wan3D: head dim \(headDim) (even), sizes \(frames)×\(height)×\(width)")
+            throw TensorError.invalidArgument(
+                "RoPETable.wan3D: head dim \(headDim) (even), sizes \(frames)×\(height)×\(width)")
         }
         let pairs = headDim / 2
         let spatialPairs = headDim / 6

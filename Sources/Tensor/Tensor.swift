@@ -27,7 +27,8 @@ public struct Tensor: Sendable, CustomStringConvertible {
     /// A view over `storage`; throws when the view reaches outside the storage or a size is negative.
     public init(storage: any TensorStorage, dtype: DType, shape: [Int], strides: [Int], offset: Int = 0) throws {
         guard shape.count == strides.count else {
-            throw TensorError.invalidArgument("Tensor: shape \(shape) has \(shape.count) axes, strides \(strides) has \(strides.count)")
+            throw TensorError.invalidArgument(
+                "Tensor: shape \(shape) has \(shape.count) axes, strides \(strides) has \(strides.count)")
         }
         guard shape.allSatisfy({ $0 >= 0 }), offset >= 0 else {
             throw TensorError.invalidArgument("Tensor: negative size in shape \(shape) or offset \(offset)")
@@ -40,7 +41,8 @@ public struct Tensor: Sendable, CustomStringConvertible {
             let last = offset + zip(shape, strides).reduce(0) { $0 + ($1.0 - 1) * $1.1 }
             guard last < capacity else {
                 throw TensorError.invalidArgument(
-                    "Tensor: view shape \(shape) strides \(strides) offset \(offset) reaches element \(last) of a \(capacity)-element \(dtype) storage")
+                    "Tensor: view shape \(shape) strides \(strides) offset \(offset) reaches element \(last) of a \(capacity)-element \(dtype) storage"
+                )
             }
         }
         self.storage = storage
@@ -111,14 +113,16 @@ public struct Tensor: Sendable, CustomStringConvertible {
         }
         var s = shape
         s[a] = length
-        return try Tensor(storage: storage, dtype: dtype, shape: s, strides: strides, offset: offset + start * strides[a])
+        return try Tensor(
+            storage: storage, dtype: dtype, shape: s, strides: strides, offset: offset + start * strides[a])
     }
 
     /// Every `step`-th element along `axis`, `count` of them, from `start` (`x[start::step]`).
     public func strided(axis: Int, start: Int, step: Int, count n: Int) throws -> Tensor {
         let a = try Layout.axis(axis, rank: rank, op: "strided")
         guard start >= 0, step >= 1, n >= 0, n == 0 || start + (n - 1) * step < shape[a] else {
-            throw TensorError.invalidArgument("strided: start \(start) step \(step) count \(n) on axis \(a) of size \(shape[a])")
+            throw TensorError.invalidArgument(
+                "strided: start \(start) step \(step) count \(n) on axis \(a) of size \(shape[a])")
         }
         var s = shape
         var st = strides

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Tensor
 import TensorCPU
+
 #if canImport(TensorVulkan)
     import TensorVulkan
 #endif
@@ -56,33 +57,45 @@ struct BenchTensor: ParsableCommand {
                 let (ours, raw) = try alternating(
                     try linearRunner(cpu, x: x, w: w, b: b, tokens: t, shape: s, dtype: .f32),
                     rawRunner(x: x, w: w, tokens: t, shape: s))
-                print(String(format: "  tokens %5d  W %5dx%-5d  %12.1f   %17.1f   %5.3f", t, s.out, s.inF,
-                             flops / ours / 1e9, flops / raw / 1e9, raw / ours))
-                let half = try best(repeats: repeats, try linearRunner(cpu, x: x, w: w, b: b, tokens: t, shape: s, dtype: .bf16))
-                print(String(format: "  tokens %5d  W %5dx%-5d  bf16 weights: %.1f GFLOP/s", t, s.out, s.inF, flops / half / 1e9))
+                print(
+                    String(
+                        format: "  tokens %5d  W %5dx%-5d  %12.1f   %17.1f   %5.3f", t, s.out, s.inF,
+                        flops / ours / 1e9, flops / raw / 1e9, raw / ours))
+                let half = try best(
+                    repeats: repeats, try linearRunner(cpu, x: x, w: w, b: b, tokens: t, shape: s, dtype: .bf16))
+                print(
+                    String(
+                        format: "  tokens %5d  W %5dx%-5d  bf16 weights: %.1f GFLOP/s", t, s.out, s.inF,
+                        flops / half / 1e9))
             }
         }
         try attentionRows(cpu, label: "cpu")
         if vulkan {
             #if canImport(TensorVulkan)
-            do {
-                let gpu = try VulkanBackend(policy: .anyDevice)
-                print("device: \(gpu.device)")
-                for t in tokenCounts {
-                    for s in shapes {
-                        let flops = 2.0 * Double(t) * Double(s.inF) * Double(s.out)
-                        let seconds = try best(repeats: repeats, try linearRunner(
-                            gpu, x: Self.randomValues(t * s.inF, seed: 1), w: Self.randomValues(s.out * s.inF, seed: 2, scale: 0.02),
-                            b: Self.randomValues(s.out, seed: 3), tokens: t, shape: s, dtype: .f32))
-                        print(String(format: "  vulkan linear tokens %5d  W %5dx%-5d  %.1f GFLOP/s", t, s.out, s.inF, flops / seconds / 1e9))
+                do {
+                    let gpu = try VulkanBackend(policy: .anyDevice)
+                    print("device: \(gpu.device)")
+                    for t in tokenCounts {
+                        for s in shapes {
+                            let flops = 2.0 * Double(t) * Double(s.inF) * Double(s.out)
+                            let seconds = try best(
+                                repeats: repeats,
+                                try linearRunner(
+                                    gpu, x: Self.randomValues(t * s.inF, seed: 1),
+                                    w: Self.randomValues(s.out * s.inF, seed: 2, scale: 0.02),
+                                    b: Self.randomValues(s.out, seed: 3), tokens: t, shape: s, dtype: .f32))
+                            print(
+                                String(
+                                    format: "  vulkan linear tokens %5d  W %5dx%-5d  %.1f GFLOP/s", t, s.out, s.inF,
+                                    flops / seconds / 1e9))
+                        }
                     }
+                    try attentionRows(gpu, label: "vulkan")
+                } catch {
+                    print("vulkan: unavailable (\(error))")
                 }
-                try attentionRows(gpu, label: "vulkan")
-            } catch {
-                print("vulkan: unavailable (\(error))")
-            }
             #else
-            print("vulkan: not built into this binary")
+                print("vulkan: not built into this binary")
             #endif
         }
     }
@@ -101,13 +114,17 @@ struct BenchTensor: ParsableCommand {
                 try backend.synchronize()
                 _ = try backend.download(o.narrowed(axis: 0, start: 0, length: 1))
             }
-            print(String(format: "  tokens %5d  %.1f GFLOP/s  (%.2f s, %.1f GFLOP)", t, flops / seconds / 1e9, seconds, flops / 1e9))
+            print(
+                String(
+                    format: "  tokens %5d  %.1f GFLOP/s  (%.2f s, %.1f GFLOP)", t, flops / seconds / 1e9, seconds,
+                    flops / 1e9))
         }
     }
 
     /// One call of our `linear` (result waited for), operands uploaded once.
     private func linearRunner(
-        _ backend: some Backend, x: [Float], w: [Float], b: [Float], tokens: Int, shape: (out: Int, inF: Int), dtype: DType
+        _ backend: some Backend, x: [Float], w: [Float], b: [Float], tokens: Int, shape: (out: Int, inF: Int),
+        dtype: DType
     ) throws -> () throws -> Void {
         let xt = try backend.upload(x, shape: [tokens, shape.inF], dtype: .f32)
         let wt = try backend.upload(w, shape: [shape.out, shape.inF], dtype: dtype)

@@ -96,6 +96,7 @@ public enum Closeness {
         }
         if worst < 0 { return nil }
         let maxErr = zip(actual, expected).map { abs($0 - $1) }.max() ?? 0
-        return "element \(worst): \(actual[worst]) vs expected \(expected[worst]) (atol \(atol), rtol \(rtol); max abs error \(maxErr))"
+        return
+            "element \(worst): \(actual[worst]) vs expected \(expected[worst]) (atol \(atol), rtol \(rtol); max abs error \(maxErr))"
     }
 }

@@ -72,7 +72,9 @@ public enum Reference {
     }
 
     /// C = op(A)·op(B) with batch broadcasting.
-    public static func matmul(_ a: HostTensor, _ b: HostTensor, transposeA: Bool = false, transposeB: Bool = false) throws -> HostTensor {
+    public static func matmul(_ a: HostTensor, _ b: HostTensor, transposeA: Bool = false, transposeB: Bool = false)
+        throws -> HostTensor
+    {
         let ra = a.shape.count
         let rb = b.shape.count
         let m = transposeA ? a.shape[ra - 1] : a.shape[ra - 2]
@@ -122,12 +124,14 @@ public enum Reference {
     }
 
     /// N-d convolution by its definition (zero padding, stride, dilation, groups).
-    public static func conv(_ x: HostTensor, _ w: HostTensor, _ b: HostTensor?, _ g: ConvGeometry) throws -> HostTensor {
+    public static func conv(_ x: HostTensor, _ w: HostTensor, _ b: HostTensor?, _ g: ConvGeometry) throws -> HostTensor
+    {
         let n = g.spatialRank
         let (batch, cin, cout) = (x.shape[0], x.shape[1], w.shape[0])
         let kernel = Array(w.shape[2...])
         let outSize = try g.outputSize(input: Array(x.shape[2...]), kernel: kernel)
-        let out = HostTensor([batch, cout] + outSize, [Float](repeating: 0, count: batch * cout * outSize.reduce(1, *)))
+        let out = HostTensor(
+            [batch, cout] + outSize, [Float](repeating: 0, count: batch * cout * outSize.reduce(1, *)))
         let cinG = cin / g.groups
         let coutG = cout / g.groups
         let kCount = kernel.reduce(1, *)

@@ -45,7 +45,8 @@ extension Reference {
                 idx[axis] = min(Int(floor((Double(o) + 0.5) * Double(n) / Double(size))), n - 1)
                 values[i] = x.values[x.flat(idx)]
             case .linear(let alignCorners):
-                let p = alignCorners
+                let p =
+                    alignCorners
                     ? (size > 1 ? Double(o) * Double(n - 1) / Double(size - 1) : 0)
                     : min(max((Double(o) + 0.5) * Double(n) / Double(size) - 0.5, 0), Double(n - 1))
                 let lo = Int(floor(p))

@@ -31,13 +31,16 @@ extension Reference {
         for r in 0..<(x.count / d) {
             let ms = x.values[(r * d)..<((r + 1) * d)].reduce(0.0) { $0 + Double($1) * Double($1) } / Double(d)
             for i in 0..<d {
-                out[r * d + i] = Float(Double(x.values[r * d + i]) / (ms + Double(eps)).squareRoot() * Double(w?.values[i] ?? 1))
+                out[r * d + i] = Float(
+                    Double(x.values[r * d + i]) / (ms + Double(eps)).squareRoot() * Double(w?.values[i] ?? 1))
             }
         }
         return HostTensor(x.shape, out)
     }
 
-    public static func groupNorm(_ x: HostTensor, groups: Int, _ w: HostTensor?, _ b: HostTensor?, eps: Float) -> HostTensor {
+    public static func groupNorm(_ x: HostTensor, groups: Int, _ w: HostTensor?, _ b: HostTensor?, eps: Float)
+        -> HostTensor
+    {
         let c = x.shape[1]
         let spatial = x.shape[2...].reduce(1, *)
         let per = c / groups * spatial
@@ -62,7 +65,9 @@ extension Reference {
         for bi in 0..<x.shape[0] {
             for p in 0..<spatial {
                 var ss = 0.0
-                for ch in 0..<c { ss += Double(x.values[(bi * c + ch) * spatial + p]) * Double(x.values[(bi * c + ch) * spatial + p]) }
+                for ch in 0..<c {
+                    ss += Double(x.values[(bi * c + ch) * spatial + p]) * Double(x.values[(bi * c + ch) * spatial + p])
+                }
                 let norm = max(ss.squareRoot(), Double(eps))
                 for ch in 0..<c {
                     let i = (bi * c + ch) * spatial + p

@@ -23,10 +23,15 @@ public struct TinyWanBlock {
     public let weights: [String: HostTensor]
 
     /// dim must be a multiple of heads; head dim = dim / heads must be even.
-    public static func random(dim: Int = 48, heads: Int = 4, ffn: Int = 96, grid: (f: Int, h: Int, w: Int) = (2, 3, 4), seed: UInt64 = 1234) -> TinyWanBlock {
+    public static func random(
+        dim: Int = 48, heads: Int = 4, ffn: Int = 96, grid: (f: Int, h: Int, w: Int) = (2, 3, 4), seed: UInt64 = 1234
+    ) -> TinyWanBlock {
         var w: [String: HostTensor] = [:]
         var s = seed
-        func next() -> UInt64 { s += 1; return s }
+        func next() -> UInt64 {
+            s += 1
+            return s
+        }
         let scale = 1 / Float(dim).squareRoot()
         w["modulation"] = HostTensor.random([6, dim], seed: next(), scale: 0.3)
         for attn in ["self_attn", "cross_attn"] {
@@ -53,7 +58,9 @@ public struct TinyWanBlock {
 
     /// The block on `backend`, weights stored as `weightType` (norm/modulation parameters stay f32).
     /// x `[L, dim]`, context `[Lc, dim]` → `[L, dim]`.
-    public func forward(_ be: some Backend, x: HostTensor, context: HostTensor, weightType: DType = .f32) throws -> [Float] {
+    public func forward(_ be: some Backend, x: HostTensor, context: HostTensor, weightType: DType = .f32) throws
+        -> [Float]
+    {
         func up(_ name: String, _ dt: DType = .f32) throws -> Tensor { try weight(name).upload(be, dtype: dt) }
         let table = try RoPETable.wan3D(frames: grid.f, height: grid.h, width: grid.w, headDim: headDim)
         let (cos, sin) = try table.upload(on: be)
@@ -61,28 +68,40 @@ public struct TinyWanBlock {
         func mod(_ i: Int) throws -> Tensor { try m.narrowed(axis: 0, start: i, length: 1) }
 
         func attention(_ prefix: String, _ xq: Tensor, _ xkv: Tensor, rope: Bool) throws -> Tensor {
-            let q0 = try be.linear(xq, weight: try up("\(prefix).q.weight", weightType), bias: try up("\(prefix).q.bias"))
-            let k0 = try be.linear(xkv, weight: try up("\(prefix).k.weight", weightType), bias: try up("\(prefix).k.bias"))
-            let v0 = try be.linear(xkv, weight: try up("\(prefix).v.weight", weightType), bias: try up("\(prefix).v.bias"))
-            var q = try be.rmsNorm(q0, weight: try up("\(prefix).norm_q.weight"), eps: eps).reshaped([-1, heads, headDim])
-            var k = try be.rmsNorm(k0, weight: try up("\(prefix).norm_k.weight"), eps: eps).reshaped([-1, heads, headDim])
+            let q0 = try be.linear(
+                xq, weight: try up("\(prefix).q.weight", weightType), bias: try up("\(prefix).q.bias"))
+            let k0 = try be.linear(
+                xkv, weight: try up("\(prefix).k.weight", weightType), bias: try up("\(prefix).k.bias"))
+            let v0 = try be.linear(
+                xkv, weight: try up("\(prefix).v.weight", weightType), bias: try up("\(prefix).v.bias"))
+            var q = try be.rmsNorm(q0, weight: try up("\(prefix).norm_q.weight"), eps: eps).reshaped([
+                -1, heads, headDim,
+            ])
+            var k = try be.rmsNorm(k0, weight: try up("\(prefix).norm_k.weight"), eps: eps).reshaped([
+                -1, heads, headDim,
+            ])
             let v = try v0.reshaped([-1, heads, headDim])
             if rope {
                 q = try be.rope(q, cos: cos, sin: sin, pairing: .interleaved)
                 k = try be.rope(k, cos: cos, sin: sin, pairing: .interleaved)
             }
             let o = try be.attention(q: q, k: k, v: v, scale: 1 / Float(headDim).squareRoot())
-            return try be.linear(try o.reshaped([-1, dim]), weight: try up("\(prefix).o.weight", weightType), bias: try up("\(prefix).o.bias"))
+            return try be.linear(
+                try o.reshaped([-1, dim]), weight: try up("\(prefix).o.weight", weightType),
+                bias: try up("\(prefix).o.bias"))
         }
 
         var h = try x.upload(be)
         let ctx = try context.upload(be)
-        let n1 = try be.modulate(try be.layerNorm(h, weight: nil, bias: nil, eps: eps), scale: try mod(1), shift: try mod(0))
+        let n1 = try be.modulate(
+            try be.layerNorm(h, weight: nil, bias: nil, eps: eps), scale: try mod(1), shift: try mod(0))
         h = try be.gatedAdd(h, try attention("self_attn", n1, n1, rope: true), gate: try mod(2))
         let n3 = try be.layerNorm(h, weight: try up("norm3.weight"), bias: try up("norm3.bias"), eps: eps)
         h = try be.add(h, try attention("cross_attn", n3, ctx, rope: false))
-        let n2 = try be.modulate(try be.layerNorm(h, weight: nil, bias: nil, eps: eps), scale: try mod(4), shift: try mod(3))
-        let f = try be.unary(.geluTanh, try be.linear(n2, weight: try up("ffn.0.weight", weightType), bias: try up("ffn.0.bias")))
+        let n2 = try be.modulate(
+            try be.layerNorm(h, weight: nil, bias: nil, eps: eps), scale: try mod(4), shift: try mod(3))
+        let f = try be.unary(
+            .geluTanh, try be.linear(n2, weight: try up("ffn.0.weight", weightType), bias: try up("ffn.0.bias")))
         let y = try be.linear(f, weight: try up("ffn.2.weight", weightType), bias: try up("ffn.2.bias"))
         h = try be.gatedAdd(h, y, gate: try mod(5))
         return try be.download(h)
@@ -99,11 +118,17 @@ public struct TinyWanBlock {
         let m = w("modulation")
         func mod(_ i: Int) -> HostTensor { HostTensor([1, dim], Array(m.values[(i * dim)..<((i + 1) * dim)])) }
         func modulate(_ t: HostTensor, _ scale: Int, _ shift: Int) throws -> HostTensor {
-            try Reference.binary(.add, try Reference.binary(.mul, t, try Reference.binary(.add, mod(scale), HostTensor([], [1]))), mod(shift))
+            try Reference.binary(
+                .add, try Reference.binary(.mul, t, try Reference.binary(.add, mod(scale), HostTensor([], [1]))),
+                mod(shift))
         }
         func attention(_ prefix: String, _ xq: HostTensor, _ xkv: HostTensor, rope: Bool) -> HostTensor {
-            var q = Reference.rmsNorm(Reference.linear(xq, lw("\(prefix).q.weight"), w("\(prefix).q.bias")), w("\(prefix).norm_q.weight"), eps: eps)
-            var k = Reference.rmsNorm(Reference.linear(xkv, lw("\(prefix).k.weight"), w("\(prefix).k.bias")), w("\(prefix).norm_k.weight"), eps: eps)
+            var q = Reference.rmsNorm(
+                Reference.linear(xq, lw("\(prefix).q.weight"), w("\(prefix).q.bias")), w("\(prefix).norm_q.weight"),
+                eps: eps)
+            var k = Reference.rmsNorm(
+                Reference.linear(xkv, lw("\(prefix).k.weight"), w("\(prefix).k.bias")), w("\(prefix).norm_k.weight"),
+                eps: eps)
             var v = Reference.linear(xkv, lw("\(prefix).v.weight"), w("\(prefix).v.bias"))
             q = HostTensor([1, q.count / dim, heads, headDim], q.values)
             k = HostTensor([1, k.count / dim, heads, headDim], k.values)
@@ -113,11 +138,13 @@ public struct TinyWanBlock {
                 k = Reference.rope(k, cos: table.cos, sin: table.sin, pairing: .interleaved)
             }
             let o = Reference.attention(q: q, k: k, v: v, scale: 1 / Float(headDim).squareRoot())
-            return Reference.linear(HostTensor([o.count / dim, dim], o.values), lw("\(prefix).o.weight"), w("\(prefix).o.bias"))
+            return Reference.linear(
+                HostTensor([o.count / dim, dim], o.values), lw("\(prefix).o.weight"), w("\(prefix).o.bias"))
         }
         var h = x
         let n1 = try modulate(Reference.layerNorm(h, nil, nil, eps: eps), 1, 0)
-        h = try Reference.binary(.add, h, try Reference.binary(.mul, attention("self_attn", n1, n1, rope: true), mod(2)))
+        h = try Reference.binary(
+            .add, h, try Reference.binary(.mul, attention("self_attn", n1, n1, rope: true), mod(2)))
         let n3 = Reference.layerNorm(h, w("norm3.weight"), w("norm3.bias"), eps: eps)
         h = try Reference.binary(.add, h, attention("cross_attn", n3, context, rope: false))
         let n2 = try modulate(Reference.layerNorm(h, nil, nil, eps: eps), 4, 3)

@@ -6,7 +6,8 @@ import XCTest
 
 final class AttentionTests: CPUTestCase {
     func testSoftmaxMatchesNaiveIncludingLargeLogits() throws {
-        let x = HostTensor(HostTensor.random([6, 37], seed: 400).shape, HostTensor.random([6, 37], seed: 400).values.map { $0 * 30 })
+        let x = HostTensor(
+            HostTensor.random([6, 37], seed: 400).shape, HostTensor.random([6, 37], seed: 400).values.map { $0 * 30 })
         try assertClose(try backend.softmax(try upload(x)), Reference.softmax(x), atol: 1e-6, rtol: 1e-5)
         let rows = try backend.download(try backend.softmax(try upload(x)))
         for r in 0..<6 { XCTAssertEqual(rows[(r * 37)..<((r + 1) * 37)].reduce(0, +), 1, accuracy: 1e-5) }
@@ -21,7 +22,8 @@ final class AttentionTests: CPUTestCase {
         let v = HostTensor.random([1, 300, 2, 12], seed: 412)
         let scale = 1 / Float(16).squareRoot() * 3  // sharper than usual to stress the running max
         let got = try tiled.attention(
-            q: try tiled.upload(q.values, shape: q.shape, dtype: .f32), k: try tiled.upload(k.values, shape: k.shape, dtype: .f32),
+            q: try tiled.upload(q.values, shape: q.shape, dtype: .f32),
+            k: try tiled.upload(k.values, shape: k.shape, dtype: .f32),
             v: try tiled.upload(v.values, shape: v.shape, dtype: .f32), scale: scale)
         let expected = Reference.attention(q: q, k: k, v: v, scale: scale)
         XCTAssertEqual(got.shape, expected.shape)
@@ -35,14 +37,16 @@ final class AttentionTests: CPUTestCase {
         let k = HostTensor.random([19, 3, 8], seed: 421)
         let v = HostTensor.random([19, 3, 8], seed: 422)
         let got = try backend.attention(q: try upload(q), k: try upload(k), v: try upload(v), scale: 0.35)
-        let expected = Reference.attention(q: HostTensor([1] + q.shape, q.values), k: HostTensor([1] + k.shape, k.values),
-                                           v: HostTensor([1] + v.shape, v.values), scale: 0.35)
+        let expected = Reference.attention(
+            q: HostTensor([1] + q.shape, q.values), k: HostTensor([1] + k.shape, k.values),
+            v: HostTensor([1] + v.shape, v.values), scale: 0.35)
         try assertClose(got, HostTensor(q.shape, expected.values), atol: 1e-5, rtol: 1e-4, "rank 3")
         let qf = HostTensor.random([3, 12, 2, 8], seed: 423)
         let kf = HostTensor.random([3, 4, 2, 8], seed: 424)
         let vf = HostTensor.random([3, 4, 2, 8], seed: 425)
-        try assertClose(try backend.attention(q: try upload(qf), k: try upload(kf), v: try upload(vf), scale: 0.35),
-                        Reference.attention(q: qf, k: kf, v: vf, scale: 0.35), atol: 1e-5, rtol: 1e-4, "per frame")
+        try assertClose(
+            try backend.attention(q: try upload(qf), k: try upload(kf), v: try upload(vf), scale: 0.35),
+            Reference.attention(q: qf, k: kf, v: vf, scale: 0.35), atol: 1e-5, rtol: 1e-4, "per frame")
         XCTAssertThrowsError(try backend.attention(q: try upload(qf), k: try upload(k), v: try upload(v), scale: 1))
     }
 
@@ -51,10 +55,13 @@ final class AttentionTests: CPUTestCase {
         let table = try RoPETable.oneD(positions: (0..<10).map(Double.init), headDim: 12)
         let (c, s) = try table.upload(on: backend)
         for pairing in RoPEPairing.allCases {
-            try assertClose(try backend.rope(try upload(x), cos: c, sin: s, pairing: pairing),
-                            Reference.rope(x, cos: table.cos, sin: table.sin, pairing: pairing), atol: 1e-6, rtol: 1e-5, "\(pairing)")
+            try assertClose(
+                try backend.rope(try upload(x), cos: c, sin: s, pairing: pairing),
+                Reference.rope(x, cos: table.cos, sin: table.sin, pairing: pairing), atol: 1e-6, rtol: 1e-5,
+                "\(pairing)")
         }
-        XCTAssertThrowsError(try backend.rope(try upload(HostTensor.random([9, 3, 12], seed: 1)), cos: c, sin: s, pairing: .interleaved))
+        XCTAssertThrowsError(
+            try backend.rope(try upload(HostTensor.random([9, 3, 12], seed: 1)), cos: c, sin: s, pairing: .interleaved))
     }
 
     func testWan3DTableSplitsHeadDimOverFrameRowAndColumn() throws {
@@ -67,9 +74,13 @@ final class AttentionTests: CPUTestCase {
             let (fi, hi, wi) = (token / (h * w), (token / w) % h, token % w)
             for j in 0..<64 {
                 let angle: Double
-                if j < 22 { angle = Double(fi + 1) * pow(10_000, -2 * Double(j) / 44) }
-                else if j < 43 { angle = Double(hi) * pow(10_000, -2 * Double(j - 22) / 42) }
-                else { angle = Double(wi) * pow(10_000, -2 * Double(j - 43) / 42) }
+                if j < 22 {
+                    angle = Double(fi + 1) * pow(10_000, -2 * Double(j) / 44)
+                } else if j < 43 {
+                    angle = Double(hi) * pow(10_000, -2 * Double(j - 22) / 42)
+                } else {
+                    angle = Double(wi) * pow(10_000, -2 * Double(j - 43) / 42)
+                }
                 XCTAssertEqual(t.cos[token * 64 + j], Float(cos(angle)), accuracy: 1e-6)
                 XCTAssertEqual(t.sin[token * 64 + j], Float(sin(angle)), accuracy: 1e-6)
             }

@@ -48,7 +48,10 @@ final class ElementwiseTests: CPUTestCase {
         let got = try backend.mul(try upload(a), try upload(b).transposed(0, 1))
         try assertClose(got, try Reference.binary(.mul, a, bt), "strided operand")
         let half = try backend.add(try upload(a, .bf16), try upload(bt))
-        try assertClose(half, try Reference.binary(.add, HostTensor(a.shape, HalfConversion.roundTrip(a.values, through: .bf16)), bt), "bf16 operand")
+        try assertClose(
+            half,
+            try Reference.binary(.add, HostTensor(a.shape, HalfConversion.roundTrip(a.values, through: .bf16)), bt),
+            "bf16 operand")
     }
 
     func testScalarClampModulateAndGatedAdd() throws {
@@ -58,15 +61,21 @@ final class ElementwiseTests: CPUTestCase {
         let y = HostTensor.random([9, 24], seed: 53)
         let gate = HostTensor.random([24], seed: 54)
         for op in BinaryOp.allCases {
-            try assertClose(try backend.scalar(op, try upload(x), 1.5), try Reference.binary(op, x, HostTensor([], [1.5])), "scalar \(op)")
+            try assertClose(
+                try backend.scalar(op, try upload(x), 1.5), try Reference.binary(op, x, HostTensor([], [1.5])),
+                "scalar \(op)")
         }
-        try assertClose(try backend.clamp(try upload(x), min: -0.5, max: 0.25),
-                        HostTensor(x.shape, x.values.map { min(max($0, -0.5), 0.25) }), "clamp")
+        try assertClose(
+            try backend.clamp(try upload(x), min: -0.5, max: 0.25),
+            HostTensor(x.shape, x.values.map { min(max($0, -0.5), 0.25) }), "clamp")
         let onePlus = try Reference.binary(.add, scale, HostTensor([], [1]))
         let expectedMod = try Reference.binary(.add, try Reference.binary(.mul, x, onePlus), shift)
-        try assertClose(try backend.modulate(try upload(x), scale: try upload(scale), shift: try upload(shift)), expectedMod, "modulate")
+        try assertClose(
+            try backend.modulate(try upload(x), scale: try upload(scale), shift: try upload(shift)), expectedMod,
+            "modulate")
         let expectedGate = try Reference.binary(.add, x, try Reference.binary(.mul, y, gate))
-        try assertClose(try backend.gatedAdd(try upload(x), try upload(y), gate: try upload(gate)), expectedGate, "gatedAdd")
+        try assertClose(
+            try backend.gatedAdd(try upload(x), try upload(y), gate: try upload(gate)), expectedGate, "gatedAdd")
         XCTAssertThrowsError(try backend.clamp(try upload(x), min: 1, max: 0))
     }
 }

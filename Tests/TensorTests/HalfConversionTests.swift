@@ -6,9 +6,11 @@ final class HalfConversionTests: XCTestCase {
     /// Values spanning normals, subnormals, overflow, ties and specials.
     private func samples() -> [Float] {
         var g = SeededRandom(seed: 7)
-        var v: [Float] = [0, -0, 1, -1, 65504, 65519.99, 65520, 1e-8, 6e-8, 5.96e-8, 2.98e-8, 3e-8, 6.1035e-5,
-                          6.0976e-5, .infinity, -.infinity, .greatestFiniteMagnitude, 1 + 0x1p-11, 1 + 0x1p-10 + 0x1p-11,
-                          Float(bitPattern: 0x3380_0000), Float(bitPattern: 0x3380_0001)]
+        var v: [Float] = [
+            0, -0, 1, -1, 65504, 65519.99, 65520, 1e-8, 6e-8, 5.96e-8, 2.98e-8, 3e-8, 6.1035e-5,
+            6.0976e-5, .infinity, -.infinity, .greatestFiniteMagnitude, 1 + 0x1p-11, 1 + 0x1p-10 + 0x1p-11,
+            Float(bitPattern: 0x3380_0000), Float(bitPattern: 0x3380_0001),
+        ]
         for _ in 0..<20_000 {
             let e = Float(g.uniform() * 40 - 28)
             v.append(Float(g.normal()) * Float(pow(2, Double(e))))
@@ -22,7 +24,8 @@ final class HalfConversionTests: XCTestCase {
             let ours = HalfConversion.f16Bits(x)
             let theirs = Float16(x).bitPattern
             XCTAssertEqual(ours, theirs, "f16 bits of \(x)")
-            XCTAssertEqual(HalfConversion.float(f16Bits: theirs), Float(Float16(bitPattern: theirs)), "f16 → f32 of \(theirs)")
+            XCTAssertEqual(
+                HalfConversion.float(f16Bits: theirs), Float(Float16(bitPattern: theirs)), "f16 → f32 of \(theirs)")
         }
         XCTAssertTrue(HalfConversion.float(f16Bits: HalfConversion.f16Bits(.nan)).isNaN)
     }
@@ -50,6 +53,7 @@ final class HalfConversionTests: XCTestCase {
             XCTAssertEqual(bytes.count, v.count * dt.byteSize)
             XCTAssertEqual(try bytes.withUnsafeBytes { try HalfConversion.decode($0, as: dt) }, v)
         }
-        XCTAssertThrowsError(try [UInt8](repeating: 0, count: 3).withUnsafeBytes { try HalfConversion.decode($0, as: .f32) })
+        XCTAssertThrowsError(
+            try [UInt8](repeating: 0, count: 3).withUnsafeBytes { try HalfConversion.decode($0, as: .f32) })
     }
 }

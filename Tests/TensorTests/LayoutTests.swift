@@ -18,22 +18,29 @@ final class LayoutTests: CPUTestCase {
         let x = HostTensor.random([2, 4, 5], seed: 510)
         let padding = [AxisPadding(0, 0), AxisPadding(1, 2), AxisPadding(3, 1)]
         for mode in [PadMode.constant(0), .constant(-2.5), .replicate, .reflect] {
-            try assertClose(try backend.pad(try upload(x), padding: padding, mode: mode), Reference.pad(x, padding, mode), atol: 0, rtol: 0, "\(mode)")
+            try assertClose(
+                try backend.pad(try upload(x), padding: padding, mode: mode), Reference.pad(x, padding, mode), atol: 0,
+                rtol: 0, "\(mode)")
         }
-        XCTAssertThrowsError(try backend.pad(try upload(x), padding: [AxisPadding(0, 0), AxisPadding(4, 0), AxisPadding(0, 0)], mode: .reflect))
+        XCTAssertThrowsError(
+            try backend.pad(
+                try upload(x), padding: [AxisPadding(0, 0), AxisPadding(4, 0), AxisPadding(0, 0)], mode: .reflect))
     }
 
     func testResizeModesIncludingVAENearestExactUpsample() throws {
         let x = HostTensor.random([1, 2, 5, 7], seed: 520)
         for mode in [ResizeMode.nearest, .nearestExact, .linear(alignCorners: true), .linear(alignCorners: false)] {
             for (axis, size) in [(3, 14), (2, 3), (3, 4), (2, 11)] {
-                try assertClose(try backend.resize(try upload(x), axis: axis, size: size, mode: mode),
-                                Reference.resize(x, axis: axis, size: size, mode: mode), atol: 1e-6, rtol: 1e-6, "\(mode) axis \(axis) → \(size)")
+                try assertClose(
+                    try backend.resize(try upload(x), axis: axis, size: size, mode: mode),
+                    Reference.resize(x, axis: axis, size: size, mode: mode), atol: 1e-6, rtol: 1e-6,
+                    "\(mode) axis \(axis) → \(size)")
             }
         }
         // Nearest-exact ×2 on H and W, as the VAE's Up2d does.
         let up = try backend.interpolate(try upload(x), size: [10, 14], mode: .nearestExact)
-        let expected = Reference.resize(Reference.resize(x, axis: 2, size: 10, mode: .nearestExact), axis: 3, size: 14, mode: .nearestExact)
+        let expected = Reference.resize(
+            Reference.resize(x, axis: 2, size: 10, mode: .nearestExact), axis: 3, size: 14, mode: .nearestExact)
         try assertClose(up, expected, atol: 0, rtol: 0, "2x")
         XCTAssertEqual(expected[0, 1, 7, 9], x[0, 1, 3, 4])
     }

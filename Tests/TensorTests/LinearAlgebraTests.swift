@@ -10,18 +10,26 @@ final class LinearAlgebraTests: CPUTestCase {
             let a = HostTensor.random(ta ? [k, m] : [m, k], seed: 60)
             let b = HostTensor.random(tb ? [n, k] : [k, n], seed: 61)
             let got = try backend.matmul(try upload(a), try upload(b), transposeA: ta, transposeB: tb)
-            try assertClose(got, try Reference.matmul(a, b, transposeA: ta, transposeB: tb), atol: 1e-4, rtol: 1e-4, "ta \(ta) tb \(tb)")
+            try assertClose(
+                got, try Reference.matmul(a, b, transposeA: ta, transposeB: tb), atol: 1e-4, rtol: 1e-4,
+                "ta \(ta) tb \(tb)")
         }
     }
 
     func testBatchedMatmulBroadcastsBatchAxes() throws {
         let a = HostTensor.random([2, 3, 5, 7], seed: 62)
         let shared = HostTensor.random([7, 4], seed: 63)
-        try assertClose(try backend.matmul(try upload(a), try upload(shared)), try Reference.matmul(a, shared), atol: 1e-4, rtol: 1e-4, "shared B")
+        try assertClose(
+            try backend.matmul(try upload(a), try upload(shared)), try Reference.matmul(a, shared), atol: 1e-4,
+            rtol: 1e-4, "shared B")
         let perBatch = HostTensor.random([3, 7, 4], seed: 64)
-        try assertClose(try backend.matmul(try upload(a), try upload(perBatch)), try Reference.matmul(a, perBatch), atol: 1e-4, rtol: 1e-4, "broadcast batch")
+        try assertClose(
+            try backend.matmul(try upload(a), try upload(perBatch)), try Reference.matmul(a, perBatch), atol: 1e-4,
+            rtol: 1e-4, "broadcast batch")
         let b1 = HostTensor.random([2, 1, 7, 4], seed: 65)
-        try assertClose(try backend.matmul(try upload(a), try upload(b1)), try Reference.matmul(a, b1), atol: 1e-4, rtol: 1e-4, "size-1 batch")
+        try assertClose(
+            try backend.matmul(try upload(a), try upload(b1)), try Reference.matmul(a, b1), atol: 1e-4, rtol: 1e-4,
+            "size-1 batch")
     }
 
     func testMatmulReadsTransposedAndPermutedViewsInPlace() throws {
@@ -31,7 +39,8 @@ final class LinearAlgebraTests: CPUTestCase {
         let qh = try upload(q).permuted([1, 0, 2])
         let kh = try upload(k).permuted([1, 0, 2])
         let got = try backend.matmul(qh, kh, transposeA: false, transposeB: true)
-        let expected = try Reference.matmul(Reference.permute(q, [1, 0, 2]), Reference.permute(k, [1, 0, 2]), transposeB: true)
+        let expected = try Reference.matmul(
+            Reference.permute(q, [1, 0, 2]), Reference.permute(k, [1, 0, 2]), transposeB: true)
         try assertClose(got, expected, atol: 1e-4, rtol: 1e-4)
         XCTAssertThrowsError(try backend.matmul(try upload(q), try upload(q)))
     }
@@ -40,13 +49,19 @@ final class LinearAlgebraTests: CPUTestCase {
         let x = HostTensor.random([2, 7, 48], seed: 70)
         let w = HostTensor.random([29, 48], seed: 71, scale: 0.2)
         let b = HostTensor.random([29], seed: 72)
-        try assertClose(try backend.linear(try upload(x), weight: try upload(w), bias: try upload(b)), Reference.linear(x, w, b), atol: 1e-4, rtol: 1e-4, "bias")
-        try assertClose(try backend.linear(try upload(x), weight: try upload(w), bias: nil), Reference.linear(x, w, nil), atol: 1e-4, rtol: 1e-4, "no bias")
+        try assertClose(
+            try backend.linear(try upload(x), weight: try upload(w), bias: try upload(b)), Reference.linear(x, w, b),
+            atol: 1e-4, rtol: 1e-4, "bias")
+        try assertClose(
+            try backend.linear(try upload(x), weight: try upload(w), bias: nil), Reference.linear(x, w, nil),
+            atol: 1e-4, rtol: 1e-4, "no bias")
         // A strided x (every other token) and a weight given as a transposed view.
         let xs = try upload(x).strided(axis: 1, start: 1, step: 2, count: 3)
         let wt = try upload(Reference.permute(w, [1, 0])).transposed(0, 1)
         let xsHost = HostTensor([2, 3, 48], try backend.download(xs))
-        try assertClose(try backend.linear(xs, weight: wt, bias: nil), Reference.linear(xsHost, w, nil), atol: 1e-4, rtol: 1e-4, "views")
+        try assertClose(
+            try backend.linear(xs, weight: wt, bias: nil), Reference.linear(xsHost, w, nil), atol: 1e-4, rtol: 1e-4,
+            "views")
     }
 
     func testHalfWeightsGiveTheProductOfTheRoundedWeights() throws {
@@ -66,6 +81,8 @@ final class LinearAlgebraTests: CPUTestCase {
     func testLinearRejectsMismatchedShapes() throws {
         let x = try upload(.random([3, 8], seed: 1))
         XCTAssertThrowsError(try backend.linear(x, weight: try upload(.random([4, 7], seed: 2)), bias: nil))
-        XCTAssertThrowsError(try backend.linear(x, weight: try upload(.random([4, 8], seed: 2)), bias: try upload(.random([5], seed: 3))))
+        XCTAssertThrowsError(
+            try backend.linear(
+                x, weight: try upload(.random([4, 8], seed: 2)), bias: try upload(.random([5], seed: 3))))
     }
 }

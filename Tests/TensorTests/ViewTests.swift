@@ -45,8 +45,9 @@ final class ViewTests: CPUTestCase {
         let n = try x.narrowed(axis: 1, start: 2, length: 3)
         XCTAssertEqual(try backend.download(n), (0..<4).flatMap { r in (2..<5).map { h[r, $0] } })
         XCTAssertEqual(try backend.download(try x.selected(axis: 0, index: 2)), (0..<6).map { h[2, $0] })
-        XCTAssertEqual(try backend.download(try x.strided(axis: 1, start: 1, step: 2, count: 3)),
-                       (0..<4).flatMap { r in [1, 3, 5].map { h[r, $0] } })
+        XCTAssertEqual(
+            try backend.download(try x.strided(axis: 1, start: 1, step: 2, count: 3)),
+            (0..<4).flatMap { r in [1, 3, 5].map { h[r, $0] } })
         let row = try x.selected(axis: 0, index: 1).unsqueezed(0).expanded(to: [3, 6])
         XCTAssertEqual(row.strides, [0, 1])
         XCTAssertEqual(try backend.download(row), Array(repeating: (0..<6).map { h[1, $0] }, count: 3).flatMap { $0 })
@@ -85,7 +86,9 @@ final class ViewTests: CPUTestCase {
             XCTAssertEqual(try backend.download(x), HalfConversion.roundTrip(h.values, through: dt))
             XCTAssertEqual(try backend.downloadBytes(x), HalfConversion.encode(h.values, as: dt))
             let back = try backend.cast(try x.transposed(0, 1), to: .f32)
-            XCTAssertEqual(try backend.download(back), Reference.permute(HostTensor(h.shape, HalfConversion.roundTrip(h.values, through: dt)), [1, 0]).values)
+            XCTAssertEqual(
+                try backend.download(back),
+                Reference.permute(HostTensor(h.shape, HalfConversion.roundTrip(h.values, through: dt)), [1, 0]).values)
         }
     }
 }
@@ -98,10 +101,20 @@ final class PatchTests: CPUTestCase {
         XCTAssertEqual(latent.shape, [c, 2, 4, 6])
         let got = try backend.download(latent)
         let out = HostTensor(latent.shape, got)
-        for f in 0..<2 { for h in 0..<2 { for w in 0..<3 { for q in 0..<2 { for r in 0..<2 { for ch in 0..<c {
-            let token = (f * 2 + h) * 3 + w
-            XCTAssertEqual(out[ch, f, 2 * h + q, 2 * w + r], tokens[token, (q * 2 + r) * c + ch])
-        } } } } } }
+        for f in 0..<2 {
+            for h in 0..<2 {
+                for w in 0..<3 {
+                    for q in 0..<2 {
+                        for r in 0..<2 {
+                            for ch in 0..<c {
+                                let token = (f * 2 + h) * 3 + w
+                                XCTAssertEqual(out[ch, f, 2 * h + q, 2 * w + r], tokens[token, (q * 2 + r) * c + ch])
+                            }
+                        }
+                    }
+                }
+            }
+        }
         let back = try backend.patchify(latent, patch: (1, 2, 2))
         XCTAssertEqual(try backend.download(back), tokens.values)
         XCTAssertThrowsError(try backend.patchify(latent, patch: (1, 3, 2)))

@@ -39,7 +39,8 @@ public struct ConvGeometry: Sendable, Hashable {
             self.dilation.count == spatialRank
         else {
             throw TensorError.invalidArgument(
-                "conv: stride \(self.stride), padding \(self.padding.count) axes, dilation \(self.dilation) for \(spatialRank) spatial axes")
+                "conv: stride \(self.stride), padding \(self.padding.count) axes, dilation \(self.dilation) for \(spatialRank) spatial axes"
+            )
         }
         guard self.stride.allSatisfy({ $0 >= 1 }), self.dilation.allSatisfy({ $0 >= 1 }),
             self.padding.allSatisfy({ $0.before >= 0 && $0.after >= 0 }), groups >= 1
@@ -70,7 +71,8 @@ public struct ConvGeometry: Sendable, Hashable {
             let padded = input[i] + padding[i].before + padding[i].after
             guard kernel[i] >= 1, padded >= span else {
                 throw TensorError.shapeMismatch(
-                    "conv: spatial axis \(i) of size \(input[i]) (padded \(padded)) is smaller than the kernel span \(span)")
+                    "conv: spatial axis \(i) of size \(input[i]) (padded \(padded)) is smaller than the kernel span \(span)"
+                )
             }
             return (padded - span) / stride[i] + 1
         }
@@ -101,7 +103,8 @@ extension ConvolutionOps {
     ) throws -> Tensor {
         try conv(
             x, weight: weight, bias: bias,
-            geometry: ConvGeometry(spatialRank: 1, stride: [stride], padding: [padding], dilation: [dilation], groups: groups))
+            geometry: ConvGeometry(
+                spatialRank: 1, stride: [stride], padding: [padding], dilation: [dilation], groups: groups))
     }
 
     /// 2-d convolution: x `[B, Cin, H, W]`, weight `[Cout, Cin/groups, Kh, Kw]` → `[B, Cout, Ho, Wo]`.

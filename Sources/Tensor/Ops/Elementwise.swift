@@ -71,7 +71,8 @@ extension ElementwiseOps {
     public func modulate(_ x: Tensor, scale: Tensor, shift: Tensor) throws -> Tensor {
         let y = try binary(.add, try binary(.mul, x, try scalar(.add, scale, 1)), shift)
         guard y.shape == x.shape else {
-            throw TensorError.shapeMismatch("modulate: x \(x.shape), scale \(scale.shape), shift \(shift.shape) give \(y.shape)")
+            throw TensorError.shapeMismatch(
+                "modulate: x \(x.shape), scale \(scale.shape), shift \(shift.shape) give \(y.shape)")
         }
         return y
     }
@@ -79,7 +80,8 @@ extension ElementwiseOps {
     public func gatedAdd(_ x: Tensor, _ y: Tensor, gate: Tensor) throws -> Tensor {
         let out = try binary(.add, x, try binary(.mul, y, gate))
         guard out.shape == x.shape else {
-            throw TensorError.shapeMismatch("gatedAdd: x \(x.shape), y \(y.shape), gate \(gate.shape) give \(out.shape)")
+            throw TensorError.shapeMismatch(
+                "gatedAdd: x \(x.shape), y \(y.shape), gate \(gate.shape) give \(out.shape)")
         }
         return out
     }

@@ -20,14 +20,18 @@ extension LayoutOps {
     /// Tokens `[L, p·q·r·C]` on a grid (F', H', W') → latent `[C, F'·p, H'·q, W'·r]`:
     /// `out[c, f·p + i, h·q + j, w·r + k] = tokens[(f·H' + h)·W' + w, ((i·q + j)·r + k)·C + c]`
     /// (Wan `unpatchify`, models.md §1.3 step 8).
-    public func unpatchify(_ tokens: Tensor, grid: (f: Int, h: Int, w: Int), patch: (p: Int, q: Int, r: Int)) throws -> Tensor {
+    public func unpatchify(_ tokens: Tensor, grid: (f: Int, h: Int, w: Int), patch: (p: Int, q: Int, r: Int)) throws
+        -> Tensor
+    {
         let per = patch.p * patch.q * patch.r
         guard tokens.rank == 2, per > 0, tokens.shape[0] == grid.f * grid.h * grid.w, tokens.shape[1] % per == 0 else {
             throw TensorError.shapeMismatch("unpatchify: tokens \(tokens.shape) for grid \(grid) and patch \(patch)")
         }
         let c = tokens.shape[1] / per
         // [F', H', W', p, q, r, C] → [C, F', p, H', q, W', r]
-        let v = try tokens.reshaped([grid.f, grid.h, grid.w, patch.p, patch.q, patch.r, c]).permuted([6, 0, 3, 1, 4, 2, 5])
+        let v = try tokens.reshaped([grid.f, grid.h, grid.w, patch.p, patch.q, patch.r, c]).permuted([
+            6, 0, 3, 1, 4, 2, 5,
+        ])
         return try reshape(v, [c, grid.f * patch.p, grid.h * patch.q, grid.w * patch.r])
     }
 }

@@ -70,7 +70,8 @@ extension CPUBackend {
         let h = x.shape[x.rank - 2]
         let d = x.shape[x.rank - 1]
         guard d % 2 == 0, cos.shape == [l, d / 2], sin.shape == [l, d / 2] else {
-            throw TensorError.shapeMismatch("rope: x \(x.shape) needs even D and cos/sin [\(l), \(d / 2)], got \(cos.shape), \(sin.shape)")
+            throw TensorError.shapeMismatch(
+                "rope: x \(x.shape) needs even D and cos/sin [\(l), \(d / 2)], got \(cos.shape), \(sin.shape)")
         }
         let src = try f32(x, "rope")
         let c = try f32(cos, "rope")
@@ -115,7 +116,8 @@ extension CPUBackend {
     public func attention(q: Tensor, k: Tensor, v: Tensor, scale: Float) throws -> Tensor {
         let batched = q.rank == 4
         guard q.rank == 3 || q.rank == 4, k.rank == q.rank, v.rank == q.rank else {
-            throw TensorError.shapeMismatch("attention: q \(q.shape), k \(k.shape), v \(v.shape) must all be [B, L, H, D] or [L, H, D]")
+            throw TensorError.shapeMismatch(
+                "attention: q \(q.shape), k \(k.shape), v \(v.shape) must all be [B, L, H, D] or [L, H, D]")
         }
         let q4 = batched ? q : try q.unsqueezed(0)
         let k4 = batched ? k : try k.unsqueezed(0)
@@ -126,7 +128,8 @@ extension CPUBackend {
         guard k4.shape[0] == b, v4.shape[0] == b, k4.shape[3] == dk, v4.shape[1] == lk, v4.shape[2] == hkv,
             hkv >= 1, heads % hkv == 0
         else {
-            throw TensorError.shapeMismatch("attention: q \(q.shape), k \(k.shape), v \(v.shape) (batch, key length, heads or head dim disagree)")
+            throw TensorError.shapeMismatch(
+                "attention: q \(q.shape), k \(k.shape), v \(v.shape) (batch, key length, heads or head dim disagree)")
         }
         guard lk > 0 || lq == 0 else {
             throw TensorError.invalidArgument("attention: \(lq) queries over an empty key sequence")

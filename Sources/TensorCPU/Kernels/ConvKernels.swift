@@ -8,7 +8,9 @@ extension CPUBackend {
     public func conv(_ x: Tensor, weight: Tensor, bias: Tensor?, geometry g: ConvGeometry) throws -> Tensor {
         let n = g.spatialRank
         guard x.rank == n + 2, weight.rank == n + 2 else {
-            throw TensorError.shapeMismatch("conv\(n)d: x \(x.shape) must be [B, Cin, \(n) spatial], weight \(weight.shape) [Cout, Cin/groups, \(n) kernel]")
+            throw TensorError.shapeMismatch(
+                "conv\(n)d: x \(x.shape) must be [B, Cin, \(n) spatial], weight \(weight.shape) [Cout, Cin/groups, \(n) kernel]"
+            )
         }
         let batch = x.shape[0]
         let cin = x.shape[1]

@@ -161,7 +161,9 @@ extension CPUBackend {
 
     /// x read as f32 keeping its strides when it already is f32 (so broadcast views stay cheap),
     /// else a contiguous f32 copy.
-    func f32Strided(_ x: Tensor, _ op: String) throws -> (tensor: Tensor, pointer: UnsafeMutablePointer<Float>, keep: CPUStorage) {
+    func f32Strided(_ x: Tensor, _ op: String) throws -> (
+        tensor: Tensor, pointer: UnsafeMutablePointer<Float>, keep: CPUStorage
+    ) {
         let s = try storage(x, op)
         if x.dtype == .f32 {
             // Re-base the view at element 0 so strides index from `pointer`.

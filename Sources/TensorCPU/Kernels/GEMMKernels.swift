@@ -53,7 +53,10 @@ extension CPUBackend {
         }
         let run = try f32(x, op)
         let strides = Layout.contiguousStrides(x.shape)
-        return (BLASMatrix(pointer: run.pointer, ld: max(cols, 1), transposed: false), Array(strides.dropLast(2)), run.storage)
+        return (
+            BLASMatrix(pointer: run.pointer, ld: max(cols, 1), transposed: false), Array(strides.dropLast(2)),
+            run.storage
+        )
     }
 
     public func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool, transposeB: Bool) throws -> Tensor {
@@ -66,7 +69,8 @@ extension CPUBackend {
         let n = transposeB ? b.shape[b.rank - 2] : b.shape[b.rank - 1]
         guard ka == kb else {
             throw TensorError.shapeMismatch(
-                "matmul: \(a.shape)\(transposeA ? "ᵀ" : "") · \(b.shape)\(transposeB ? "ᵀ" : ""): inner sizes \(ka) ≠ \(kb)")
+                "matmul: \(a.shape)\(transposeA ? "ᵀ" : "") · \(b.shape)\(transposeB ? "ᵀ" : ""): inner sizes \(ka) ≠ \(kb)"
+            )
         }
         let batchA = Array(a.shape.dropLast(2))
         let batchB = Array(b.shape.dropLast(2))

@@ -50,7 +50,8 @@ extension CPUBackend {
         if case .reflect = mode {
             for k in 0..<x.rank where padding[k].before >= x.shape[k] || padding[k].after >= x.shape[k] {
                 if padding[k].before > 0 || padding[k].after > 0 {
-                    throw TensorError.invalidArgument("pad: reflect padding \(padding[k]) needs more than \(x.shape[k]) elements on axis \(k)")
+                    throw TensorError.invalidArgument(
+                        "pad: reflect padding \(padding[k]) needs more than \(x.shape[k]) elements on axis \(k)")
                 }
             }
         }

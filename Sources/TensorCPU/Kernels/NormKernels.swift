@@ -95,7 +95,8 @@ extension CPUBackend {
 
     public func groupNorm(_ x: Tensor, groups: Int, weight: Tensor?, bias: Tensor?, eps: Float) throws -> Tensor {
         guard x.rank >= 2, groups >= 1, x.shape[1] % groups == 0, eps >= 0 else {
-            throw TensorError.shapeMismatch("groupNorm: x \(x.shape) must be [B, C, ...] with C divisible by \(groups) groups")
+            throw TensorError.shapeMismatch(
+                "groupNorm: x \(x.shape) must be [B, C, ...] with C divisible by \(groups) groups")
         }
         let c = x.shape[1]
         let spatial = x.shape[2...].reduce(1, *)

@@ -62,7 +62,9 @@ struct RowWalker {
         }
         var index = [Int](repeating: 0, count: n)
         var rest = range.lowerBound
-        var o0 = 0, o1 = 0, o2 = 0
+        var o0 = 0
+        var o1 = 0
+        var o2 = 0
         for k in stride(from: n - 1, through: 0, by: -1) {
             index[k] = rest % outer[k]
             rest /= outer[k]
@@ -124,7 +126,8 @@ func stridedCopy(
     parallelRanges(c.rows, grain: grain, threads: threads) { range in
         walker.walk(range) { so, dso, _ in
             if srcType == dstType && ss == 1 && ds == 1 {
-                (dst + dso * dstType.byteSize).copyMemory(from: src + so * srcType.byteSize, byteCount: n * srcType.byteSize)
+                (dst + dso * dstType.byteSize).copyMemory(
+                    from: src + so * srcType.byteSize, byteCount: n * srcType.byteSize)
             } else if srcType == .f32 && dstType == .f32 {
                 let s = src.assumingMemoryBound(to: Float.self) + so
                 let d = dst.assumingMemoryBound(to: Float.self) + dso
