@@ -86,7 +86,8 @@ public func openFrameSource(_ path: String, frameRate: Double? = nil) throws -> 
 ///   - width, height: the picture size every written image must have.
 ///   - frameRate: frames per second of a video file (ignored by sequences).
 ///   - pixelAspect: stored as the video's sample aspect ratio.
-///   - bitDepth: 8 or 16 for PNG; PFM is always 32-bit float; video is 8-bit 4:2:0.
+///   - bitDepth: 8 or 16 for PNG; PFM is always 32-bit float (8/16/32 accepted); video is
+///     8-bit 4:2:0 whatever is asked.
 public func makeFrameSink(
     _ pattern: String, width: Int, height: Int, frameRate: Double, pixelAspect: Double = 1,
     bitDepth: Int = 8

@@ -125,8 +125,9 @@ final class ImageSequenceSink: FrameSink {
                 throw VideoIOError("\(pattern.original): PNG bit depth must be 8 or 16, not \(bitDepth)")
             }
         case .pfm:
-            guard bitDepth == 8 || bitDepth == 32 else {
-                throw VideoIOError("\(pattern.original): PFM is always 32-bit float, not \(bitDepth)")
+            // PFM is always 32-bit float; the requested depth only describes the source.
+            guard [8, 16, 32].contains(bitDepth) else {
+                throw VideoIOError("\(pattern.original): bit depth must be 8, 16 or 32, not \(bitDepth)")
             }
         }
         var isFolder: ObjCBool = false

@@ -43,7 +43,7 @@ final class ImageSequenceTests: XCTestCase {
             image.pixels[i] = image.pixels[i] * 7.5 - 2  // HDR and negative values survive in PFM
             image.pixels[i + 3] = 1
         }
-        let sink = try makeFrameSink(folder + "/f_##.pfm", width: 6, height: 4, frameRate: 24)
+        let sink = try makeFrameSink(folder + "/f_##.pfm", width: 6, height: 4, frameRate: 24, bitDepth: 16)
         try sink.write(image, frame: 0)
         try sink.write(image, frame: 1)
         try sink.finish(audioFile: nil)
