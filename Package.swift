@@ -76,8 +76,9 @@ var targets: [Target] = [
     .testTarget(name: "MediaTests", dependencies: ["Media", "CSndFile"], resources: [.copy("Fixtures")]),
     .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "CFFmpeg"]),
     .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
-    .testTarget(name: "OFXHostTests", dependencies: ["OFXHost"], exclude: ["Fixtures"]),
-    .testTarget(name: "EndToEndTests", dependencies: ["OFXHost"], exclude: ["Fixtures"]),
+    .target(name: "OFXTestSupport", dependencies: ["OFXHost"], path: "Tests/OFXTestSupport", exclude: ["Fixtures"]),
+    .testTarget(name: "OFXHostTests", dependencies: ["OFXHost", "OFXTestSupport"]),
+    .testTarget(name: "EndToEndTests", dependencies: ["OFXHost", "OFXTestSupport"], exclude: ["Fixtures"]),
 ]
 
 var products: [Product] = [

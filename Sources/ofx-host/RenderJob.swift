@@ -12,6 +12,8 @@ struct RenderJob: Codable {
     var output: String
     var frames: String?
     var set: [String: String]?
+    /// Parameters that name files: like `set`, but relative paths are resolved against the job file's folder.
+    var setFiles: [String: String]?
     /// Ordered form of `set` for the command line (job files use the dictionary).
     var setList: [String]?
     var context: String?
@@ -29,6 +31,7 @@ struct RenderJob: Codable {
         j.input = abs(input)
         j.output = abs(output)
         j.audio = audio.map(abs)
+        j.setFiles = setFiles?.mapValues { $0.isEmpty ? $0 : abs($0) }
         return j
     }
 
@@ -37,7 +40,9 @@ struct RenderJob: Codable {
         for s in setList ?? [] {
             if let eq = s.firstIndex(of: "=") { out.append((String(s[..<eq]), String(s[s.index(after: eq)...]))) }
         }
-        for (k, v) in (set ?? [:]).sorted(by: { $0.key < $1.key }) { out.append((k, v)) }
+        for (k, v) in (set ?? [:]).merging(setFiles ?? [:], uniquingKeysWith: { $1 }).sorted(by: { $0.key < $1.key }) {
+            out.append((k, v))
+        }
         return out
     }
 
@@ -84,20 +89,24 @@ struct RenderJob: Codable {
                                    layout: ImageLayoutOptions(negativeRowBytes: negativeRowBytes ?? false)),
             diagnostics: diagnostics)
         defer { session.close() }
-        let folder = (output as NSString).deletingLastPathComponent
-        if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
         let bits = depth == .float ? 16 : (depth == .byte ? 8 : (source.sourceBitDepth > 8 ? 16 : 8))
-        let sink = try makeFrameSink(
-            output, width: source.width, height: source.height, frameRate: source.frameRate,
-            pixelAspect: source.pixelAspect, bitDepth: bits)
+        // The output is opened at the first rendered frame: a render that fails at once writes nothing.
+        var sink: FrameSink?
         progress.beginFrames(range.count)
         var done = 0
         try session.render(frames: range) { frame, buffer in
-            try sink.write(RGBAImage(width: buffer.width, height: buffer.height, pixels: buffer.pixels), frame: frame)
+            if sink == nil {
+                let folder = (output as NSString).deletingLastPathComponent
+                if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+                sink = try makeFrameSink(
+                    output, width: source.width, height: source.height, frameRate: source.frameRate,
+                    pixelAspect: source.pixelAspect, bitDepth: bits)
+            }
+            try sink?.write(RGBAImage(width: buffer.width, height: buffer.height, pixels: buffer.pixels), frame: frame)
             done += 1
             progress.frameDone(done)
         }
-        try sink.finish(audioFile: audio)
+        try sink?.finish(audioFile: audio)
         progress.finish()
         return diagnostics.problems
     }

@@ -2,6 +2,7 @@
 // every pixel depth and row layout, and drives its parameters as a user would.
 import COpenFX
 import OFXHost
+import OFXTestSupport
 import XCTest
 
 final class GenericHostTests: XCTestCase {

@@ -1,6 +1,7 @@
 // The host catches a plugin breaking the rules: ignoring row bytes, leaking images, writing outside its
 // window, passing bad handles; it surfaces a failing render's persistent message and honours abort.
 import OFXHost
+import OFXTestSupport
 import XCTest
 
 final class HostChecksTests: XCTestCase {

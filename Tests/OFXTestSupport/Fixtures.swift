@@ -1,14 +1,14 @@
-// Shared helpers: build the C fixture plugin into a bundle, make synthetic clips, run shell commands.
+// Test support shared by the host tests: builds the C fixture plugin (an invert that can misbehave on
+// purpose) into a bundle, makes synthetic clips, runs shell commands.
 import Foundation
 import OFXHost
-import XCTest
 
-enum Fixtures {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures").path
+public enum Fixtures {
+    public static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    public static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures").path
 
     /// Compiles Fixtures/invert.c against our headers into `<tmp>/plugins/Invert.ofx.bundle` (once).
-    static let invertBundle: Result<String, Error> = Result {
+    public static let invertBundle: Result<String, Error> = Result {
         let root = NSTemporaryDirectory() + "ofxhost-tests-\(getpid())/plugins"
         let bundle = root + "/Invert.ofx.bundle"
         let bin = bundle + "/Contents/Linux-x86-64"
@@ -19,7 +19,7 @@ enum Fixtures {
 
     /// Runs a command with /bin/sh; throws with its output if it fails. Returns stdout.
     @discardableResult
-    static func shell(_ command: String, environment: [String: String]? = nil) throws -> String {
+    public static func shell(_ command: String, environment: [String: String]? = nil) throws -> String {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/sh")
         p.arguments = ["-c", command]
@@ -38,7 +38,7 @@ enum Fixtures {
     }
 
     /// A clip whose pixel (x, y, frame) has a known, distinct value in every channel.
-    static func gradientClip(width: Int = 7, height: Int = 5, frames: ClosedRange<Int> = 1...3) -> ClipInput {
+    public static func gradientClip(width: Int = 7, height: Int = 5, frames: ClosedRange<Int> = 1...3) -> ClipInput {
         ClipInput(width: width, height: height, frames: frames, frameRate: 25, pixelAspect: 1) { n in
             guard frames.contains(n) else { return nil }
             var px = [Float](repeating: 0, count: width * height * 4)
