@@ -113,7 +113,10 @@ extension Reference {
 
     /// softmax(scale·Q·Kᵀ)·V with the full score row materialised (the textbook formula).
     /// q `[B, Lq, H, D]`, k `[B, Lk, Hkv, D]`, v `[B, Lk, Hkv, Dv]`.
-    public static func attention(q: HostTensor, k: HostTensor, v: HostTensor, scale: Float) -> HostTensor {
+    /// `bias`, when given, is `[B, H, Lq, Lk]` (already broadcast) and is added to the scaled scores.
+    public static func attention(
+        q: HostTensor, k: HostTensor, v: HostTensor, scale: Float, bias: HostTensor? = nil
+    ) -> HostTensor {
         let (b, lq, h, d) = (q.shape[0], q.shape[1], q.shape[2], q.shape[3])
         let (lk, hkv, dv) = (k.shape[1], k.shape[2], v.shape[3])
         var out = [Float](repeating: 0, count: b * lq * h * dv)
@@ -128,6 +131,7 @@ extension Reference {
                         let ko = ((bi * lk + j) * hkv + hk) * d
                         for p in 0..<d { acc += Double(q.values[qo + p]) * Double(k.values[ko + p]) }
                         scores[j] = acc * Double(scale)
+                        if let bias { scores[j] += Double(bias.values[((bi * h + hi) * lq + i) * lk + j]) }
                     }
                     let m = scores.max() ?? 0
                     let e = scores.map { Foundation.exp($0 - m) }

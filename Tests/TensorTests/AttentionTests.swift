@@ -111,3 +111,32 @@ final class TransformerBlockTests: CPUTestCase {
         }
     }
 }
+
+final class BiasedAttentionTests: CPUTestCase {
+    func testAttentionWithRelativeBiasAndMaskMatchesNaive() throws {
+        let q = HostTensor.random([2, 9, 4, 8], seed: 900)
+        let k = HostTensor.random([2, 11, 2, 8], seed: 901)
+        let v = HostTensor.random([2, 11, 2, 6], seed: 902)
+        // T5-style per-head bias [H, Lq, Lk], broadcast over the batch.
+        let bias = HostTensor.random([4, 9, 11], seed: 903)
+        let full = HostTensor([2, 4, 9, 11], bias.values + bias.values)
+        let got = try backend.attention(
+            q: try upload(q), k: try upload(k), v: try upload(v), scale: 0.3, bias: try upload(bias))
+        try assertClose(
+            got, Reference.attention(q: q, k: k, v: v, scale: 0.3, bias: full), atol: 1e-5, rtol: 1e-4, "bias")
+        // A key-padding mask: −∞ on the last 3 keys equals attention over the first 8 keys only.
+        var mask = [Float](repeating: 0, count: 11)
+        for j in 8..<11 { mask[j] = -.infinity }
+        let masked = try backend.attention(
+            q: try upload(q), k: try upload(k), v: try upload(v), scale: 0.3,
+            bias: try backend.upload(mask, shape: [1, 1, 1, 11], dtype: .f32))
+        let short = try backend.attention(
+            q: try upload(q), k: try upload(k).narrowed(axis: 1, start: 0, length: 8),
+            v: try upload(v).narrowed(axis: 1, start: 0, length: 8), scale: 0.3)
+        XCTAssertNil(Closeness.check(try backend.download(masked), try backend.download(short), atol: 1e-5, rtol: 1e-5))
+        XCTAssertThrowsError(
+            try backend.attention(
+                q: try upload(q), k: try upload(k), v: try upload(v), scale: 0.3,
+                bias: try upload(HostTensor.random([3, 9, 11], seed: 1))))
+    }
+}
