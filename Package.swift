@@ -50,6 +50,9 @@ var targets: [Target] = [
     // Speed figures for Media (pixel conversion, log-mel, resampling); not a test.
     .executableTarget(name: "media-bench", dependencies: ["Media"]),
 
+    // Model families: checkpoints, layers, Wan2.1 DiT + HuMo, Wan VAE, Whisper.
+    .target(name: "Models", dependencies: ["Tensor"], exclude: ["README.md"]),
+
     // Diffusion sampler: pure math over a velocity-model protocol.
     .target(name: "Sampler", dependencies: [crypto], exclude: ["README.md"]),
 
@@ -66,7 +69,7 @@ var targets: [Target] = [
         name: "ofx-host", dependencies: ["OFXHost", "VideoIO", argumentParser],
         swiftSettings: [.swiftLanguageMode(.v5)]),
     .executableTarget(
-        name: "omniedit", dependencies: ["Sampler", "Tensor", "TensorCPU", "TensorVulkan", argumentParser]),
+        name: "omniedit", dependencies: ["Sampler", "Tensor", "TensorCPU", "TensorVulkan", "Models", argumentParser]),
 
     .testTarget(name: "SamplerTests", dependencies: ["Sampler"]),
     // Naive reference ops + test data shared by the CPU tests and the CPU-vs-Vulkan conformance tests.
@@ -76,6 +79,7 @@ var targets: [Target] = [
     .testTarget(name: "MediaTests", dependencies: ["Media", "CSndFile"], resources: [.copy("Fixtures")]),
     .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "CFFmpeg"]),
     .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
+    .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensor", "TensorCPU", "TensorVulkan"]),
     .target(name: "OFXTestSupport", dependencies: ["OFXHost"], path: "Tests/OFXTestSupport", exclude: ["Fixtures"]),
     .testTarget(name: "OFXHostTests", dependencies: ["OFXHost", "OFXTestSupport"]),
     .testTarget(name: "EndToEndTests", dependencies: ["OFXHost", "OFXTestSupport"], exclude: ["Fixtures"]),
