@@ -119,6 +119,16 @@ final class AudioFileTests: XCTestCase {
         try Data("This is a text file, not audio.\n".utf8).write(to: URL(fileURLWithPath: folder + "/notes.wav"))
         assertThrowsMessage(["notes.wav", "not a readable audio file"]) { _ = try AudioFile.read(folder + "/notes.wav") }
 
+        var state: UInt32 = 99
+        let noise = Data((0..<8192).map { _ -> UInt8 in
+            state = state &* 1_664_525 &+ 1_013_904_223
+            return UInt8(state >> 24)
+        })
+        for (name, head) in [("noise.wav", "RIFF\u{0}\u{20}\u{0}\u{0}WAVEfmt "), ("noise.flac", "fLaC"), ("noise.ogg", "OggS")] {
+            try (Data(head.utf8) + noise).write(to: URL(fileURLWithPath: folder + "/" + name))
+            assertThrowsMessage([name]) { _ = try AudioFile.read(folder + "/" + name) }
+        }
+
         let tone = sine(frequency: 440, amplitude: 0.5, rate: 16000, count: 16000)
         for name in ["cut.wav", "cut.flac"] {
             let path = folder + "/" + name

@@ -126,3 +126,27 @@ final class RGBAImageValidationTests: XCTestCase {
         }
     }
 }
+
+final class DamagedImageTests: XCTestCase {
+    /// Valid signatures followed by noise, and headers with impossible fields: errors, no crash.
+    func testDamagedHeadersAndNoiseGiveErrors() throws {
+        let folder = try makeScratchFolder(self)
+        var state: UInt32 = 12345
+        let noise = Data((0..<4096).map { _ -> UInt8 in
+            state = state &* 1_664_525 &+ 1_013_904_223  // fixed noise: the test is deterministic
+            return UInt8(state >> 24)
+        })
+        let cases: [(String, Data)] = [
+            ("noise.png", Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) + noise),
+            ("noise.pfm", Data("PF\n".utf8) + noise),
+            ("negative.pfm", Data("PF\n-5 3\n-1.0\n".utf8) + noise),
+            ("zero-scale.pfm", Data("Pf\n2 2\n0\n".utf8) + noise),
+            ("huge.pfm", Data("PF\n65536 65536\n-1.0\n".utf8) + noise),
+            ("noise.mp4", noise),
+        ]
+        for (name, data) in cases {
+            try data.write(to: URL(fileURLWithPath: folder + "/" + name))
+            assertThrowsMessage([name]) { _ = try openFrameSource(folder + "/" + name).frame(0) }
+        }
+    }
+}
