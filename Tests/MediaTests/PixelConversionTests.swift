@@ -139,6 +139,27 @@ final class PixelConversionTests: XCTestCase {
         XCTAssertEqual(target.bytes, source.bytes)
     }
 
+    func testRenderWindowSmallerThanTheImageIsTheMatchingRegionOfTheWholeImage() throws {
+        let bounds = PixelRect(x1: 3, y1: -7, x2: 23, y2: 9)  // 20 x 16
+        for depth in depths {
+            let buffer = try HostBuffer(bounds: bounds, depth: depth, components: .rgba, premultiplication: .premultiplied, negativeRows: depth == .short)
+            buffer.fillPattern(seed: 11)
+            let whole = try PixelConversion().read(buffer.image, window: bounds)
+            let window = PixelRect(x1: 8, y1: -2, x2: 15, y2: 4)  // 7 x 6
+            let part = try PixelConversion().read(buffer.image, window: window)
+            for c in 0..<3 {
+                for r in 0..<6 {
+                    for j in 0..<7 {
+                        // Same picture row: window row r is host y = 3 − r, i.e. whole-image row 8 − 3 + r.
+                        let wholeRow = (bounds.y2 - 1) - (window.y2 - 1 - r), wholeColumn = j + window.x1 - bounds.x1
+                        XCTAssertEqual(
+                            part.values[c * 42 + r * 7 + j], whole.values[c * 320 + wholeRow * 20 + wholeColumn], "\(depth)")
+                    }
+                }
+            }
+        }
+    }
+
     func testPlanarRowZeroIsTheTopOfThePictureAndValuesMapToMinusOneOne() throws {
         // 2 x 2 RGB bytes: OFX row y1 (bottom) is black, the top row white / mid grey.
         let buffer = try HostBuffer(bounds: PixelRect(x1: 10, y1: 20, x2: 12, y2: 22), depth: .byte, components: .rgb, premultiplication: .opaque, negativeRows: true)
