@@ -21,6 +21,21 @@ public enum Layout {
         return true
     }
 
+    /// Πshape, or a throw naming `op` for a negative size or a product that overflows (a shape no
+    /// memory could hold, checked before anything multiplies it).
+    public static func elementCount(_ shape: [Int], op: String) throws -> Int {
+        var n = 1
+        for s in shape {
+            guard s >= 0 else { throw TensorError.invalidArgument("\(op): negative size in shape \(shape)") }
+            let (p, overflow) = n.multipliedReportingOverflow(by: s)
+            guard !overflow, p <= Int.max / 8 else {
+                throw TensorError.invalidArgument("\(op): shape \(shape) has too many elements")
+            }
+            n = p
+        }
+        return shape.contains(0) ? 0 : n
+    }
+
     /// `axis` in 0..<rank (negative counts from the end); throws naming `op` when out of range.
     public static func axis(_ axis: Int, rank: Int, op: String) throws -> Int {
         let a = axis < 0 ? axis + rank : axis
@@ -36,7 +51,7 @@ public enum Layout {
         guard unknown.count <= 1, shape.allSatisfy({ $0 >= -1 }) else {
             throw TensorError.invalidArgument("\(op): bad target shape \(shape)")
         }
-        let known = shape.filter { $0 != -1 }.reduce(1, *)
+        let known = try elementCount(shape.filter { $0 != -1 }, op: op)
         var out = shape
         if let u = unknown.first {
             guard known > 0, count % known == 0 else {

@@ -30,16 +30,22 @@ public struct Tensor: Sendable, CustomStringConvertible {
             throw TensorError.invalidArgument(
                 "Tensor: shape \(shape) has \(shape.count) axes, strides \(strides) has \(strides.count)")
         }
-        guard shape.allSatisfy({ $0 >= 0 }), offset >= 0 else {
-            throw TensorError.invalidArgument("Tensor: negative size in shape \(shape) or offset \(offset)")
-        }
+        guard offset >= 0 else { throw TensorError.invalidArgument("Tensor: negative offset \(offset)") }
+        _ = try Layout.elementCount(shape, op: "Tensor")
         guard strides.allSatisfy({ $0 >= 0 }) else {
             throw TensorError.invalidArgument("Tensor: negative stride in \(strides)")
         }
         let capacity = storage.byteCount / dtype.byteSize
         if !shape.contains(0) {
-            let last = offset + zip(shape, strides).reduce(0) { $0 + ($1.0 - 1) * $1.1 }
-            guard last < capacity else {
+            var last = offset
+            var overflow = false
+            for (n, s) in zip(shape, strides) {
+                let (step, o1) = (n - 1).multipliedReportingOverflow(by: s)
+                let (sum, o2) = last.addingReportingOverflow(step)
+                overflow = overflow || o1 || o2
+                last = sum
+            }
+            guard !overflow, last < capacity else {
                 throw TensorError.invalidArgument(
                     "Tensor: view shape \(shape) strides \(strides) offset \(offset) reaches element \(last) of a \(capacity)-element \(dtype) storage"
                 )

@@ -80,7 +80,7 @@ public final class CPUBackend: Backend, @unchecked Sendable {
 
     /// A new contiguous f32 tensor of `shape` (contents uninitialised unless `zeroed`).
     func output(_ shape: [Int], zeroed: Bool = false) throws -> (Tensor, UnsafeMutablePointer<Float>) {
-        let n = shape.reduce(1, *)
+        let n = try Layout.elementCount(shape, op: "output")
         let s = try allocate(n * 4, zeroed: zeroed)
         return (try Tensor(storage: s, dtype: .f32, shape: shape), s.base.assumingMemoryBound(to: Float.self))
     }
@@ -97,12 +97,12 @@ public final class CPUBackend: Backend, @unchecked Sendable {
     // MARK: MemoryOps
 
     public func makeStorage(dtype: DType, count: Int) throws -> any TensorStorage {
-        guard count >= 0 else { throw TensorError.invalidArgument("makeStorage: negative count \(count)") }
+        _ = try Layout.elementCount([count], op: "makeStorage")
         return try allocate(count * dtype.byteSize, zeroed: true)
     }
 
     public func upload(_ values: [Float], shape: [Int], dtype: DType) throws -> Tensor {
-        guard shape.allSatisfy({ $0 >= 0 }), values.count == shape.reduce(1, *) else {
+        guard values.count == (try Layout.elementCount(shape, op: "upload")) else {
             throw TensorError.shapeMismatch("upload: \(values.count) values for shape \(shape)")
         }
         let s = try allocate(values.count * dtype.byteSize, zeroed: false)
@@ -115,7 +115,7 @@ public final class CPUBackend: Backend, @unchecked Sendable {
     }
 
     public func upload(bytes: UnsafeRawBufferPointer, shape: [Int], dtype: DType) throws -> Tensor {
-        guard shape.allSatisfy({ $0 >= 0 }), bytes.count == shape.reduce(1, *) * dtype.byteSize else {
+        guard bytes.count == (try Layout.elementCount(shape, op: "upload")) * dtype.byteSize else {
             throw TensorError.shapeMismatch("upload: \(bytes.count) bytes for \(dtype) shape \(shape)")
         }
         let s = try allocate(bytes.count, zeroed: false)
@@ -149,8 +149,7 @@ public final class CPUBackend: Backend, @unchecked Sendable {
     }
 
     public func fill(shape: [Int], value: Float, dtype: DType) throws -> Tensor {
-        guard shape.allSatisfy({ $0 >= 0 }) else { throw TensorError.invalidArgument("fill: shape \(shape)") }
-        let n = shape.reduce(1, *)
+        let n = try Layout.elementCount(shape, op: "fill")
         let s = try allocate(n * dtype.byteSize, zeroed: value == 0 && value.sign == .plus)
         if !(value == 0 && value.sign == .plus) {
             for i in 0..<n { storeElement(value, s.base, i, dtype) }

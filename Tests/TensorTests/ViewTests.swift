@@ -77,6 +77,12 @@ final class ViewTests: CPUTestCase {
         XCTAssertThrowsError(try x.split(axis: 1, sizes: [1, 1]))
         XCTAssertThrowsError(try backend.upload([1, 2, 3], shape: [2, 2], dtype: .f32))
         XCTAssertThrowsError(try Tensor(storage: x.storage, dtype: .f32, shape: [7], strides: [1]))
+        // Absurd sizes are errors, not arithmetic-overflow traps.
+        XCTAssertThrowsError(try backend.upload([1], shape: [Int.max, 4], dtype: .f32))
+        XCTAssertThrowsError(try backend.zeros([1 << 40, 1 << 40]))
+        XCTAssertThrowsError(try Tensor(storage: x.storage, dtype: .f32, shape: [2, 2], strides: [Int.max / 2, 1]))
+        XCTAssertThrowsError(try backend.pad(x, padding: [AxisPadding(0, 0), AxisPadding(0, Int.max)], mode: .constant(0)))
+        XCTAssertThrowsError(try x.reshaped([Int.max, -1]))
     }
 
     func testHalfStorageRoundTripsThroughUploadAndDownload() throws {

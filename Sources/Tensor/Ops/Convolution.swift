@@ -43,7 +43,8 @@ public struct ConvGeometry: Sendable, Hashable {
             )
         }
         guard self.stride.allSatisfy({ $0 >= 1 }), self.dilation.allSatisfy({ $0 >= 1 }),
-            self.padding.allSatisfy({ $0.before >= 0 && $0.after >= 0 }), groups >= 1
+            self.padding.allSatisfy({ $0.before >= 0 && $0.after >= 0 && $0.before <= 1 << 32 && $0.after <= 1 << 32 }),
+            self.stride.allSatisfy({ $0 <= 1 << 32 }), self.dilation.allSatisfy({ $0 <= 1 << 32 }), groups >= 1
         else {
             throw TensorError.invalidArgument("conv: stride/dilation must be ≥ 1, padding ≥ 0, groups ≥ 1")
         }

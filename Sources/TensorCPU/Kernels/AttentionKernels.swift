@@ -166,7 +166,7 @@ extension CPUBackend {
                     var k0 = 0
                     while k0 < lk {
                         let nk = min(tk, lk - k0)
-                        sgemm(
+                        try sgemm(
                             nq, nk, dk, alpha: scale, a: qTile,
                             b: BLASMatrix(pointer: kBase + k0 * hkv * dk, ld: hkv * dk, transposed: true),
                             beta: 0, c: sp, ldc: nk)
@@ -193,7 +193,7 @@ extension CPUBackend {
                                 }
                             }
                         }
-                        sgemm(
+                        try sgemm(
                             nq, dv, nk, alpha: 1, a: BLASMatrix(pointer: sp, ld: nk, transposed: false),
                             b: BLASMatrix(pointer: vBase + k0 * hkv * dv, ld: hkv * dv, transposed: false),
                             beta: first ? 0 : 1, c: oTile, ldc: heads * dv)

@@ -53,7 +53,7 @@ extension CPUBackend {
         if pointwise {
             for bi in 0..<batch {
                 for gi in 0..<groups {
-                    sgemm(
+                    try sgemm(
                         coutG, pOut, cinG, alpha: 1,
                         a: BLASMatrix(pointer: wr.pointer + gi * coutG * kDim, ld: kDim, transposed: false),
                         b: BLASMatrix(pointer: xr.pointer + (bi * cin + gi * cinG) * pIn, ld: pIn, transposed: false),
@@ -107,7 +107,7 @@ extension CPUBackend {
                             }
                         }
                     }
-                    sgemm(
+                    try sgemm(
                         coutG, np, kDim, alpha: 1,
                         a: BLASMatrix(pointer: wr.pointer + gi * coutG * kDim, ld: kDim, transposed: false),
                         b: BLASMatrix(pointer: cp, ld: np, transposed: false),

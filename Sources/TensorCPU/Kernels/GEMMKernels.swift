@@ -13,12 +13,16 @@ struct BLASMatrix {
 
 extension CPUBackend {
     /// Row-major GEMM C[M,N] = alpha·op(A)·op(B) + beta·C, through OpenBLAS (multi-threaded).
+    /// Throws when a size or leading dimension does not fit BLAS's 32-bit integers.
     @inline(__always)
     func sgemm(
         _ m: Int, _ n: Int, _ k: Int, alpha: Float, a: BLASMatrix, b: BLASMatrix, beta: Float,
         c: UnsafeMutablePointer<Float>, ldc: Int
-    ) {
+    ) throws {
         guard m > 0, n > 0 else { return }
+        guard [m, n, k, a.ld, b.ld, ldc].allSatisfy({ $0 <= Int(Int32.max) }) else {
+            throw TensorError.invalidArgument("GEMM \(m)×\(k)·\(k)×\(n): a size exceeds BLAS's 32-bit limit")
+        }
         if k == 0 {
             // BLAS leaves C·beta; make that explicit for the empty product.
             for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
@@ -78,7 +82,7 @@ extension CPUBackend {
         let (result, dst) = try output(batch + [m, n])
         let batchCount = batch.reduce(1, *)
         if batchCount == 0 || m == 0 || n == 0 { return result }
-        var (ma, stridesA, keepA) = try matrixOperand(a, "matmul")
+        let (ma, stridesA, keepA) = try matrixOperand(a, "matmul")
         let (mb, stridesB, keepB) = try matrixOperand(b, "matmul")
         // A batch of A whose rows follow each other in memory, times one shared B: one big GEMM.
         let bShared = batchB.reduce(1, *) == 1
@@ -86,7 +90,7 @@ extension CPUBackend {
             && Layout.isContiguous(shape: batchA + [m], strides: stridesA + [ma.ld])
         {
             let mbEff = BLASMatrix(pointer: mb.pointer, ld: mb.ld, transposed: mb.transposed != transposeB)
-            sgemm(batchCount * m, n, ka, alpha: 1, a: ma, b: mbEff, beta: 0, c: dst, ldc: n)
+            try sgemm(batchCount * m, n, ka, alpha: 1, a: ma, b: mbEff, beta: 0, c: dst, ldc: n)
             _ = (keepA, keepB)
             return result
         }
@@ -107,9 +111,8 @@ extension CPUBackend {
             }
             let opA = BLASMatrix(pointer: ma.pointer + oa, ld: ma.ld, transposed: ma.transposed != transposeA)
             let opB = BLASMatrix(pointer: mb.pointer + ob, ld: mb.ld, transposed: mb.transposed != transposeB)
-            sgemm(m, n, ka, alpha: 1, a: opA, b: opB, beta: 0, c: dst + t * m * n, ldc: n)
+            try sgemm(m, n, ka, alpha: 1, a: opA, b: opB, beta: 0, c: dst + t * m * n, ldc: n)
         }
-        ma = BLASMatrix(pointer: ma.pointer, ld: ma.ld, transposed: ma.transposed)
         _ = (keepA, keepB)
         return result
     }
@@ -141,7 +144,7 @@ extension CPUBackend {
             let (mw, _, keepW) = try matrixOperand(weight, "linear")
             // y = x·Wᵀ: B is W transposed.
             let opB = BLASMatrix(pointer: mw.pointer, ld: mw.ld, transposed: !mw.transposed)
-            sgemm(rows, outF, inF, alpha: 1, a: mx, b: opB, beta: beta, c: dst, ldc: outF)
+            try sgemm(rows, outF, inF, alpha: 1, a: mx, b: opB, beta: beta, c: dst, ldc: outF)
             _ = keepW
         } else {
             // Half weights: widen blocks of output rows to f32 (bounded scratch), one GEMM per block.
@@ -156,7 +159,7 @@ extension CPUBackend {
                     from: weight.cpuAddress(ws) + o0 * weight.strides[0] * weight.dtype.byteSize, weight.dtype,
                     strides: weight.strides, to: scratch.base, .f32, strides: [inF, 1], shape: [nb, inF],
                     threads: threads)
-                sgemm(
+                try sgemm(
                     rows, nb, inF, alpha: 1, a: mx, b: BLASMatrix(pointer: sp, ld: inF, transposed: true),
                     beta: beta, c: dst + o0, ldc: outF)
                 o0 += nb

@@ -29,7 +29,7 @@ extension CPUBackend {
         var shape = first.shape
         shape[a] = xs.reduce(0) { $0 + $1.shape[a] }
         let dtype = first.dtype
-        let out = try allocate(shape.reduce(1, *) * dtype.byteSize, zeroed: false)
+        let out = try allocate(try Layout.elementCount(shape, op: "concat") * dtype.byteSize, zeroed: false)
         let outStrides = Layout.contiguousStrides(shape)
         var start = 0
         for x in xs {
@@ -44,7 +44,9 @@ extension CPUBackend {
     }
 
     public func pad(_ x: Tensor, padding: [AxisPadding], mode: PadMode) throws -> Tensor {
-        guard padding.count == x.rank, padding.allSatisfy({ $0.before >= 0 && $0.after >= 0 }) else {
+        guard padding.count == x.rank,
+            padding.allSatisfy({ $0.before >= 0 && $0.after >= 0 && $0.before <= 1 << 32 && $0.after <= 1 << 32 })
+        else {
             throw TensorError.invalidArgument("pad: \(padding.count) non-negative paddings needed for \(x.shape)")
         }
         if case .reflect = mode {
@@ -119,7 +121,7 @@ extension CPUBackend {
     public func resize(_ x: Tensor, axis: Int, size: Int, mode: ResizeMode) throws -> Tensor {
         let a = try Layout.axis(axis, rank: x.rank, op: "resize")
         let n = x.shape[a]
-        guard size >= 1, n >= 1 else {
+        guard size >= 1, size <= 1 << 40, n >= 1 else {
             throw TensorError.invalidArgument("resize: axis \(a) from \(n) to \(size) elements")
         }
         let src = try f32(x, "resize")
