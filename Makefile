@@ -11,7 +11,7 @@ APT_PACKAGES := pkg-config libopenblas-dev libsndfile1-dev libavutil-dev libavfo
 	libswscale-dev libswresample-dev libvulkan-dev glslc spirv-tools mesa-vulkan-drivers libpng-dev \
 	python3 gcc
 
-.PHONY: all bundle tools deps install uninstall demo test clean icons
+.PHONY: all bundle tools deps install uninstall demo test lint clean icons
 
 all: bundle
 
@@ -53,7 +53,10 @@ uninstall:
 demo: bundle tools
 	@bash Examples/demo.sh "$(BIN)/ofx-host" "$(BUNDLE)"
 
-test: bundle tools
+lint:
+	tools/lint
+
+test: lint bundle tools
 	$(SWIFT_BUILD) --build-tests
 	OMNIEDIT_BUNDLE=$(CURDIR)/$(BUNDLE) OMNIEDIT_OFX_HOST=$(CURDIR)/$(BIN)/ofx-host \
 		swift test -c release -Xswiftc -enable-testing --scratch-path .build --skip-build

@@ -15,7 +15,14 @@ int main(int argc, char **argv)
     int n = count();
     for (int i = 0; i < n; i++) {
         OfxPlugin *p = get(i);
+        /* Hosts keep these pointers: a second call must return the same struct and strings. */
+        OfxPlugin *again = get(i);
+        if (!p || p != again || p->pluginApi != again->pluginApi || p->pluginIdentifier != again->pluginIdentifier) {
+            fprintf(stderr, "plugin %d: OfxGetPlugin is not stable\n", i);
+            return 1;
+        }
         printf("%s %d %s %u.%u\n", p->pluginApi, p->apiVersion, p->pluginIdentifier, p->pluginVersionMajor, p->pluginVersionMinor);
     }
+    if (get(n) != NULL || get(-1) != NULL) { fprintf(stderr, "OfxGetPlugin out of range must be NULL\n"); return 1; }
     return 0;
 }
