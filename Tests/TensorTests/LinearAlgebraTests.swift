@@ -1,3 +1,4 @@
+import Foundation
 import Tensor
 import TensorCPU
 import TensorTestSupport
@@ -84,5 +85,56 @@ final class LinearAlgebraTests: CPUTestCase {
         XCTAssertThrowsError(
             try backend.linear(
                 x, weight: try upload(.random([4, 8], seed: 2)), bias: try upload(.random([5], seed: 3))))
+    }
+}
+
+final class ConcurrencyTests: XCTestCase {
+    /// Two effect instances may render at once: two backends used from two threads at the same time
+    /// must both give the reference result (no shared mutable state, OpenBLAS called concurrently).
+    func testTwoBackendsRunConcurrentlyWithCorrectResults() throws {
+        let x = HostTensor.random([64, 96], seed: 950)
+        let w = HostTensor.random([80, 96], seed: 951, scale: 0.1)
+        let q = HostTensor.random([1, 70, 2, 16], seed: 952)
+        let expectedLinear = Reference.linear(x, w, nil).values
+        let expectedAttention = Reference.attention(q: q, k: q, v: q, scale: 0.25).values
+        let backends = [try CPUBackend(), try CPUBackend(attentionTile: (16, 24))]
+        let failures = Failures()
+        DispatchQueue.concurrentPerform(iterations: 2) { i in
+            do {
+                let be = backends[i]
+                for _ in 0..<5 {
+                    let y = try be.linear(
+                        try be.upload(x.values, shape: x.shape, dtype: .f32),
+                        weight: try be.upload(w.values, shape: w.shape, dtype: .f32), bias: nil)
+                    if let p = Closeness.check(try be.download(y), expectedLinear, atol: 1e-4, rtol: 1e-4) {
+                        failures.add("linear on backend \(i): \(p)")
+                    }
+                    let qt = try be.upload(q.values, shape: q.shape, dtype: .f32)
+                    let o = try be.attention(q: qt, k: qt, v: qt, scale: 0.25)
+                    if let p = Closeness.check(try be.download(o), expectedAttention, atol: 1e-5, rtol: 1e-4) {
+                        failures.add("attention on backend \(i): \(p)")
+                    }
+                }
+            } catch {
+                failures.add("backend \(i) threw \(error)")
+            }
+        }
+        XCTAssertEqual(failures.messages, [])
+    }
+}
+
+/// Thread-safe list of failure messages collected on worker threads.
+private final class Failures: @unchecked Sendable {
+    private let lock = NSLock()
+    private var list: [String] = []
+    func add(_ m: String) {
+        lock.lock()
+        list.append(m)
+        lock.unlock()
+    }
+    var messages: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return list
     }
 }
