@@ -24,20 +24,39 @@ public final class VulkanBackend: Backend, @unchecked Sendable {
     /// The device context the backend runs on.
     public let context: VulkanContext
 
+    /// The GEMM shader behind `linear`, `matmul` and `conv`.
+    public let gemmKernel: GEMMKernel
+
     public var device: DeviceDescription { context.description }
 
     /// Opens the best device `policy` allows: `.gpuOnly` for `BackendChoice.auto`, `.anyDevice`
     /// (CPU implementations such as lavapipe allowed) for an explicit Vulkan choice.
     ///
+    /// - Parameter gemmKernel: nil picks by device kind (`GEMMKernel.preferred(for:)`).
     /// - Throws: `VulkanError` when there is no Vulkan loader, driver or fitting device.
-    public init(policy: VulkanDevicePolicy = .anyDevice) throws {
-        context = try VulkanContext.open(policy: policy)
+    public convenience init(policy: VulkanDevicePolicy = .anyDevice, gemmKernel: GEMMKernel? = nil) throws {
+        self.init(context: try VulkanContext.open(policy: policy), gemmKernel: gemmKernel)
     }
 
     /// A backend on an already open context (several backends may share one device).
-    public init(context: VulkanContext) {
+    public init(context: VulkanContext, gemmKernel: GEMMKernel? = nil) {
         self.context = context
+        self.gemmKernel = gemmKernel ?? .preferred(for: context.description.kind)
     }
 
     public func synchronize() throws { try context.flush() }
+}
+
+/// Which GEMM shader runs the matrix products.
+public enum GEMMKernel: String, Sendable, Hashable, CaseIterable {
+    /// gemm.comp: 64×64 tiles staged in shared memory, 4×4 outputs per thread (GPUs).
+    case tiled
+    /// gemm_direct.comp: 4×4 outputs per invocation read straight from memory, no barriers (CPU
+    /// implementations such as lavapipe, where a barrier is a coroutine switch).
+    case direct
+
+    /// `.direct` for a CPU implementation of Vulkan, `.tiled` for a GPU.
+    public static func preferred(for kind: DeviceDescription.Kind) -> GEMMKernel {
+        kind == .softwareGPU || kind == .cpu ? .direct : .tiled
+    }
 }

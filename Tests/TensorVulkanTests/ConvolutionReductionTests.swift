@@ -23,7 +23,14 @@ final class ConvolutionReductionTests: VulkanTestCase {
     }
 
     private func checkConv(xShape: [Int], wShape: [Int], dtype: DType, geometry: ConvGeometry) throws {
-        let backend = try vulkan()
+        for backend in try gemmBackends() {
+            try checkConv(backend, xShape: xShape, wShape: wShape, dtype: dtype, geometry: geometry)
+        }
+    }
+
+    private func checkConv(_ backend: VulkanBackend, xShape: [Int], wShape: [Int], dtype: DType, geometry: ConvGeometry)
+        throws
+    {
         var random = SeededRandom(UInt64(xShape.reduce(1, *)))
         let x = random.floats(xShape.reduce(1, *))
         let w = HalfConversion.roundTrip(random.floats(wShape.reduce(1, *)), through: dtype)
@@ -38,7 +45,7 @@ final class ConvolutionReductionTests: VulkanTestCase {
             x, xShape: xShape, w, wShape: wShape, bias: bias, stride: geometry.stride,
             padBefore: geometry.padding.map(\.before), dilation: geometry.dilation, groups: geometry.groups,
             outSpatial: outSpatial)
-        assertClose(try backend.download(y), expected, atol: 1e-4, rtol: 1e-4, "conv\(n)d")
+        assertClose(try backend.download(y), expected, atol: 1e-4, rtol: 1e-4, "conv\(n)d \(backend.gemmKernel)")
     }
 
     func testConvRejectsWrongInputChannels() throws {

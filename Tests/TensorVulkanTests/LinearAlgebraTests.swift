@@ -5,7 +5,10 @@ import XCTest
 /// GEMM paths against the Double-accumulating naive product. f32 tolerance: 1e-4 abs + 1e-4 rel.
 final class LinearAlgebraTests: VulkanTestCase {
     func testLinearMatchesNaiveForOddSizesAndEveryWeightDType() throws {
-        let backend = try vulkan()
+        for backend in try gemmBackends() { try linearMatchesNaiveForOddSizesAndEveryWeightDType(backend) }
+    }
+
+    private func linearMatchesNaiveForOddSizesAndEveryWeightDType(_ backend: VulkanBackend) throws {
         var random = SeededRandom(2)
         let (rows, inF, outF) = (37, 70, 45)
         let x = random.floats(rows * inF)
@@ -20,12 +23,15 @@ final class LinearAlgebraTests: VulkanTestCase {
                 weight: try backend.upload(w, shape: [outF, inF], dtype: dtype),
                 bias: try backend.upload(bias, shape: [outF], dtype: .f32))
             XCTAssertEqual(y.shape, [rows, outF])
-            assertClose(try backend.download(y), expected, atol: 1e-4, rtol: 1e-4, "linear \(dtype)")
+            assertClose(try backend.download(y), expected, atol: 1e-4, rtol: 1e-4, "linear \(dtype) \(backend.gemmKernel)")
         }
     }
 
     func testHalfWeightsStayWithinTheirRoundingOfTheF32Result() throws {
-        let backend = try vulkan()
+        for backend in try gemmBackends() { try halfWeightsStayWithinTheirRoundingOfTheF32Result(backend) }
+    }
+
+    private func halfWeightsStayWithinTheirRoundingOfTheF32Result(_ backend: VulkanBackend) throws {
         var random = SeededRandom(3)
         let (rows, inF, outF) = (9, 128, 33)
         let x = random.floats(rows * inF)
@@ -41,7 +47,10 @@ final class LinearAlgebraTests: VulkanTestCase {
     }
 
     func testLinearReadsNonContiguousRowsAndLeadingAxes() throws {
-        let backend = try vulkan()
+        for backend in try gemmBackends() { try linearReadsNonContiguousRowsAndLeadingAxes(backend) }
+    }
+
+    private func linearReadsNonContiguousRowsAndLeadingAxes(_ backend: VulkanBackend) throws {
         var random = SeededRandom(4)
         let x = random.floats(2 * 5 * 24)
         let w = random.floats(7 * 12)
@@ -54,7 +63,10 @@ final class LinearAlgebraTests: VulkanTestCase {
     }
 
     func testBatchedMatmulWithTransposesAndBroadcastBatch() throws {
-        let backend = try vulkan()
+        for backend in try gemmBackends() { try batchedMatmulWithTransposesAndBroadcastBatch(backend) }
+    }
+
+    private func batchedMatmulWithTransposesAndBroadcastBatch(_ backend: VulkanBackend) throws {
         var random = SeededRandom(5)
         let (batch, m, k, n) = (3, 19, 66, 23)
         let a = random.floats(batch * m * k)

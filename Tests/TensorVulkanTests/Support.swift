@@ -17,6 +17,13 @@ class VulkanTestCase: XCTestCase {
         case .failure(let error): throw XCTSkip("no Vulkan device on this machine: \(error)")
         }
     }
+
+    /// The shared device once per GEMM shader, so both the tiled and the direct kernel are proven
+    /// whichever one this device would pick.
+    func gemmBackends() throws -> [VulkanBackend] {
+        let shared = try vulkan()
+        return GEMMKernel.allCases.map { VulkanBackend(context: shared.context, gemmKernel: $0) }
+    }
 }
 
 /// Deterministic pseudo-random floats (64-bit LCG, top bits), uniform in [lo, hi).

@@ -98,7 +98,9 @@ extension VulkanBackend {
     func gemm(_ problem: GEMMProblem, op: String) throws {
         let batches = problem.offsets.count / 4
         let limits = context.limits.maxComputeWorkGroupCount
-        let groups = (x: (problem.n + 63) / 64, y: (problem.m + 63) / 64, z: batches)
+        // Tiled: 64×64 outputs per group. Direct: 8×8 invocations of 4×4 outputs, 32×32 per group.
+        let span = gemmKernel == .tiled ? 64 : 32
+        let groups = (x: (problem.n + span - 1) / span, y: (problem.m + span - 1) / span, z: batches)
         guard groups.y <= Int(limits.1), groups.z <= Int(limits.2) else {
             throw TensorError.invalidArgument(
                 "\(op): \(problem.m) rows in \(batches) batches exceed the device's work-group limits")
@@ -115,7 +117,8 @@ extension VulkanBackend {
         let constants = [problem.a.dtype.shaderCode, problem.b.dtype.shaderCode, problem.bias?.mode ?? 0]
         try context.record { recorder in
             try recorder.dispatch(
-                "gemm", constants: constants, buffers: [a, b, c, bias, offsets], push: push, groups: groups)
+                gemmKernel == .tiled ? "gemm" : "gemm_direct", constants: constants,
+                buffers: [a, b, c, bias, offsets], push: push, groups: groups)
         }
     }
 }
