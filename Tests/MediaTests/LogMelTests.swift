@@ -112,6 +112,23 @@ final class LogMelTests: XCTestCase {
         assertThrowsMessage(["too few"]) { _ = try LogMelSpectrogram(.ltx2)([Float](repeating: 0, count: 100)) }
     }
 
+    /// LogMelSettings.ltx2 against torchaudio's MelSpectrogram(power=1, Slaney) + log(clamp 1e−5)
+    /// (Fixtures/ltx2_mel.json, made by tools/fixtures/make_media_ltx2_mel.py).
+    func testLTX2LogMelMatchesTorchaudio() throws {
+        let waveform = try WhisperGolden.floats("ltx2_waveform.f32")
+        let reference = try WhisperGolden.floats("ltx2_log_mel.f32")
+        let fbanks = try WhisperGolden.floats("ltx2_mel_fbanks.f32")
+        let spectrogram = try LogMelSpectrogram(.ltx2)
+        let bankError = zip(spectrogram.filterBank.weights, fbanks).map { abs($0 - $1) }.max()!
+        XCTAssertLessThan(bankError, 1e-7, "max abs error vs torchaudio (float32) mel filter bank: \(bankError)")
+        let mel = try XCTUnwrap(try spectrogram(waveform).first)
+        XCTAssertEqual(mel.melCount, 64)
+        XCTAssertEqual(mel.frameCount, 101)
+        XCTAssertEqual(reference.count, 64 * 101)
+        let worst = zip(mel.values, reference).map { abs($0 - $1) }.max()!
+        XCTAssertLessThan(worst, 1e-4, "max abs error vs torchaudio log-mel: \(worst)")
+    }
+
     func testMelScalesInvertAndMatchTheirClosedForms() {
         XCTAssertEqual(MelScale.slaney.mel(1000), 15, accuracy: 1e-12)
         XCTAssertEqual(MelScale.slaney.mel(6400), 15 + 27, accuracy: 1e-9)

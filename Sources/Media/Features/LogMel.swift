@@ -13,6 +13,14 @@ public enum LogMelCompression: Sendable, Equatable {
     case naturalLog(floor: Float)
 }
 
+/// What the mel bank is applied to.
+public enum SpectrumKind: Sendable, Equatable {
+    /// |X[k]|² (Whisper).
+    case power
+    /// |X[k]| (torchaudio `power=1.0`, LTX-2).
+    case magnitude
+}
+
 /// Settings of a log-mel front end. Presets: `.whisper` (HuMo's audio path) and `.ltx2`.
 public struct LogMelSettings: Sendable, Equatable {
     /// Expected input rate in Hz (the caller resamples to it).
@@ -32,21 +40,26 @@ public struct LogMelSettings: Sendable, Equatable {
     public var chunkSamples: Int?
     /// Drop the STFT's last frame (Whisper: 3001 → 3000 frames).
     public var dropLastFrame: Bool
+    /// Power or magnitude spectrum under the mel bank.
+    public var spectrum: SpectrumKind
     public var compression: LogMelCompression
 
     /// Whisper large-v3 / HuMo: 16 kHz, n_fft 400, hop 160, 128 Slaney mels (Slaney norm)
     /// 0–8000 Hz, 30 s chunks, last frame dropped, Whisper compression → [128, 3000] per chunk.
     public static let whisper = LogMelSettings(
         sampleRate: 16000, fftSize: 400, hopLength: 160, melCount: 128, minFrequency: 0, maxFrequency: 8000,
-        melScale: .slaney, normalization: .slaney, chunkSamples: 480_000, dropLastFrame: true,
+        melScale: .slaney, normalization: .slaney, chunkSamples: 480_000, dropLastFrame: true, spectrum: .power,
         compression: .whisper)
 
-    /// LTX-2 audio VAE input sizes (models.md §4): 16 kHz, n_fft 1024, hop 160, 64 mels.
-    /// The remaining conventions (Slaney scale and norm, 0–8000 Hz, ln with floor 1e−5, no
-    /// chunking) are our assumption: no LTX-2 golden exists yet to check them against.
+    /// LTX-2's audio VAE input (one channel; LTX-2 feeds left and right separately): 16 kHz,
+    /// n_fft 1024, hop 160, 64 mels, Slaney scale and norm over 0–8000 Hz, centred reflect-padded
+    /// STFT with a periodic Hann window, **magnitude** spectrum, out = ln(max(mel, 1e−5)), every
+    /// frame kept. Follows LTX-2's audio processor (torchaudio `MelSpectrogram(power=1.0,
+    /// mel_scale="slaney", norm="slaney")` then `log(clamp(·, 1e−5))`), read in a public port
+    /// (SimpleTuner `ltxvideo2/audio_autoencoder.py`); no LTX-2 golden has been checked yet.
     public static let ltx2 = LogMelSettings(
         sampleRate: 16000, fftSize: 1024, hopLength: 160, melCount: 64, minFrequency: 0, maxFrequency: 8000,
-        melScale: .slaney, normalization: .slaney, chunkSamples: nil, dropLastFrame: false,
+        melScale: .slaney, normalization: .slaney, chunkSamples: nil, dropLastFrame: false, spectrum: .magnitude,
         compression: .naturalLog(floor: 1e-5))
 }
 
@@ -63,7 +76,7 @@ public struct MelFeatures: Sendable, Equatable {
 ///
 /// Frame t covers padded samples [t·hop, t·hop + n_fft) of the signal reflect-padded by n_fft/2
 /// on each side (mirror without repeating the edge sample), times the periodic Hann window
-/// w[i] = 0.5 − 0.5·cos(2πi/n_fft); power = |rfft|²; mel = bankᵀ · power.
+/// w[i] = 0.5 − 0.5·cos(2πi/n_fft); S = |rfft|² (or |rfft|); mel = bankᵀ · S.
 public struct LogMelSpectrogram: Sendable {
     public let settings: LogMelSettings
     public let filterBank: MelFilterBank
@@ -109,7 +122,8 @@ public struct LogMelSpectrogram: Sendable {
         }
     }
 
-    /// mel = bankᵀ · |STFT|² for one chunk, before compression: `[melCount, frames]`.
+    /// mel = bankᵀ · |STFT|² (or |STFT| for `.magnitude`) for one chunk, before compression:
+    /// `[melCount, frames]`.
     public func melPower(_ samples: [Float]) throws -> MelFeatures {
         let n = settings.fftSize, hop = settings.hopLength, pad = n / 2
         guard samples.count > pad else {
@@ -125,6 +139,7 @@ public struct LogMelSpectrogram: Sendable {
         if settings.dropLastFrame { frames -= 1 }
         let bins = n / 2 + 1, mels = settings.melCount
         let fft = try RealFFT(length: n)
+        let magnitude = settings.spectrum == .magnitude
         var values = [Float](repeating: 0, count: mels * frames)
         var frame = [Float](repeating: 0, count: n)
         var power = [Float](repeating: 0, count: bins)
@@ -138,6 +153,9 @@ public struct LogMelSpectrogram: Sendable {
                                     let start = t * hop
                                     for i in 0..<n { f[i] = x[start + i] * w[i] }
                                     fft.powerSpectrum(f.baseAddress!, into: p.baseAddress!)
+                                    if magnitude {
+                                        for k in 0..<bins { p[k] = p[k].squareRoot() }
+                                    }
                                     for m in 0..<mels {
                                         // Float64 sums: the bank has ≤ a few dozen taps per band.
                                         var sum = 0.0
