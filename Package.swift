@@ -79,7 +79,8 @@ var targets: [Target] = [
     .testTarget(name: "MediaTests", dependencies: ["Media", "CSndFile"], resources: [.copy("Fixtures")]),
     .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "CFFmpeg"]),
     .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
-    .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensor", "TensorCPU", "TensorVulkan"]),
+    .testTarget(
+        name: "ModelsTests", dependencies: ["Models", "Tensor", "TensorCPU", "TensorVulkan"], exclude: ["Fixtures"]),
     .target(name: "OFXTestSupport", dependencies: ["OFXHost"], path: "Tests/OFXTestSupport", exclude: ["Fixtures"]),
     .testTarget(name: "OFXHostTests", dependencies: ["OFXHost", "OFXTestSupport"]),
     .testTarget(name: "EndToEndTests", dependencies: ["OFXHost", "OFXTestSupport"], exclude: ["Fixtures"]),
