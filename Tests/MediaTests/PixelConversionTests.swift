@@ -258,6 +258,21 @@ final class PixelConversionTests: XCTestCase {
 }
 
 final class PixelWindowLimitTests: XCTestCase {
+    func testNonFiniteAndSubnormalFloatInputBecomesFinite() throws {
+        let storage = UnsafeMutableRawPointer.allocate(byteCount: 4 * 4 * 4, alignment: 16)
+        defer { storage.deallocate() }
+        let pixels = storage.assumingMemoryBound(to: Float.self)
+        let values: [Float] = [.nan, .infinity, -.infinity, 1, 0.5, 0, 0.25, Float.leastNonzeroMagnitude, 0.2, 0.2, 0.2, .nan, 0, 0, 0, 0]
+        for (i, v) in values.enumerated() { pixels[i] = v }
+        let image = try HostImage(data: storage, bounds: PixelRect(x1: 0, y1: 0, x2: 4, y2: 1), rowBytes: 64, depth: .float, components: .rgba, premultiplication: .premultiplied)
+        let planar = try PixelConversion().read(image, window: image.bounds)
+        XCTAssertTrue(planar.values.allSatisfy(\.isFinite), "\(planar.values)")
+        XCTAssertTrue(planar.alpha!.allSatisfy(\.isFinite), "\(planar.alpha!)")
+        XCTAssertEqual(planar.values[0], -1)  // NaN colour → 0 → −1
+        XCTAssertEqual(planar.values[1], -1)  // colour under a subnormal alpha → 0
+        XCTAssertEqual(planar.alpha?[2], 0)  // NaN alpha → 0
+    }
+
     func testAbsurdWindowIsAnErrorNotAnAllocation() throws {
         let byte = UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 1)
         defer { byte.deallocate() }

@@ -9,7 +9,8 @@ import Foundation
 /// Converts between a `HostImage` and a `PlanarImage` of a window of it.
 ///
 /// Reading (host → model): for each pixel, v = stored/255 (byte), /65535 (short) or as stored
-/// (half/float); premultiplied colour is divided by alpha (alpha 0 → colour 0); linear float
+/// (half/float; non-finite values become NaN → 0, ±∞ → ±1); premultiplied colour is divided by
+/// alpha (alpha 0 → colour 0); linear float
 /// colour is sRGB-encoded (`floatTransfer`); then x = 2v − 1. Planar row r is host row
 /// y = window.y2 − 1 − r (row 0 = top of the picture).
 /// Writing (model → host) inverts each step: v = (x + 1)/2, sRGB-decode, multiply by alpha,
@@ -156,11 +157,16 @@ public struct PixelConversion: Sendable {
         let r = s.channel(0), g = s.channel(1), b = s.channel(2), a = s.channel(3)
         let unpremultiply = image.components == .rgba && image.premultiplication == .premultiplied
         let transfer = image.depth.isFloatingPoint && floatTransfer == .linear
+        if image.depth.isFloatingPoint {
+            // One NaN or infinity would spread through a diffusion model's whole output.
+            for c in 0..<4 { Self.makeFinite(s.channel(c), count: count) }
+        }
         if unpremultiply {
-            // Colour under alpha 0 is undefined; 0 keeps it finite.
+            // Colour under alpha 0 (or a subnormal alpha, whose inverse overflows) is undefined;
+            // 0 keeps it finite.
             for i in 0..<count {
                 let alpha = a[i]
-                let inverse: Float = alpha > 0 ? 1 / alpha : 0
+                let inverse: Float = alpha >= .leastNormalMagnitude ? 1 / alpha : 0
                 r[i] *= inverse
                 g[i] *= inverse
                 b[i] *= inverse
@@ -173,6 +179,13 @@ public struct PixelConversion: Sendable {
             r[i] = 2 * r[i] - 1
             g[i] = 2 * g[i] - 1
             b[i] = 2 * b[i] - 1
+        }
+    }
+
+    /// NaN → 0, +∞ → 1, −∞ → −1 (in storage units, before any other step).
+    private static func makeFinite(_ v: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count where !v[i].isFinite {
+            v[i] = v[i].isNaN ? 0 : (v[i] > 0 ? 1 : -1)
         }
     }
 
