@@ -74,6 +74,18 @@ public enum GaussianNoise {
         return Kernels.make(count) { out, range in
             // Chunks start at multiples of 4 (Kernels.chunkSize), so each chunk owns whole blocks.
             var j = range.lowerBound
+            while j + 16 <= range.upperBound {
+                let (a, b, c, d) = sixteenNormals(
+                    firstBlock: UInt32(truncatingIfNeeded: j >> 2), word1: step, word2: key.window, word3: word3,
+                    key: philoxKey)
+                for lane in 0..<4 {
+                    out[j + lane] = a[lane]
+                    out[j + 4 + lane] = b[lane]
+                    out[j + 8 + lane] = c[lane]
+                    out[j + 12 + lane] = d[lane]
+                }
+                j += 16
+            }
             while j < range.upperBound {
                 let block = Philox4x32.block(
                     counter: SIMD4(UInt32(truncatingIfNeeded: j >> 2), step, key.window, word3), key: philoxKey)

@@ -58,6 +58,7 @@ public struct LatentLayout: Hashable, Sendable, CustomStringConvertible {
         public let shape: [Int]
     }
 
+    /// `name[shape]` of each part, comma-separated.
     public var description: String {
         parts.map { "\($0.name)\($0.shape)" }.joined(separator: ", ")
     }

@@ -13,6 +13,7 @@ public enum SamplerError: Error, Equatable, CustomStringConvertible {
     /// A state offered for resuming does not belong to this run (its cache key or step differs).
     case stateMismatch(String)
 
+    /// The kind of failure followed by the message.
     public var description: String {
         switch self {
         case .invalidLatent(let m): "invalid latent: \(m)"
