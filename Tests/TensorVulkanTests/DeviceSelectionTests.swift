@@ -1,3 +1,4 @@
+import Foundation
 import Tensor
 import TensorVulkan
 import XCTest
@@ -41,6 +42,20 @@ final class DeviceSelectionTests: XCTestCase {
     func testEmptyListIsAClearError() throws {
         XCTAssertThrowsError(try selectVulkanDevice([], policy: .anyDevice)) { error in
             XCTAssertTrue("\(error)".contains("devices found: none"), "\(error)")
+        }
+    }
+
+    func testMissingDriverIsAThrownErrorNotACrash() throws {
+        // Point the loader at a driver manifest that does not exist: no ICD, as on a machine
+        // with libvulkan but no driver. Restored afterwards; the loader rescans at each instance.
+        let variable = "VK_ICD_FILENAMES"
+        let saved = ProcessInfo.processInfo.environment[variable]
+        setenv(variable, "/nonexistent/omniedit-no-driver.json", 1)
+        defer {
+            if let saved { setenv(variable, saved, 1) } else { unsetenv(variable) }
+        }
+        XCTAssertThrowsError(try VulkanBackend(policy: .anyDevice)) { error in
+            XCTAssertTrue("\(error)".contains("vkCreateInstance"), "\(error)")
         }
     }
 

@@ -64,7 +64,8 @@ extension VulkanBackend {
             throw TensorError.invalidArgument("\(op): a size or stride does not fit 32 bits: \(words)")
         }
         let values = words.map { UInt32($0).littleEndian }
-        let buffer = try VulkanBuffer(context, byteCount: max(values.count, 1) * 4)
+        // Host-visible memory, read by the shader in place: a few words do not merit a staging copy.
+        let buffer = try VulkanBuffer(context, byteCount: max(values.count, 1) * 4, staging: true)
         try values.withUnsafeBytes { try buffer.write($0) }
         return buffer
     }

@@ -7,7 +7,9 @@ import Foundation
 struct CommandRecorder {
     let context: VulkanContext
     /// Buffers referenced by recorded commands, kept alive until the fence signals.
-    var retained: [VulkanBuffer] = []
+    private(set) var retained: [VulkanBuffer] = []
+    /// Bytes of the buffers in `retained` (a buffer used twice counts twice: a bound, not a census).
+    private(set) var retainedBytes = 0
     var commands = 0
 
     /// Records `shader` over `groups` work groups with `buffers` at bindings 0…n-1 and `push` as the
@@ -53,7 +55,7 @@ struct CommandRecorder {
         }
         context.calls.cmdDispatch(commandBuffer, UInt32(groups.x), UInt32(groups.y), UInt32(groups.z))
         barrier()
-        retained += buffers
+        retain(buffers)
         commands += 1
     }
 
@@ -67,7 +69,7 @@ struct CommandRecorder {
             srcOffset: VkDeviceSize(sourceOffset), dstOffset: VkDeviceSize(destinationOffset), size: VkDeviceSize(bytes))
         context.calls.cmdCopyBuffer(context.commandBuffer, source.buffer, destination.buffer, 1, &region)
         barrier()
-        retained += [source, destination]
+        retain([source, destination])
         commands += 1
     }
 
@@ -75,8 +77,13 @@ struct CommandRecorder {
     mutating func fill(_ buffer: VulkanBuffer, word: UInt32) {
         context.calls.cmdFillBuffer(context.commandBuffer, buffer.buffer, 0, VkDeviceSize(VK_WHOLE_SIZE), word)
         barrier()
-        retained.append(buffer)
+        retain([buffer])
         commands += 1
+    }
+
+    private mutating func retain(_ buffers: [VulkanBuffer]) {
+        retained += buffers
+        retainedBytes += buffers.reduce(0) { $0 + $1.byteCount }
     }
 
     /// Makes every earlier shader or transfer write visible to every later shader, transfer or host read.
@@ -127,7 +134,7 @@ extension VulkanContext {
                 throw error
             }
             pending = recorder
-            if recorder.commands >= Self.batchLimit { try flushLocked() }
+            if recorder.commands >= Self.batchLimit || recorder.retainedBytes >= Self.batchBytes { try flushLocked() }
         }
     }
 
@@ -144,6 +151,9 @@ extension VulkanContext {
 
     /// Most commands one batch holds before it is submitted.
     static let batchLimit = 512
+    /// Most buffer bytes one batch keeps alive (intermediates the caller already dropped) before it
+    /// is submitted: 1 GiB.
+    static let batchBytes = 1 << 30
 
     private func flushLocked() throws {
         guard let recorder = pending else { return }
