@@ -1,0 +1,144 @@
+import Foundation
+import Tensor
+
+/// Checkpoint names of the Wan VAE (`Wan2.1_VAE.pth` converted to safetensors, ComfyUI's
+/// `wan_2.1_vae.safetensors`): `encoder.*`, `decoder.*`, the top-level `conv1` (moments) and
+/// `conv2` (latent → decoder). The layer layout follows `WanVAEConfig`.
+///
+/// Follows: Wan-Video/Wan2.1 `wan/modules/vae.py` (`Encoder3d`, `Decoder3d`, `WanVAE_`).
+extension KeyRules {
+    /// Original Wan VAE names pass through; a `vae.` or `first_stage_model.` prefix is dropped.
+    public static let wanVAE = KeyRules([.dropPrefix("first_stage_model."), .dropPrefix("vae.")])
+}
+
+extension WanVAE {
+    /// Loads every weight of `config` from `reader` (which throws, via `finish`, listing all missing
+    /// and mis-shaped weights).
+    public static func load(config: WanVAEConfig, from reader: inout WeightReader) throws -> WanVAE {
+        try config.validate()
+        var loader = VAELoader(reader: reader)
+        let encoder = try loader.encoder(config)
+        let decoder = try loader.decoder(config)
+        let z2 = 2 * config.zDim
+        let moments = try loader.conv("conv1", cout: z2, cin: z2, kernel: [1, 1, 1])
+        let post = try loader.conv("conv2", cout: config.zDim, cin: config.zDim, kernel: [1, 1, 1])
+        reader = loader.reader
+        try reader.finish()
+        return try WanVAE(config: config, encoder: encoder, moments: moments, latentIn: post, decoder: decoder)
+    }
+
+    /// Opens a safetensors file or folder and loads it with the Wan VAE key rules.
+    public static func load(
+        config: WanVAEConfig = .wan21, checkpoint url: URL, backend: any Backend, storeAs: DType? = nil
+    ) throws -> WanVAE {
+        var reader = try WeightReader(
+            checkpoint: try Checkpoint.open(url), rules: .wanVAE, backend: backend, storeAs: storeAs)
+        return try load(config: config, from: &reader)
+    }
+}
+
+/// Reads one layer at a time under its checkpoint name.
+private struct VAELoader {
+    var reader: WeightReader
+
+    mutating func conv(_ key: String, cout: Int, cin: Int, kernel: [Int], bias: Bool = true) throws -> CausalConv3d {
+        try CausalConv3d(
+            weight: reader.take("\(key).weight", shape: [cout, cin] + kernel),
+            bias: bias ? reader.take("\(key).bias", shape: [cout]) : nil)
+    }
+
+    mutating func norm(_ key: String, channels c: Int, rank: Int = 4) throws -> ChannelRMSNorm {
+        try ChannelRMSNorm(gamma: reader.take("\(key).gamma", shape: [c] + Array(repeating: 1, count: rank - 1)))
+    }
+
+    mutating func residual(_ key: String, _ cin: Int, _ cout: Int) throws -> VAELayer {
+        .residual(
+            try VAEResidualBlock(
+                norm1: norm("\(key).residual.0", channels: cin),
+                conv1: conv("\(key).residual.2", cout: cout, cin: cin, kernel: [3, 3, 3]),
+                norm2: norm("\(key).residual.3", channels: cout),
+                conv2: conv("\(key).residual.6", cout: cout, cin: cout, kernel: [3, 3, 3]),
+                shortcut: cin == cout ? nil : conv("\(key).shortcut", cout: cout, cin: cin, kernel: [1, 1, 1])))
+    }
+
+    mutating func attention(_ key: String, _ c: Int) throws -> VAELayer {
+        .attention(
+            try VAEAttentionBlock(
+                norm: norm("\(key).norm", channels: c, rank: 3),
+                qkvWeight: reader.take("\(key).to_qkv.weight", shape: [3 * c, c, 1, 1]),
+                qkvBias: reader.take("\(key).to_qkv.bias", shape: [3 * c]),
+                projWeight: reader.take("\(key).proj.weight", shape: [c, c, 1, 1]),
+                projBias: reader.take("\(key).proj.bias", shape: [c])))
+    }
+
+    mutating func resample(_ key: String, _ c: Int, _ mode: VAEResample.Mode) throws -> VAELayer {
+        let up = mode == .up2d || mode == .up3d
+        let cout = up ? c / 2 : c
+        let timed = mode == .down3d || mode == .up3d
+        let timeOut = mode == .up3d ? 2 * c : c
+        return .resample(
+            try VAEResample(
+                mode: mode, spatialWeight: reader.take("\(key).resample.1.weight", shape: [cout, c, 3, 3]),
+                spatialBias: reader.take("\(key).resample.1.bias", shape: [cout]),
+                timeWeight: timed ? reader.take("\(key).time_conv.weight", shape: [timeOut, c, 3, 1, 1]) : nil,
+                timeBias: timed ? reader.take("\(key).time_conv.bias", shape: [timeOut]) : nil))
+    }
+
+    mutating func middle(_ key: String, _ c: Int) throws -> [VAELayer] {
+        [try residual("\(key).0", c, c), try attention("\(key).1", c), try residual("\(key).2", c, c)]
+    }
+
+    /// conv1 → levels of (res blocks, downsample) → middle → head.
+    mutating func encoder(_ cfg: WanVAEConfig) throws -> VAEStack {
+        let dims = [cfg.dim] + cfg.dimMult.map { cfg.dim * $0 }
+        var layers: [VAELayer] = [.conv(try conv("encoder.conv1", cout: dims[0], cin: 3, kernel: [3, 3, 3]))]
+        var index = 0
+        for level in 0..<cfg.dimMult.count {
+            var cin = dims[level]
+            let cout = dims[level + 1]
+            for _ in 0..<cfg.numResBlocks {
+                layers.append(try residual("encoder.downsamples.\(index)", cin, cout))
+                index += 1
+                cin = cout
+            }
+            if level < cfg.dimMult.count - 1 {
+                let mode: VAEResample.Mode = cfg.temporalDownsample[level] ? .down3d : .down2d
+                layers.append(try resample("encoder.downsamples.\(index)", cout, mode))
+                index += 1
+            }
+        }
+        let top = dims[dims.count - 1]
+        layers += try middle("encoder.middle", top)
+        layers.append(.normSiLU(try norm("encoder.head.0", channels: top)))
+        layers.append(.conv(try conv("encoder.head.2", cout: 2 * cfg.zDim, cin: top, kernel: [3, 3, 3])))
+        return VAEStack(layers: layers)
+    }
+
+    /// conv1 → middle → levels of (res blocks + 1, upsample) → head. Levels after the first start
+    /// from half the channels, because each upsample halves them.
+    mutating func decoder(_ cfg: WanVAEConfig) throws -> VAEStack {
+        let mult = cfg.dimMult
+        let dims = ([mult[mult.count - 1]] + mult.reversed()).map { cfg.dim * $0 }
+        let upTime = Array(cfg.temporalDownsample.reversed())
+        var layers: [VAELayer] = [.conv(try conv("decoder.conv1", cout: dims[0], cin: cfg.zDim, kernel: [3, 3, 3]))]
+        layers += try middle("decoder.middle", dims[0])
+        var index = 0
+        var cout = dims[0]
+        for level in 0..<mult.count {
+            var cin = level == 0 ? dims[0] : dims[level] / 2
+            cout = dims[level + 1]
+            for _ in 0...cfg.numResBlocks {
+                layers.append(try residual("decoder.upsamples.\(index)", cin, cout))
+                index += 1
+                cin = cout
+            }
+            if level < mult.count - 1 {
+                layers.append(try resample("decoder.upsamples.\(index)", cout, upTime[level] ? .up3d : .up2d))
+                index += 1
+            }
+        }
+        layers.append(.normSiLU(try norm("decoder.head.0", channels: cout)))
+        layers.append(.conv(try conv("decoder.head.2", cout: 3, cin: cout, kernel: [3, 3, 3])))
+        return VAEStack(layers: layers)
+    }
+}
