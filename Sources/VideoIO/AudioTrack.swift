@@ -194,4 +194,73 @@ enum AudioTrack {
         guard written > 0 else { throw VideoIOError("\(label): holds no audio samples") }
         return result
     }
+
+    /// Copies the video stream of `videoPath` (no re-encoding) and the encoded audio of
+    /// `audioPath` into a new file `outputPath`, whose container is chosen from `finalPath`'s
+    /// extension; packets are interleaved by time.
+    static func mux(video videoPath: String, audio audioPath: String, into outputPath: String, formatOf finalPath: String)
+        throws
+    {
+        var input: UnsafeMutablePointer<AVFormatContext>?
+        try FF.check(avformat_open_input(&input, videoPath, nil, nil), "reopening the video", finalPath)
+        defer { avformat_close_input(&input) }
+        try FF.check(avformat_find_stream_info(input, nil), "reading stream information", finalPath)
+        let videoIndex = av_find_best_stream(input, AVMEDIA_TYPE_VIDEO, -1, -1, nil, 0)
+        guard videoIndex >= 0 else { throw VideoIOError("\(finalPath): the written video has no video stream") }
+        let inStream = input!.pointee.streams[Int(videoIndex)]!
+
+        var output: UnsafeMutablePointer<AVFormatContext>?
+        try FF.check(avformat_alloc_output_context2(&output, nil, nil, finalPath), "choosing a container", finalPath)
+        defer {
+            if let output, output.pointee.pb != nil { avio_closep(&output.pointee.pb) }
+            avformat_free_context(output)
+        }
+        guard let outVideo = avformat_new_stream(output, nil) else { throw VideoIOError("\(finalPath): cannot add a stream") }
+        try FF.check(avcodec_parameters_copy(outVideo.pointee.codecpar, inStream.pointee.codecpar), "copying video", finalPath)
+        outVideo.pointee.codecpar.pointee.codec_tag = 0
+        outVideo.pointee.time_base = inStream.pointee.time_base
+        outVideo.pointee.sample_aspect_ratio = inStream.pointee.sample_aspect_ratio
+        outVideo.pointee.avg_frame_rate = inStream.pointee.avg_frame_rate
+        outVideo.pointee.r_frame_rate = inStream.pointee.r_frame_rate
+        var audio = try encode(audioPath, into: output!, for: finalPath)
+        defer { audio.release() }
+        try FF.check(avio_open(&output!.pointee.pb, outputPath, AVIO_FLAG_WRITE), "creating the file", finalPath)
+        try FF.check(avformat_write_header(output, nil), "writing the header", finalPath)
+
+        var video = av_packet_alloc()
+        defer { av_packet_free(&video) }
+        /// Reads the next video packet into `video`; false at the end of the file.
+        func nextVideo() throws -> Bool {
+            while true {
+                let status = av_read_frame(input, video)
+                if status == FF.eof { return false }
+                try FF.check(status, "reading the video", finalPath)
+                if video!.pointee.stream_index == videoIndex { return true }
+                av_packet_unref(video)
+            }
+        }
+        var haveVideo = try nextVideo()
+        var a = 0
+        while haveVideo || a < audio.packets.count {
+            let takeVideo =
+                haveVideo
+                && (a == audio.packets.count
+                    || av_compare_ts(
+                        video!.pointee.dts, inStream.pointee.time_base, audio.packets[a]!.pointee.dts, audio.timeBase) <= 0)
+            if takeVideo {
+                av_packet_rescale_ts(video, inStream.pointee.time_base, outVideo.pointee.time_base)
+                video!.pointee.stream_index = outVideo.pointee.index
+                video!.pointee.pos = -1
+                try FF.check(av_interleaved_write_frame(output, video), "writing a packet", finalPath)
+                haveVideo = try nextVideo()
+            } else {
+                let packet = audio.packets[a]!
+                av_packet_rescale_ts(packet, audio.timeBase, audio.stream!.pointee.time_base)
+                packet.pointee.stream_index = audio.stream!.pointee.index
+                try FF.check(av_interleaved_write_frame(output, packet), "writing a packet", finalPath)
+                a += 1
+            }
+        }
+        try FF.check(av_write_trailer(output), "writing the trailer", finalPath)
+    }
 }

@@ -1,6 +1,8 @@
-// Writing video files. Pictures are encoded as they arrive and the packets kept in memory; the
-// container is written in `finish`, because the audio stream (known only then) must be declared
-// before the header. The file appears atomically (temporary name in the same folder + rename).
+// Writing video files. Pictures are encoded and written as they arrive, to a temporary file in
+// the same folder (memory stays flat however long the render). `finish` closes it and, when an
+// audio file is given, remuxes the video packets with the encoded audio into a second temporary
+// file (the audio stream must be declared before a container's header, and is known only then).
+// The finished file appears atomically by rename.
 import CFFmpeg
 import Foundation
 
@@ -13,7 +15,7 @@ final class VideoFileSink: FrameSink {
     private var encoder: UnsafeMutablePointer<AVCodecContext>?
     private var scaler: OpaquePointer?
     private let videoStream: UnsafeMutablePointer<AVStream>
-    private var packets: [UnsafeMutablePointer<AVPacket>?] = []
+    private var packet = av_packet_alloc()
     private var firstNumber: Int?
     private var lastNumber: Int?
     private var finished = false
@@ -84,10 +86,12 @@ final class VideoFileSink: FrameSink {
         guard let scaler else { throw VideoIOError("\(path): libswscale cannot convert RGBA to YUV") }
         let bt709 = sws_getCoefficients(SWS_CS_ITU709)
         _ = sws_setColorspaceDetails(scaler, bt709, 1, bt709, 0, 0, 1 << 16, 1 << 16)
+        try FF.check(avio_open(&output!.pointee.pb, temporaryPath, AVIO_FLAG_WRITE), "creating the file", path)
+        try FF.check(avformat_write_header(output, nil), "writing the header", path)
     }
 
     deinit {
-        for i in packets.indices { av_packet_free(&packets[i]) }
+        av_packet_free(&packet)
         sws_freeContext(scaler)
         avcodec_free_context(&encoder)
         if let output, output.pointee.pb != nil { avio_closep(&output.pointee.pb) }
@@ -130,68 +134,46 @@ final class VideoFileSink: FrameSink {
         lastNumber = number
         yuv!.pointee.pts = Int64(number - first)
         try FF.check(avcodec_send_frame(encoder, yuv), "encoding frame \(number)", path)
-        try collectPackets()
+        try writePackets()
     }
 
     func finish(audioFile: String?) throws {
         guard !finished else { throw VideoIOError("\(path): already finished") }
         guard lastNumber != nil else { throw VideoIOError("\(path): no frames were written") }
         try FF.check(avcodec_send_frame(encoder, nil), "flushing the encoder", path)
-        try collectPackets()
-        var audio = AudioTrack.Encoded()
-        defer { audio.release() }
-        if let audioFile {
-            audio = try AudioTrack.encode(audioFile, into: output!, for: path)
-        }
-        try FF.check(avio_open(&output!.pointee.pb, temporaryPath, AVIO_FLAG_WRITE), "creating the file", path)
-        try FF.check(avformat_write_header(output, nil), "writing the header", path)
-        // Merge video and audio packets in time order (both lists are already in decode order).
-        var v = 0, a = 0
-        while v < packets.count || a < audio.packets.count {
-            let takeVideo: Bool
-            if v == packets.count { takeVideo = false }
-            else if a == audio.packets.count { takeVideo = true }
-            else {
-                takeVideo = av_compare_ts(
-                    packets[v]!.pointee.dts, encoder!.pointee.time_base,
-                    audio.packets[a]!.pointee.dts, audio.timeBase) <= 0
-            }
-            let packet: UnsafeMutablePointer<AVPacket>
-            if takeVideo {
-                packet = packets[v]!
-                av_packet_rescale_ts(packet, encoder!.pointee.time_base, videoStream.pointee.time_base)
-                packet.pointee.stream_index = videoStream.pointee.index
-                v += 1
-            } else {
-                packet = audio.packets[a]!
-                av_packet_rescale_ts(packet, audio.timeBase, audio.stream!.pointee.time_base)
-                packet.pointee.stream_index = audio.stream!.pointee.index
-                a += 1
-            }
-            try FF.check(av_interleaved_write_frame(output, packet), "writing a packet", path)
-        }
+        try writePackets()
         try FF.check(av_write_trailer(output), "writing the trailer", path)
         avio_closep(&output!.pointee.pb)
-        guard rename(temporaryPath, path) == 0 else {
-            throw VideoIOError("\(path): cannot move the finished file into place (errno \(errno))")
+        var finalSource = temporaryPath
+        if let audioFile {
+            let muxed = temporaryPath + ".audio." + URL(fileURLWithPath: path).pathExtension
+            do {
+                try AudioTrack.mux(video: temporaryPath, audio: audioFile, into: muxed, formatOf: path)
+            } catch {
+                try? FileManager.default.removeItem(atPath: muxed)
+                throw error
+            }
+            try? FileManager.default.removeItem(atPath: temporaryPath)
+            finalSource = muxed
+        }
+        guard rename(finalSource, path) == 0 else {
+            let code = errno
+            try? FileManager.default.removeItem(atPath: finalSource)
+            throw VideoIOError("\(path): cannot move the finished file into place (\(String(cString: strerror(code))))")
         }
         finished = true
     }
 
-    /// Moves every packet the encoder has ready into `packets`.
-    private func collectPackets() throws {
+    /// Writes every packet the encoder has ready to the (temporary) file.
+    private func writePackets() throws {
         while true {
-            var packet = av_packet_alloc()
             let status = avcodec_receive_packet(encoder, packet)
-            if status == FF.again || status == FF.eof {
-                av_packet_free(&packet)
-                return
-            }
-            if status < 0 {
-                av_packet_free(&packet)
-                try FF.check(status, "encoding", path)
-            }
-            packets.append(packet)
+            if status == FF.again || status == FF.eof { return }
+            try FF.check(status, "encoding", path)
+            av_packet_rescale_ts(packet, encoder!.pointee.time_base, videoStream.pointee.time_base)
+            packet!.pointee.stream_index = videoStream.pointee.index
+            // av_interleaved_write_frame takes the packet's data and leaves it blank.
+            try FF.check(av_interleaved_write_frame(output, packet), "writing a packet", path)
         }
     }
 }
