@@ -72,6 +72,15 @@ final class VideoFileTests: XCTestCase {
             try sink.write(smoothImage(width: 16, height: 16, frame: 0), frame: 2)
         }
         assertThrowsMessage(["nothere.wav", "file not found"]) { try sink.finish(audioFile: folder + "/nothere.wav") }
+        // A render that fails or is abandoned leaves neither the output nor temporary files.
+        let quiet = try makeScratchFolder(self)
+        func abandoned() throws {
+            let sink = try makeFrameSink(quiet + "/gone.mp4", width: 16, height: 16, frameRate: 24)
+            try sink.write(smoothImage(width: 16, height: 16, frame: 0), frame: 0)
+            assertThrowsMessage(["nothere.wav"]) { try sink.finish(audioFile: quiet + "/nothere.wav") }
+        }
+        try abandoned()
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: quiet), [])
         assertThrowsMessage(["cannot carry audio"]) {
             try makeFrameSink(folder + "/p_####.png", width: 2, height: 2, frameRate: 24).finish(audioFile: "a.wav")
         }
