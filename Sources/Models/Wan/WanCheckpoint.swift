@@ -1,0 +1,96 @@
+import Foundation
+import Tensor
+
+/// Loading a Wan2.1 / HuMo DiT from a checkpoint: the config is read from the file's `config`
+/// metadata when present (the goldens carry one), otherwise inferred from tensor shapes, with
+/// head dim 128 (every released Wan2.1 model) and text length 512.
+///
+/// Checkpoint key strings of the DiT live here, in `KeyRules.wanDiT` and in the layers' loaders.
+public enum WanCheckpoint {
+    /// Family facts `omniedit inspect` prints.
+    public struct Description: Sendable, Hashable {
+        /// "HuMo" or "Wan2.1".
+        public var family: String
+        /// e.g. "HuMo-1.7B (T2V layout, reference frame replaces the last latent frame)".
+        public var variant: String
+        public var config: WanConfig
+    }
+
+    /// Whether model keys (after `KeyRules.wanDiT`) look like a Wan DiT.
+    public static func isWanDiT(_ reader: WeightReader) -> Bool {
+        reader.contains("patch_embedding.weight") && reader.contains("head.head.weight")
+            && reader.contains("blocks.0.self_attn.q.weight")
+    }
+
+    /// The config of the checkpoint read by `reader`: from metadata `config` if it decodes as one,
+    /// else from shapes.
+    public static func config(_ reader: WeightReader) throws -> WanConfig {
+        if let json = reader.checkpoint.metadata["config"], let data = json.data(using: .utf8),
+            let c = try? JSONDecoder().decode(WanConfig.self, from: data)
+        {
+            return c
+        }
+        return try inferConfig(reader)
+    }
+
+    /// The config from tensor shapes alone (heads = dim / 128, textLen 512).
+    public static func inferConfig(_ r: WeightReader) throws -> WanConfig {
+        guard isWanDiT(r), let patch = r.shape(of: "patch_embedding.weight"), patch.count == 5,
+            let ffn = r.shape(of: "blocks.0.ffn.0.weight"), ffn.count == 2,
+            let text = r.shape(of: "text_embedding.0.weight"), text.count == 2,
+            let time = r.shape(of: "time_embedding.0.weight"), time.count == 2,
+            let head = r.shape(of: "head.head.weight"), head.count == 2
+        else {
+            throw WanError.notAWanCheckpoint(
+                "\(r.checkpoint.path) lacks patch_embedding / blocks.0 / text_embedding / time_embedding / head weights")
+        }
+        let dim = patch[0]
+        var layers = 0
+        while r.contains("blocks.\(layers).modulation") { layers += 1 }
+        let patchSize = Array(patch[2...])
+        let perToken = patchSize.reduce(1, *)
+        guard dim % 128 == 0, perToken > 0, head[0] % perToken == 0 else {
+            throw WanError.notAWanCheckpoint("dim \(dim) is not a multiple of the head dim 128, or head \(head)")
+        }
+        var audio: HuMoAudioConfig?
+        if let g1 = r.shape(of: "audio_proj.audio_proj_glob_1.layer.weight"),
+            let g3 = r.shape(of: "audio_proj.audio_proj_glob_3.layer.weight"),
+            let gn = r.shape(of: "audio_proj.audio_proj_glob_norm.layer.weight"), g1.count == 2, g3.count == 2,
+            gn.count == 1, gn[0] > 0, g3[0] % gn[0] == 0, g1[1] % 40 == 0
+        {
+            audio = HuMoAudioConfig(
+                window: 8, groups: 5, channels: g1[1] / 40, intermediate: g1[0], tokenDim: gn[0],
+                tokensPerFrame: g3[0] / gn[0])
+        }
+        return WanConfig(
+            dim: dim, numHeads: dim / 128, numLayers: layers, ffnDim: ffn[0], inDim: patch[1], outDim: head[0] / perToken,
+            textDim: text[1], textLen: 512, freqDim: time[1], patchSize: patchSize, eps: 1e-6, audio: audio)
+    }
+
+    /// Family and variant of a config.
+    public static func describe(_ c: WanConfig) -> Description {
+        let size: String
+        switch (c.dim, c.numLayers) {
+        case (1536, 30): size = c.audio != nil ? "1.7B" : "1.3B"
+        case (5120, 40): size = c.audio != nil ? "17B" : "14B"
+        default: size = "custom (dim \(c.dim), \(c.numLayers) layers)"
+        }
+        let layout =
+            c.inDim == c.outDim
+            ? "T2V layout, \(c.inDim) channels" : "I2V layout, \(c.inDim) channels = latent ‖ mask ‖ conditioning"
+        let family = c.audio != nil ? "HuMo" : "Wan2.1"
+        return Description(family: family, variant: "\(family)-\(size) (\(layout))", config: c)
+    }
+
+    /// Opens `url` (file, index or folder), reads the config and loads the DiT on `backend`.
+    /// Returns the model and the checkpoint tensors it did not use.
+    public static func load(
+        _ url: URL, on backend: any Backend, storeAs: DType? = nil, config: WanConfig? = nil
+    ) throws -> (model: WanDiT, unused: [String]) {
+        let checkpoint = try Checkpoint.open(url)
+        var reader = try WeightReader(checkpoint: checkpoint, rules: .wanDiT, backend: backend, storeAs: storeAs)
+        let c = try config ?? Self.config(reader)
+        let model = try WanDiT(config: c, reader: &reader)
+        return (model, reader.unusedKeys)
+    }
+}
