@@ -61,6 +61,8 @@ final class VideoFileSink: FrameSink {
         e.pointee.color_trc = AVCOL_TRC_BT709
         e.pointee.color_range = AVCOL_RANGE_MPEG
         e.pointee.thread_count = 0
+        // A keyframe every second keeps seeking (here and in editors) short.
+        e.pointee.gop_size = Int32(max(1, frameRate.rounded()))
         if oformat.flags & AVFMT_GLOBALHEADER != 0 { e.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER }
         var options: OpaquePointer?
         defer { av_dict_free(&options) }

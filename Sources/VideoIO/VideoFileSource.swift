@@ -3,8 +3,10 @@
 import CFFmpeg
 import Foundation
 
-/// A video file opened for random access. Sequential reads decode forward; asking for an earlier
-/// frame seeks back to the start and decodes forward again (simple and exact for every codec).
+/// A video file opened for random access. Frame n is the picture whose timestamp is n frame
+/// periods after the stream's start (constant frame rate), or the n-th decoded picture when the
+/// stream has no timestamps. Sequential reads decode forward; an earlier frame, or one more than
+/// `seekDistance` ahead, seeks to the keyframe at or before it and decodes forward from there.
 final class VideoFileSource: FrameSource {
     let width: Int
     let height: Int
@@ -25,6 +27,18 @@ final class VideoFileSource: FrameSource {
     private var nextIndex = 0
     private var draining = false
     private var lastFrame: (number: Int, image: RGBAImage)?
+    /// Timestamp → frame number: the stream's start, time base and (container) frame rate.
+    private let streamStart: Int64
+    private let timeBase: Double
+    private let indexRate: Double
+    /// True once a picture without a timestamp was seen: frames are then counted from the start.
+    private var countingOnly = false
+    /// False right after a seek, until a decoded picture tells where the decoder is.
+    private var positionKnown = true
+    /// Pictures decoded so far (tests use it to see that jumps seek rather than decode through).
+    private(set) var decodedPictures = 0
+    /// Forward jumps longer than this seek instead of decoding every picture in between.
+    static let seekDistance = 48
 
     init(path: String, frameRateOverride: Double?) throws {
         self.path = path
@@ -51,7 +65,10 @@ final class VideoFileSource: FrameSource {
             throw VideoIOError("\(path): video stream has no pictures")
         }
         let rate = FF.double(stream.pointee.avg_frame_rate) > 0 ? stream.pointee.avg_frame_rate : stream.pointee.r_frame_rate
-        frameRate = frameRateOverride ?? FF.double(rate)
+        indexRate = FF.double(rate)
+        frameRate = frameRateOverride ?? indexRate
+        streamStart = stream.pointee.start_time == FF.noPTS ? 0 : stream.pointee.start_time
+        timeBase = FF.double(stream.pointee.time_base)
         guard frameRate > 0 else { throw VideoIOError("\(path): the container does not state a frame rate") }
         let aspect = FF.double(av_guess_sample_aspect_ratio(format, stream, nil))
         pixelAspect = aspect > 0 ? aspect : 1
@@ -80,12 +97,36 @@ final class VideoFileSource: FrameSource {
             throw VideoIOError("\(path): frame \(number) is outside 0...\(frameCount - 1)")
         }
         if let last = lastFrame, last.number == number { return last.image }
-        if number < nextIndex { try rewind() }
-        while nextIndex <= number {
+        if number < nextIndex || number > nextIndex + Self.seekDistance { try seek(to: number) }
+        var restarted = false
+        while true {
             guard try decodeNext() else {
                 throw VideoIOError("\(path): frame \(number) cannot be decoded (the stream ends after \(nextIndex) frames)")
             }
-            nextIndex += 1
+            let index: Int
+            if let stamped = timestampIndex(), !countingOnly {
+                index = stamped
+            } else {
+                countingOnly = true
+                guard positionKnown else {
+                    // A seek without timestamps leaves the position unknown: count from the start.
+                    try rewind()
+                    continue
+                }
+                index = nextIndex
+            }
+            positionKnown = true
+            nextIndex = index + 1
+            if index == number { break }
+            if index > number {
+                // Landed past the target (irregular timestamps): decode from the start once.
+                guard !restarted else {
+                    throw VideoIOError("\(path): frame \(number) is missing from the stream (next is \(index))")
+                }
+                restarted = true
+                countingOnly = true
+                try rewind()
+            }
         }
         let image = try FrameConversion.rgba(from: picture!, path: path, colorspace: colorspace).image
         av_frame_unref(picture)
@@ -93,12 +134,34 @@ final class VideoFileSource: FrameSource {
         return image
     }
 
+    /// The frame number of the decoded picture from its timestamp, or nil without one.
+    private func timestampIndex() -> Int? {
+        let stamp = picture!.pointee.best_effort_timestamp
+        guard stamp != FF.noPTS, timeBase > 0, indexRate > 0 else { return nil }
+        return Int((Double(stamp - streamStart) * timeBase * indexRate).rounded())
+    }
+
+    /// Seeks to the keyframe at or before frame `number` (to the start when counting frames).
+    private func seek(to number: Int) throws {
+        guard !countingOnly, timeBase > 0, indexRate > 0 else { return try rewind() }
+        let target = streamStart + Int64((Double(number) / indexRate / timeBase).rounded(.down))
+        try FF.check(av_seek_frame(format, streamIndex, target, AVSEEK_FLAG_BACKWARD), "seeking to frame \(number)", path)
+        avcodec_flush_buffers(decoder)
+        draining = false
+        positionKnown = false
+        nextIndex = number
+        lastFrame = nil
+    }
+
     /// Decodes the next picture into `picture`; false at the end of the stream.
     private func decodeNext() throws -> Bool {
         av_frame_unref(picture)
         while true {
             let received = avcodec_receive_frame(decoder, picture)
-            if received == 0 { return true }
+            if received == 0 {
+                decodedPictures += 1
+                return true
+            }
             if received == FF.eof { return false }
             if received != FF.again { try FF.check(received, "decoding video", path) }
             if draining { return false }
@@ -124,6 +187,7 @@ final class VideoFileSource: FrameSource {
         avcodec_flush_buffers(decoder)
         draining = false
         nextIndex = 0
+        positionKnown = true
         lastFrame = nil
     }
 
