@@ -51,8 +51,8 @@ public final class VulkanBackend: Backend, @unchecked Sendable {
 public enum GEMMKernel: String, Sendable, Hashable, CaseIterable {
     /// gemm.comp: 64×64 tiles staged in shared memory, 4×4 outputs per thread (GPUs).
     case tiled
-    /// gemm_direct.comp: 4×4 outputs per invocation read straight from memory, no barriers (CPU
-    /// implementations such as lavapipe, where a barrier is a coroutine switch).
+    /// gemm_direct.comp: 8×32 outputs per work group of 8 invocations read straight from memory, no
+    /// barriers (CPU implementations such as lavapipe, where a barrier is a coroutine switch).
     case direct
 
     /// `.direct` for a CPU implementation of Vulkan, `.tiled` for a GPU.

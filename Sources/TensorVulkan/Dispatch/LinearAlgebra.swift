@@ -98,9 +98,11 @@ extension VulkanBackend {
     func gemm(_ problem: GEMMProblem, op: String) throws {
         let batches = problem.offsets.count / 4
         let limits = context.limits.maxComputeWorkGroupCount
-        // Tiled: 64×64 outputs per group. Direct: 8×8 invocations of 4×4 outputs, 32×32 per group.
-        let span = gemmKernel == .tiled ? 64 : 32
-        let groups = (x: (problem.n + span - 1) / span, y: (problem.m + span - 1) / span, z: batches)
+        // Tiled: 64×64 outputs per group. Direct: 8 rows × 32 columns per group.
+        let span = gemmKernel == .tiled ? (rows: 64, columns: 64) : (rows: 8, columns: 32)
+        let groups = (
+            x: (problem.n + span.columns - 1) / span.columns, y: (problem.m + span.rows - 1) / span.rows, z: batches
+        )
         guard groups.y <= Int(limits.1), groups.z <= Int(limits.2) else {
             throw TensorError.invalidArgument(
                 "\(op): \(problem.m) rows in \(batches) batches exceed the device's work-group limits")

@@ -26,6 +26,12 @@ extension VulkanBackend {
     func newStorage(_ count: Int, _ dtype: DType = .f32, op: String) throws -> VulkanStorage {
         guard count >= 0 else { throw TensorError.invalidArgument("\(op): negative element count \(count)") }
         let bytes = (count * dtype.byteSize + 3) / 4 * 4
+        // A shader binds the whole buffer, and a binding may not exceed this device limit.
+        let limit = Int(context.limits.maxStorageBufferRange)
+        guard bytes <= limit else {
+            throw TensorError.outOfMemory(
+                "\(op): \(count) \(dtype) elements (\(bytes) bytes) exceed the \(limit)-byte storage-buffer limit of \(device.name)")
+        }
         do {
             return VulkanStorage(try VulkanBuffer(context, byteCount: bytes))
         } catch let error as VulkanError {
