@@ -59,6 +59,9 @@ enum AudioTrack {
             avcodec_parameters_to_context(decoder, input!.pointee.streams[Int(index)]!.pointee.codecpar),
             "reading codec parameters", label)
         try FF.check(avcodec_open2(decoder, decoderCodec, nil), "opening the audio decoder", label)
+        guard decoder!.pointee.sample_rate > 0, decoder!.pointee.ch_layout.nb_channels > 0 else {
+            throw VideoIOError("\(label): the audio stream states no sample rate or channels")
+        }
 
         guard let codec = chooseEncoder(for: output) else {
             throw VideoIOError("\(label): this libavcodec has no audio encoder for the container")
