@@ -102,3 +102,20 @@ final class LayoutTests: VulkanTestCase {
         }
     }
 }
+
+/// Absurd sizes from user data are errors, never traps.
+final class HostileSizeTests: VulkanTestCase {
+    func testOverflowingShapesAndSizesThrow() throws {
+        let backend = try vulkan()
+        XCTAssertThrowsError(try backend.fill(shape: [Int.max / 2, 4], value: 0, dtype: .f32))
+        XCTAssertThrowsError(try backend.fill(shape: [3, -1], value: 0, dtype: .f32))
+        XCTAssertThrowsError(try backend.makeStorage(dtype: .f32, count: -5))
+        XCTAssertThrowsError(try backend.upload([1, 2], shape: [Int.max, 2], dtype: .f32))
+        let x = try backend.zeros([2, 3])
+        XCTAssertThrowsError(try backend.pad(x, padding: [AxisPadding(Int.max, 0), AxisPadding(0, 0)], mode: .constant(0)))
+        XCTAssertThrowsError(try backend.resize(x, axis: 1, size: Int.max, mode: .nearest))
+        XCTAssertThrowsError(try backend.resize(x, axis: 5, size: 2, mode: .nearest))
+        // Above the 2³¹ elements a shader can index, though the product itself fits an Int.
+        XCTAssertThrowsError(try backend.fill(shape: [1 << 20, 1 << 12], value: 0, dtype: .f32))
+    }
+}

@@ -35,7 +35,8 @@ extension VulkanBackend {
         let positions = o.reduce(1, *)
         let taps = k.reduce(1, *)
         let rowsPerGroup = cinPerGroup * taps
-        try checkIndexable(cin * taps * positions, "conv (im2col columns)")
+        let columnCount = try Layout.elementCount([cin, taps, positions], op: "conv (im2col columns)")
+        try checkIndexable(columnCount, "conv (im2col columns)")
 
         let dense = try dense(x, "conv")
         let packedWeight = weight.isContiguous ? weight : try contiguous(weight)

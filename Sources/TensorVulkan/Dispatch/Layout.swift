@@ -52,8 +52,9 @@ extension VulkanBackend {
         guard padding.count == x.rank else {
             throw TensorError.invalidArgument("pad: \(padding.count) paddings for rank-\(x.rank) \(x.shape)")
         }
-        guard padding.allSatisfy({ $0.before >= 0 && $0.after >= 0 }) else {
-            throw TensorError.invalidArgument("pad: negative padding \(padding)")
+        guard padding.allSatisfy({ (0..<Int(Int32.max)).contains($0.before) && (0..<Int(Int32.max)).contains($0.after) })
+        else {
+            throw TensorError.invalidArgument("pad: padding \(padding) must be ≥ 0 and below 2³¹")
         }
         let shape = zip(x.shape, padding).map { $0 + $1.before + $1.after }
         let (code, value): (UInt32, Float)
@@ -92,7 +93,9 @@ extension VulkanBackend {
 
     public func resize(_ x: Tensor, axis: Int, size: Int, mode: ResizeMode) throws -> Tensor {
         let a = try Layout.axis(axis, rank: x.rank, op: "resize")
-        guard size >= 0 else { throw TensorError.invalidArgument("resize: negative size \(size)") }
+        guard (0..<Int(Int32.max)).contains(size) else {
+            throw TensorError.invalidArgument("resize: size \(size) must be ≥ 0 and below 2³¹")
+        }
         let n = x.shape[a]
         guard n > 0 || size == 0 else {
             throw TensorError.invalidArgument("resize: cannot resample an empty axis \(a) of \(x.shape) to \(size)")

@@ -20,7 +20,7 @@ extension VulkanBackend {
         guard shape.allSatisfy({ $0 >= 0 }) else {
             throw TensorError.invalidArgument("upload: negative size in shape \(shape)")
         }
-        let count = shape.reduce(1, *)
+        let count = try Layout.elementCount(shape, op: "upload")
         guard bytes.count == count * dtype.byteSize else {
             throw TensorError.shapeMismatch(
                 "upload: \(bytes.count) bytes for shape \(shape) of \(dtype) (\(count * dtype.byteSize) expected)")
@@ -82,8 +82,9 @@ extension VulkanBackend {
         guard shape.allSatisfy({ $0 >= 0 }) else {
             throw TensorError.invalidArgument("\(op): negative size in shape \(shape)")
         }
-        guard shape.reduce(1, *) == count else {
-            throw TensorError.shapeMismatch("\(op): \(count) values for shape \(shape) (\(shape.reduce(1, *)) elements)")
+        let elements = try Layout.elementCount(shape, op: op)
+        guard elements == count else {
+            throw TensorError.shapeMismatch("\(op): \(count) values for shape \(shape) (\(elements) elements)")
         }
     }
 }

@@ -44,7 +44,7 @@ extension VulkanBackend {
         guard shape.allSatisfy({ $0 >= 0 }) else {
             throw TensorError.invalidArgument("\(op): negative size in shape \(shape)")
         }
-        let count = shape.reduce(1, *)
+        let count = try Layout.elementCount(shape, op: op)
         try checkIndexable(count, op)
         return try Tensor(storage: newStorage(count, dtype, op: op), dtype: dtype, shape: shape)
     }
