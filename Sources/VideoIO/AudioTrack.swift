@@ -35,7 +35,10 @@ enum AudioTrack {
         guard let list = codec.pointee.supported_samplerates else { return input }
         var rates: [Int32] = []
         var i = 0
-        while list[i] != 0 { rates.append(list[i]); i += 1 }
+        while list[i] != 0 {
+            rates.append(list[i])
+            i += 1
+        }
         if rates.isEmpty || rates.contains(input) { return input }
         return rates.contains(48000) ? 48000 : rates[0]
     }
@@ -105,13 +108,20 @@ enum AudioTrack {
             while true {
                 var out = av_packet_alloc()
                 let status = avcodec_receive_packet(e, out)
-                if status == FF.again || status == FF.eof { av_packet_free(&out); return }
-                if status < 0 { av_packet_free(&out); try FF.check(status, "encoding audio", label) }
+                if status == FF.again || status == FF.eof {
+                    av_packet_free(&out)
+                    return
+                }
+                if status < 0 {
+                    av_packet_free(&out)
+                    try FF.check(status, "encoding audio", label)
+                }
                 result.packets.append(out)
             }
         }
         // Encoders that need full frames get the last one padded with silence.
-        let shortLastFrameOK = codec.pointee.capabilities & (AV_CODEC_CAP_SMALL_LAST_FRAME | AV_CODEC_CAP_VARIABLE_FRAME_SIZE) != 0
+        let shortLastFrameOK =
+            codec.pointee.capabilities & (AV_CODEC_CAP_SMALL_LAST_FRAME | AV_CODEC_CAP_VARIABLE_FRAME_SIZE) != 0
         /// Sends whole encoder frames from the FIFO (and, when `final`, the short remainder).
         func drainFIFO(final: Bool) throws {
             while av_audio_fifo_size(fifo) >= frameSize || (final && av_audio_fifo_size(fifo) > 0) {
@@ -124,9 +134,11 @@ enum AudioTrack {
                 try FF.check(av_channel_layout_copy(&chunk!.pointee.ch_layout, &e.pointee.ch_layout), "layout", label)
                 try FF.check(av_frame_get_buffer(chunk, 0), "allocating audio", label)
                 try FF.check(
-                    av_samples_set_silence(chunk!.pointee.extended_data, 0, chunk!.pointee.nb_samples, channels, e.pointee.sample_fmt),
+                    av_samples_set_silence(
+                        chunk!.pointee.extended_data, 0, chunk!.pointee.nb_samples, channels, e.pointee.sample_fmt),
                     "clearing audio", label)
-                let planes = UnsafeMutableRawPointer(chunk!.pointee.extended_data!).assumingMemoryBound(to: UnsafeMutableRawPointer?.self)
+                let planes = UnsafeMutableRawPointer(chunk!.pointee.extended_data!).assumingMemoryBound(
+                    to: UnsafeMutableRawPointer?.self)
                 _ = av_audio_fifo_read(fifo, planes, available)
                 chunk!.pointee.pts = written
                 written += Int64(chunk!.pointee.nb_samples)
@@ -162,7 +174,8 @@ enum AudioTrack {
                 swr_convert(resampler, converted!.pointee.extended_data, capacity, input, inputCount),
                 "resampling audio", label)
             if made > 0 {
-                let planes = UnsafeMutableRawPointer(converted!.pointee.extended_data!).assumingMemoryBound(to: UnsafeMutableRawPointer?.self)
+                let planes = UnsafeMutableRawPointer(converted!.pointee.extended_data!).assumingMemoryBound(
+                    to: UnsafeMutableRawPointer?.self)
                 guard av_audio_fifo_write(fifo, planes, made) == made else {
                     throw VideoIOError("\(label): out of memory buffering audio")
                 }
@@ -201,7 +214,9 @@ enum AudioTrack {
     /// Copies the video stream of `videoPath` (no re-encoding) and the encoded audio of
     /// `audioPath` into a new file `outputPath`, whose container is chosen from `finalPath`'s
     /// extension; packets are interleaved by time.
-    static func mux(video videoPath: String, audio audioPath: String, into outputPath: String, formatOf finalPath: String)
+    static func mux(
+        video videoPath: String, audio audioPath: String, into outputPath: String, formatOf finalPath: String
+    )
         throws
     {
         var input: UnsafeMutablePointer<AVFormatContext>?
@@ -218,8 +233,11 @@ enum AudioTrack {
             if let output, output.pointee.pb != nil { avio_closep(&output.pointee.pb) }
             avformat_free_context(output)
         }
-        guard let outVideo = avformat_new_stream(output, nil) else { throw VideoIOError("\(finalPath): cannot add a stream") }
-        try FF.check(avcodec_parameters_copy(outVideo.pointee.codecpar, inStream.pointee.codecpar), "copying video", finalPath)
+        guard let outVideo = avformat_new_stream(output, nil) else {
+            throw VideoIOError("\(finalPath): cannot add a stream")
+        }
+        try FF.check(
+            avcodec_parameters_copy(outVideo.pointee.codecpar, inStream.pointee.codecpar), "copying video", finalPath)
         outVideo.pointee.codecpar.pointee.codec_tag = 0
         outVideo.pointee.time_base = inStream.pointee.time_base
         outVideo.pointee.sample_aspect_ratio = inStream.pointee.sample_aspect_ratio
@@ -249,7 +267,8 @@ enum AudioTrack {
                 haveVideo
                 && (a == audio.packets.count
                     || av_compare_ts(
-                        video!.pointee.dts, inStream.pointee.time_base, audio.packets[a]!.pointee.dts, audio.timeBase) <= 0)
+                        video!.pointee.dts, inStream.pointee.time_base, audio.packets[a]!.pointee.dts, audio.timeBase)
+                        <= 0)
             if takeVideo {
                 av_packet_rescale_ts(video, inStream.pointee.time_base, outVideo.pointee.time_base)
                 video!.pointee.stream_index = outVideo.pointee.index

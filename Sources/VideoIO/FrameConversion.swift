@@ -10,7 +10,8 @@ enum FrameConversion {
         throws -> (image: RGBAImage, bitDepth: Int)
     {
         let f = frame.pointee
-        let width = Int(f.width), height = Int(f.height)
+        let width = Int(f.width)
+        let height = Int(f.height)
         guard width > 0, height > 0 else { throw VideoIOError("\(path): decoded picture has no pixels") }
         let format = AVPixelFormat(rawValue: f.format)
         // (channels in file, bytes per sample) for the hand-converted layouts.
@@ -31,7 +32,8 @@ enum FrameConversion {
             return try scaled(frame, path: path, colorspace: colorspace)
         }
         var pixels = [Float](repeating: 1, count: width * height * 4)
-        let plane = f.data.0!, stride = Int(f.linesize.0)
+        let plane = f.data.0!
+        let stride = Int(f.linesize.0)
         if channels == 0 {
             // Palette entries are 32-bit native-endian 0xAARRGGBB (libavutil's PAL8 convention).
             let palette = UnsafeRawPointer(f.data.1!)
@@ -59,8 +61,12 @@ enum FrameConversion {
                     return bytes == 1 ? Float(p[0]) / levels : Float(UInt16(p[0]) << 8 | UInt16(p[1])) / levels
                 }
                 switch channels {
-                case 1: let g = sample(0); v = (g, g, g, 1)
-                case 2: let g = sample(0); v = (g, g, g, sample(1))
+                case 1:
+                    let g = sample(0)
+                    v = (g, g, g, 1)
+                case 2:
+                    let g = sample(0)
+                    v = (g, g, g, sample(1))
                 case 3: v = (sample(0), sample(1), sample(2), 1)
                 default: v = (sample(0), sample(1), sample(2), sample(3))
                 }
@@ -80,7 +86,8 @@ enum FrameConversion {
         throws -> (image: RGBAImage, bitDepth: Int)
     {
         let f = frame.pointee
-        let width = Int(f.width), height = Int(f.height)
+        let width = Int(f.width)
+        let height = Int(f.height)
         guard let descriptor = av_pix_fmt_desc_get(AVPixelFormat(rawValue: f.format)) else {
             throw VideoIOError("\(path): decoded picture has an unknown pixel format \(f.format)")
         }
@@ -119,7 +126,8 @@ enum FrameConversion {
         if deep {
             buffer.withUnsafeBytes { raw in
                 for i in 0..<(width * height * 4) {
-                    pixels[i] = Float(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self))) / 65535
+                    pixels[i] =
+                        Float(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self))) / 65535
                 }
             }
         } else {
@@ -145,7 +153,8 @@ enum FrameConversion {
             av_frame_free(&frame)
             try FF.check(status, "allocating a frame", path)
         }
-        let plane = frame!.pointee.data.0!, stride = Int(frame!.pointee.linesize.0)
+        let plane = frame!.pointee.data.0!
+        let stride = Int(frame!.pointee.linesize.0)
         let sixteen = format == AV_PIX_FMT_RGBA64BE
         image.pixels.withUnsafeBufferPointer { src in
             for y in 0..<image.height {

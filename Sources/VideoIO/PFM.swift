@@ -49,7 +49,8 @@ enum PFM {
                     for c in 0..<channels {
                         let offset = ((fileRow * width + x) * channels + c) * 4
                         let bits = base.loadUnaligned(fromByteOffset: offset, as: UInt32.self)
-                        let value = Float(bitPattern: littleEndian ? UInt32(littleEndian: bits) : UInt32(bigEndian: bits))
+                        let value = Float(
+                            bitPattern: littleEndian ? UInt32(littleEndian: bits) : UInt32(bigEndian: bits))
                         if channels == 1 {
                             for k in 0..<3 { pixels[(y * width + x) * 4 + k] = value }
                         } else {
@@ -64,7 +65,8 @@ enum PFM {
 
     /// Encodes RGB (`channels` 3) or the R channel as grey (`channels` 1); alpha is not stored.
     static func encode(_ image: RGBAImage, channels: Int = 3, littleEndian: Bool = true) -> Data {
-        var data = Data("\(channels == 3 ? "PF" : "Pf")\n\(image.width) \(image.height)\n\(littleEndian ? "-1.0" : "1.0")\n".utf8)
+        var data = Data(
+            "\(channels == 3 ? "PF" : "Pf")\n\(image.width) \(image.height)\n\(littleEndian ? "-1.0" : "1.0")\n".utf8)
         var body = [UInt32](repeating: 0, count: image.width * image.height * channels)
         for fileRow in 0..<image.height {
             let y = image.height - 1 - fileRow

@@ -18,7 +18,9 @@ enum PNGCodec {
         var packet = av_packet_alloc()
         defer { av_packet_free(&packet) }
         try FF.check(av_new_packet(packet, Int32(data.count)), "allocating a packet", path)
-        data.withUnsafeBytes { packet!.pointee.data.update(from: $0.bindMemory(to: UInt8.self).baseAddress!, count: data.count) }
+        data.withUnsafeBytes {
+            packet!.pointee.data.update(from: $0.bindMemory(to: UInt8.self).baseAddress!, count: data.count)
+        }
         var frame = av_frame_alloc()
         defer { av_frame_free(&frame) }
         try FF.check(avcodec_send_packet(context, packet), "decoding (truncated or damaged PNG?)", path)

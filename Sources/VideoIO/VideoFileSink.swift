@@ -30,7 +30,8 @@ final class VideoFileSink: FrameSink {
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
             throw VideoIOError("\(path): output folder \(folder) does not exist")
         }
-        temporaryPath = url.deletingLastPathComponent()
+        temporaryPath =
+            url.deletingLastPathComponent()
             .appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).partial.\(url.pathExtension)").path
         try FF.check(avformat_alloc_output_context2(&output, nil, nil, path), "choosing a container", path)
         let oformat = output!.pointee.oformat!.pointee
@@ -73,7 +74,8 @@ final class VideoFileSink: FrameSink {
             e.pointee.flags |= AV_CODEC_FLAG_QSCALE
             e.pointee.global_quality = 2 * FF_QP2LAMBDA
         }
-        try FF.check(avcodec_open2(e, codec, &options), "opening the \(String(cString: codec.pointee.name)) encoder", path)
+        try FF.check(
+            avcodec_open2(e, codec, &options), "opening the \(String(cString: codec.pointee.name)) encoder", path)
         guard let stream = avformat_new_stream(output, nil) else {
             throw VideoIOError("\(path): cannot add a video stream")
         }
@@ -104,7 +106,8 @@ final class VideoFileSink: FrameSink {
     func write(_ image: RGBAImage, frame number: Int) throws {
         guard !finished else { throw VideoIOError("\(path): already finished") }
         guard image.width == width, image.height == height else {
-            throw VideoIOError("\(path): frame \(number) is \(image.width)x\(image.height) but the video is \(width)x\(height)")
+            throw VideoIOError(
+                "\(path): frame \(number) is \(image.width)x\(image.height) but the video is \(width)x\(height)")
         }
         if let last = lastNumber, number <= last {
             throw VideoIOError("\(path): frame \(number) comes after frame \(last); video frames must increase")

@@ -64,7 +64,8 @@ final class VideoFileSource: FrameSource {
         guard width > 0, height > 0, frameCount > 0 else {
             throw VideoIOError("\(path): video stream has no pictures")
         }
-        let rate = FF.double(stream.pointee.avg_frame_rate) > 0 ? stream.pointee.avg_frame_rate : stream.pointee.r_frame_rate
+        let rate =
+            FF.double(stream.pointee.avg_frame_rate) > 0 ? stream.pointee.avg_frame_rate : stream.pointee.r_frame_rate
         indexRate = FF.double(rate)
         frameRate = frameRateOverride ?? indexRate
         streamStart = stream.pointee.start_time == FF.noPTS ? 0 : stream.pointee.start_time
@@ -101,7 +102,8 @@ final class VideoFileSource: FrameSource {
         var restarted = false
         while true {
             guard try decodeNext() else {
-                throw VideoIOError("\(path): frame \(number) cannot be decoded (the stream ends after \(nextIndex) frames)")
+                throw VideoIOError(
+                    "\(path): frame \(number) cannot be decoded (the stream ends after \(nextIndex) frames)")
             }
             let index: Int
             if let stamped = timestampIndex(), !countingOnly {
@@ -145,7 +147,8 @@ final class VideoFileSource: FrameSource {
     private func seek(to number: Int) throws {
         guard !countingOnly, timeBase > 0, indexRate > 0 else { return try rewind() }
         let target = streamStart + Int64((Double(number) / indexRate / timeBase).rounded(.down))
-        try FF.check(av_seek_frame(format, streamIndex, target, AVSEEK_FLAG_BACKWARD), "seeking to frame \(number)", path)
+        try FF.check(
+            av_seek_frame(format, streamIndex, target, AVSEEK_FLAG_BACKWARD), "seeking to frame \(number)", path)
         avcodec_flush_buffers(decoder)
         draining = false
         positionKnown = false

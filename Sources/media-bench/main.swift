@@ -29,7 +29,8 @@ func medianMilliseconds(runs: Int, cpu: inout Double, _ body: () throws -> Void)
 }
 
 func pixels(depth: PixelDepth, transfer: FloatTransfer) throws {
-    let width = 1920, height = 1080
+    let width = 1920
+    let height = 1080
     let bounds = PixelRect(x1: 0, y1: 0, x2: width, y2: height)
     let rowBytes = width * 4 * depth.byteCount
     let storage = UnsafeMutableRawPointer.allocate(byteCount: rowBytes * height, alignment: 64)
@@ -41,9 +42,12 @@ func pixels(depth: PixelDepth, transfer: FloatTransfer) throws {
         premultiplication: .premultiplied)
     let conversion = PixelConversion(floatTransfer: transfer)
     var planar = try conversion.read(image, window: bounds)
-    var readCPU = 0.0, writeCPU = 0.0
+    var readCPU = 0.0
+    var writeCPU = 0.0
     let read = try medianMilliseconds(runs: 9, cpu: &readCPU) { planar = try conversion.read(image, window: bounds) }
-    let write = try medianMilliseconds(runs: 9, cpu: &writeCPU) { try conversion.write(planar, to: image, window: bounds) }
+    let write = try medianMilliseconds(runs: 9, cpu: &writeCPU) {
+        try conversion.write(planar, to: image, window: bounds)
+    }
     let megapixels = Double(width * height) / 1e6
     print(
         String(
@@ -55,7 +59,9 @@ func pixels(depth: PixelDepth, transfer: FloatTransfer) throws {
 
 func logMel() throws {
     let samples = (0..<480_000).map { Float(0.3 * sin(Double($0) * 0.05) + 0.1 * sin(Double($0) * 0.31)) }
-    for (name, settings) in [("whisper (30 s chunk, 128x3000)", LogMelSettings.whisper), ("ltx2 (30 s, 64 mels)", .ltx2)] {
+    for (name, settings) in [
+        ("whisper (30 s chunk, 128x3000)", LogMelSettings.whisper), ("ltx2 (30 s, 64 mels)", .ltx2),
+    ] {
         let spectrogram = try LogMelSpectrogram(settings)
         var cpu = 0.0
         let ms = try medianMilliseconds(runs: 5, cpu: &cpu) { _ = try spectrogram(samples) }
@@ -69,7 +75,10 @@ func resampling() throws {
         let resampler = try Resampler(from: rate, to: 16000)
         var cpu = 0.0
         let ms = try medianMilliseconds(runs: 5, cpu: &cpu) { _ = try resampler.resample(input) }
-        print(String(format: "resample 10 s mono %d -> 16000 Hz: %.1f ms wall / %.1f ms cpu (%.0fx real time)", rate, ms, cpu, 10_000 / ms))
+        print(
+            String(
+                format: "resample 10 s mono %d -> 16000 Hz: %.1f ms wall / %.1f ms cpu (%.0fx real time)", rate, ms,
+                cpu, 10_000 / ms))
     }
 }
 

@@ -25,7 +25,8 @@ final class AudioFileTests: XCTestCase {
     func testEverySupportedFormatReadsBackSineFrequencyAndAmplitude() throws {
         let folder = try makeScratchFolder(self)
         for c in cases {
-            let rate = c.rate, count = c.rate
+            let rate = c.rate
+            let count = c.rate
             let left = sine(frequency: 440, amplitude: 0.5, rate: rate, count: count)
             let right = sine(frequency: 440, amplitude: 0.25, rate: rate, count: count)
             let path = folder + "/" + c.name
@@ -57,7 +58,9 @@ final class AudioFileTests: XCTestCase {
         XCTAssertEqual(mono.channels, 1)
         XCTAssertEqual(mono.samples[0], 0.2, accuracy: 1e-7)
         XCTAssertEqual(mono.samples[1], 1, accuracy: 1e-7)
-        assertThrowsMessage(["do not split into 2 channels"]) { _ = try AudioBuffer(sampleRate: 8000, channels: 2, samples: [1, 2, 3]) }
+        assertThrowsMessage(["do not split into 2 channels"]) {
+            _ = try AudioBuffer(sampleRate: 8000, channels: 2, samples: [1, 2, 3])
+        }
     }
 
     func testSpanOfFramesIsCutFromTheResampledFileAndPaddedWithSilence() throws {
@@ -65,7 +68,8 @@ final class AudioFileTests: XCTestCase {
         let path = folder + "/tone.wav"
         let rate = 44100
         let tone = sine(frequency: 700, amplitude: 0.6, rate: rate, count: rate)  // 1.0 s
-        try writeWithSndFile(path, format: Int32(SF_FORMAT_WAV | SF_FORMAT_FLOAT), rate: rate, channels: 1, samples: tone)
+        try writeWithSndFile(
+            path, format: Int32(SF_FORMAT_WAV | SF_FORMAT_FLOAT), rate: rate, channels: 1, samples: tone)
         let whole = try AudioFile.readMono(path, sampleRate: 16000)
         XCTAssertEqual(whole.count, 16000)
         // Frames 10..<20 at 25 fps, audio starting 0.1 s into the file: 0.5 s ..< 0.9 s.
@@ -99,7 +103,9 @@ final class AudioFileTests: XCTestCase {
         let path = folder + "/stereo.flac"
         let left = sine(frequency: 500, amplitude: 0.5, rate: 48000, count: 24000)
         let right = sine(frequency: 1500, amplitude: 0.25, rate: 48000, count: 24000)
-        try writeWithSndFile(path, format: Int32(SF_FORMAT_FLAC | SF_FORMAT_PCM_24), rate: 48000, channels: 2, samples: interleave([left, right]))
+        try writeWithSndFile(
+            path, format: Int32(SF_FORMAT_FLAC | SF_FORMAT_PCM_24), rate: 48000, channels: 2,
+            samples: interleave([left, right]))
         let channels = try AudioFile.readChannels(path, sampleRate: 16000, span: AudioSpan(start: 0.1, duration: 0.3))
         XCTAssertEqual(channels.map(\.count), [4800, 4800])
         XCTAssertEqual(amplitude(at: 500, of: channels[0][400..<4400], rate: 16000), 0.5, accuracy: 0.005)
@@ -120,14 +126,19 @@ final class AudioFileTests: XCTestCase {
         try Data().write(to: URL(fileURLWithPath: folder + "/empty.wav"))
         assertThrowsMessage(["empty.wav", "file is empty"]) { _ = try AudioFile.read(folder + "/empty.wav") }
         try Data("This is a text file, not audio.\n".utf8).write(to: URL(fileURLWithPath: folder + "/notes.wav"))
-        assertThrowsMessage(["notes.wav", "not a readable audio file"]) { _ = try AudioFile.read(folder + "/notes.wav") }
+        assertThrowsMessage(["notes.wav", "not a readable audio file"]) {
+            _ = try AudioFile.read(folder + "/notes.wav")
+        }
 
         var state: UInt32 = 99
-        let noise = Data((0..<8192).map { _ -> UInt8 in
-            state = state &* 1_664_525 &+ 1_013_904_223
-            return UInt8(state >> 24)
-        })
-        for (name, head) in [("noise.wav", "RIFF\u{0}\u{20}\u{0}\u{0}WAVEfmt "), ("noise.flac", "fLaC"), ("noise.ogg", "OggS")] {
+        let noise = Data(
+            (0..<8192).map { _ -> UInt8 in
+                state = state &* 1_664_525 &+ 1_013_904_223
+                return UInt8(state >> 24)
+            })
+        for (name, head) in [
+            ("noise.wav", "RIFF\u{0}\u{20}\u{0}\u{0}WAVEfmt "), ("noise.flac", "fLaC"), ("noise.ogg", "OggS"),
+        ] {
             try (Data(head.utf8) + noise).write(to: URL(fileURLWithPath: folder + "/" + name))
             assertThrowsMessage([name]) { _ = try AudioFile.read(folder + "/" + name) }
         }
@@ -150,7 +161,8 @@ final class AudioFileTests: XCTestCase {
         let folder = try makeScratchFolder(self)
         let input = folder + "/input.wav"
         let tone = sine(frequency: 300, amplitude: 0.7, rate: 22050, count: 22050)
-        try writeWithSndFile(input, format: Int32(SF_FORMAT_WAV | SF_FORMAT_PCM_16), rate: 22050, channels: 1, samples: tone)
+        try writeWithSndFile(
+            input, format: Int32(SF_FORMAT_WAV | SF_FORMAT_PCM_16), rate: 22050, channels: 1, samples: tone)
         let original = try Data(contentsOf: URL(fileURLWithPath: input))
         let buffer = try AudioBuffer(sampleRate: 22050, channels: 2, samples: interleave([tone, tone.map { -$0 }]))
 
@@ -163,7 +175,10 @@ final class AudioFileTests: XCTestCase {
         }
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: input)), original)
 
-        for (name, encoding, step) in [("out.wav", AudioEncoding.pcm16, 1.0 / 32768), ("out.flac", .pcm24, 1.0 / 8_388_608), ("f.wav", .float32, 0)] {
+        for (name, encoding, step) in [
+            ("out.wav", AudioEncoding.pcm16, 1.0 / 32768), ("out.flac", .pcm24, 1.0 / 8_388_608),
+            ("f.wav", .float32, 0),
+        ] {
             let path = folder + "/" + name
             try AudioFile.write(buffer, to: path, encoding: encoding, protecting: [input])
             let back = try AudioFile.read(path)
@@ -173,7 +188,9 @@ final class AudioFileTests: XCTestCase {
         }
         // A failing write leaves an existing file as it was and no temporary file behind.
         let before = try Data(contentsOf: URL(fileURLWithPath: folder + "/out.flac"))
-        assertThrowsMessage(["FLAC cannot store float"]) { try AudioFile.write(buffer, to: folder + "/out.flac", encoding: .float32) }
+        assertThrowsMessage(["FLAC cannot store float"]) {
+            try AudioFile.write(buffer, to: folder + "/out.flac", encoding: .float32)
+        }
         assertThrowsMessage(["unknown audio output extension"]) { try AudioFile.write(buffer, to: folder + "/out.mp3") }
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/out.flac")), before)
         let names = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()

@@ -61,7 +61,8 @@ func zeroCrossingFrequency(_ x: ArraySlice<Float>, rate: Int) -> Double {
 /// Amplitude of the component at `frequency`: 2·|Σ x[t]·e^{−iωt}| / N over a whole number of
 /// periods is exact for a pure sine; here N is long so the leakage is negligible.
 func amplitude(at frequency: Double, of x: ArraySlice<Float>, rate: Int) -> Double {
-    var re = 0.0, im = 0.0
+    var re = 0.0
+    var im = 0.0
     for (k, i) in x.indices.enumerated() {
         let w = 2 * Double.pi * frequency * Double(k) / Double(rate)
         re += Double(x[i]) * cos(w)

@@ -10,7 +10,9 @@ private enum WhisperGolden {
         let url = try XCTUnwrap(Bundle.module.url(forResource: "Fixtures/" + name, withExtension: nil))
         let data = try Data(contentsOf: url)
         return data.withUnsafeBytes { raw in
-            (0..<(data.count / 4)).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
+            (0..<(data.count / 4)).map {
+                Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self)))
+            }
         }
     }
 
@@ -77,7 +79,8 @@ final class LogMelTests: XCTestCase {
             XCTAssertEqual(fft.isDirect, [1024, 8, 60, 480].contains(n), "route for n \(n)")
             let bins = fft.spectrum(x)
             for k in 0...(n / 2) {
-                var re = 0.0, im = 0.0
+                var re = 0.0
+                var im = 0.0
                 for t in 0..<n {
                     let w = -2 * Double.pi * Double(k * t % n) / Double(n)
                     re += Double(x[t]) * cos(w)
@@ -106,7 +109,9 @@ final class LogMelTests: XCTestCase {
         let centres = (0..<64).map { MelScale.slaney.hz(MelScale.slaney.mel(8000) * Double($0 + 1) / 65) }
         let expected = centres.indices.min { abs(centres[$0] - 1000) < abs(centres[$1] - 1000) }!
         let frame = 50
-        let loudest = (0..<64).max { ltx.values[$0 * ltx.frameCount + frame] < ltx.values[$1 * ltx.frameCount + frame] }!
+        let loudest = (0..<64).max {
+            ltx.values[$0 * ltx.frameCount + frame] < ltx.values[$1 * ltx.frameCount + frame]
+        }!
         XCTAssertEqual(loudest, expected)
         XCTAssertEqual(bank.melCount, 64)
         assertThrowsMessage(["too few"]) { _ = try LogMelSpectrogram(.ltx2)([Float](repeating: 0, count: 100)) }

@@ -8,7 +8,9 @@ import XCTest
 /// VideoIO must report 16-bit depth and return the 10-bit levels through its RGBA64 path.
 final class DeepVideoTests: XCTestCase {
     /// Writes `frames` pictures of uniform 10-bit Y/Cb/Cr levels (limited range, BT.709 tagged).
-    private func writeTenBitClip(_ path: String, width: Int, height: Int, frames: Int, y: UInt16, cb: UInt16, cr: UInt16) throws {
+    private func writeTenBitClip(
+        _ path: String, width: Int, height: Int, frames: Int, y: UInt16, cb: UInt16, cr: UInt16
+    ) throws {
         var output: UnsafeMutablePointer<AVFormatContext>?
         XCTAssertEqual(avformat_alloc_output_context2(&output, nil, nil, path), 0)
         defer { avformat_free_context(output) }
@@ -22,7 +24,9 @@ final class DeepVideoTests: XCTestCase {
         e.pointee.time_base = AVRational(num: 1, den: 50)
         e.pointee.colorspace = AVCOL_SPC_BT709
         e.pointee.color_range = AVCOL_RANGE_MPEG
-        if output!.pointee.oformat.pointee.flags & AVFMT_GLOBALHEADER != 0 { e.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER }
+        if output!.pointee.oformat.pointee.flags & AVFMT_GLOBALHEADER != 0 {
+            e.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER
+        }
         XCTAssertEqual(avcodec_open2(e, codec, nil), 0)
         let stream = try XCTUnwrap(avformat_new_stream(output, nil))
         XCTAssertEqual(avcodec_parameters_from_context(stream.pointee.codecpar, e), 0)
@@ -46,7 +50,9 @@ final class DeepVideoTests: XCTestCase {
             frame!.pointee.format = AV_PIX_FMT_YUV420P10LE.rawValue
             XCTAssertEqual(av_frame_get_buffer(frame, 0), 0)
             let planes = [frame!.pointee.data.0!, frame!.pointee.data.1!, frame!.pointee.data.2!]
-            let strides = [Int(frame!.pointee.linesize.0), Int(frame!.pointee.linesize.1), Int(frame!.pointee.linesize.2)]
+            let strides = [
+                Int(frame!.pointee.linesize.0), Int(frame!.pointee.linesize.1), Int(frame!.pointee.linesize.2),
+            ]
             for (p, level) in [y, cb, cr].enumerated() {
                 let (w, h) = p == 0 ? (width, height) : (width / 2, height / 2)
                 for row in 0..<h {

@@ -132,10 +132,11 @@ final class DamagedImageTests: XCTestCase {
     func testDamagedHeadersAndNoiseGiveErrors() throws {
         let folder = try makeScratchFolder(self)
         var state: UInt32 = 12345
-        let noise = Data((0..<4096).map { _ -> UInt8 in
-            state = state &* 1_664_525 &+ 1_013_904_223  // fixed noise: the test is deterministic
-            return UInt8(state >> 24)
-        })
+        let noise = Data(
+            (0..<4096).map { _ -> UInt8 in
+                state = state &* 1_664_525 &+ 1_013_904_223  // fixed noise: the test is deterministic
+                return UInt8(state >> 24)
+            })
         let cases: [(String, Data)] = [
             ("noise.png", Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) + noise),
             ("noise.pfm", Data("PF\n".utf8) + noise),

@@ -51,7 +51,8 @@ final class PNGLayoutTests: XCTestCase {
         XCTAssertEqual(ya.pixels, [Float(51) / 255, Float(51) / 255, Float(51) / 255, Float(102) / 255])
         let (rgb, _) = try decode(png(AV_PIX_FMT_RGB24, width: 1, row: [1, 2, 3]))
         XCTAssertEqual(rgb.pixels, [Float(1) / 255, Float(2) / 255, Float(3) / 255, 1])
-        let (palette, _) = try decode(png(AV_PIX_FMT_PAL8, width: 2, row: [1, 0], palette: [0xFF10_2030, 0x8040_5060]))
+        let (palette, _) = try decode(
+            png(AV_PIX_FMT_PAL8, width: 2, row: [1, 0], palette: [0xFF10_2030, 0x8040_5060]))
         XCTAssertEqual(
             palette.pixels,
             [0x40, 0x50, 0x60, 0x80, 0x10, 0x20, 0x30, 0xFF].map { Float($0) / 255 })

@@ -47,10 +47,18 @@ func writeSineWAV(_ path: String, seconds: Double, rate: Int = 48000) throws {
     var data = Data()
     func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { data.append(contentsOf: $0) } }
     func u16(_ v: UInt16) { withUnsafeBytes(of: v.littleEndian) { data.append(contentsOf: $0) } }
-    data.append(contentsOf: Array("RIFF".utf8)); u32(UInt32(36 + count * 2))
-    data.append(contentsOf: Array("WAVEfmt ".utf8)); u32(16); u16(1); u16(1)
-    u32(UInt32(rate)); u32(UInt32(rate * 2)); u16(2); u16(16)
-    data.append(contentsOf: Array("data".utf8)); u32(UInt32(count * 2))
+    data.append(contentsOf: Array("RIFF".utf8))
+    u32(UInt32(36 + count * 2))
+    data.append(contentsOf: Array("WAVEfmt ".utf8))
+    u32(16)
+    u16(1)
+    u16(1)
+    u32(UInt32(rate))
+    u32(UInt32(rate * 2))
+    u16(2)
+    u16(16)
+    data.append(contentsOf: Array("data".utf8))
+    u32(UInt32(count * 2))
     for i in 0..<count {
         let v = Int16(12000 * sin(2 * Double.pi * 440 * Double(i) / Double(rate)))
         u16(UInt16(bitPattern: v))

@@ -88,7 +88,8 @@ final class VideoFileTests: XCTestCase {
             for f in [3, 2, 100, 55, 56, 119, 0, 71, 70, 12] {
                 let image = try source.frame(f)
                 func mean(_ c: Int) -> Float {
-                    stride(from: c, to: image.pixels.count, by: 4).map { image.pixels[$0] }.reduce(0, +) / Float(32 * 16)
+                    stride(from: c, to: image.pixels.count, by: 4).map { image.pixels[$0] }.reduce(0, +)
+                        / Float(32 * 16)
                 }
                 let (blue, green) = levels(f)
                 XCTAssertEqual(mean(2), blue, accuracy: 0.02, "\(name) frame \(f) blue")
@@ -146,7 +147,9 @@ final class OtherContainerTests: XCTestCase {
             let source = try openFrameSource(out)
             XCTAssertEqual(source.frameCount, 6, name)
             XCTAssertEqual(source.frameRate, 24, accuracy: 1e-9, name)
-            XCTAssertLessThan(meanAbsoluteError(try source.frame(5), smoothImage(width: 32, height: 24, frame: 5)), 0.04, name)  // MPEG-4 part 2 on 32x24
+            // Loose: MPEG-4 part 2 (AVI) on a 32x24 picture; a wrong frame is off by ~0.2.
+            XCTAssertLessThan(
+                meanAbsoluteError(try source.frame(5), smoothImage(width: 32, height: 24, frame: 5)), 0.04, name)
             XCTAssertTrue(try hasAudioStream(out), name)
         }
     }

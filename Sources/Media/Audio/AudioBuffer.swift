@@ -32,7 +32,8 @@ public struct AudioBuffer: Sendable, Equatable {
     /// The mono mix: m[t] = (1/C) · Σ_c x[t, c] (an average, so a full-scale signal stays ≤ 1).
     public func mixedToMono() -> AudioBuffer {
         guard channels > 1 else { return self }
-        return (try? AudioBuffer(sampleRate: sampleRate, channels: 1, samples: Self.monoMix(samples, channels: channels)))
+        return
+            (try? AudioBuffer(sampleRate: sampleRate, channels: 1, samples: Self.monoMix(samples, channels: channels)))
             ?? self
     }
 

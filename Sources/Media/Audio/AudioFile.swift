@@ -89,16 +89,19 @@ public enum AudioFile {
         let span = try span ?? AudioSpan(start: 0, duration: Double(file.frames) / Double(file.sampleRate))
         guard span.duration <= longestSpan, abs(span.start) <= longestSpan else {
             throw MediaError(
-                "\(path): audio span start \(span.start) s, duration \(span.duration) s is beyond \(Int(longestSpan)) s")
+                "\(path): audio span start \(span.start) s, duration \(span.duration) s is beyond \(Int(longestSpan)) s"
+            )
         }
-        let src = file.sampleRate, dst = sampleRate
+        let src = file.sampleRate
+        let dst = sampleRate
         let firstOut = Int((span.start * Double(dst)).rounded())
         let count = Int((span.duration * Double(dst)).rounded())
         let outputs = mixToMono ? 1 : file.channels
         if count == 0 { return [[Float]](repeating: [], count: outputs) }
         // Blocks of P input samples ↔ Q output samples share their start times exactly.
         let common = gcd(src, dst)
-        let blockIn = src / common, blockOut = dst / common
+        let blockIn = src / common
+        let blockOut = dst / common
         // Enough input around the span for the longest filter libswresample uses (64 taps at the
         // lower rate, i.e. 64·src/dst input samples when downsampling), doubled for safety.
         let margin = 128 * max(1, src / dst) + 256
@@ -106,16 +109,19 @@ public enum AudioFile {
         let needEndIn = Double(firstOut + count) * Double(src) / Double(dst) + Double(margin)
         let firstBlock = Int((needFirstIn / Double(blockIn)).rounded(.down))
         let endBlock = Int((needEndIn / Double(blockIn)).rounded(.up))
-        let inStart = firstBlock * blockIn, inEnd = endBlock * blockIn
+        let inStart = firstBlock * blockIn
+        let inEnd = endBlock * blockIn
         // Input for [inStart, inEnd): the file where it exists, silence elsewhere.
-        let readStart = max(inStart, 0), readEnd = min(inEnd, file.frames)
+        let readStart = max(inStart, 0)
+        let readEnd = min(inEnd, file.frames)
         let interleaved = readStart < readEnd ? try file.read(from: readStart, count: readEnd - readStart) : []
         let skip = firstOut - firstBlock * blockOut
         var results: [[Float]] = []
         for channel in 0..<outputs {
             var input = [Float](repeating: 0, count: inEnd - inStart)
             if readStart < readEnd {
-                let samples = mixToMono
+                let samples =
+                    mixToMono
                     ? AudioBuffer.monoMix(interleaved, channels: file.channels)
                     : stride(from: channel, to: interleaved.count, by: file.channels).map { interleaved[$0] }
                 input.replaceSubrange((readStart - inStart)..<(readEnd - inStart), with: samples)

@@ -37,7 +37,9 @@ extension AudioFile {
         case .pcm16: subtype = Int32(SF_FORMAT_PCM_16)
         case .pcm24: subtype = Int32(SF_FORMAT_PCM_24)
         case .float32:
-            guard ext == "wav" else { throw MediaError("\(path): FLAC cannot store float samples; use .pcm16 or .pcm24") }
+            guard ext == "wav" else {
+                throw MediaError("\(path): FLAC cannot store float samples; use .pcm16 or .pcm24")
+            }
             subtype = Int32(SF_FORMAT_FLOAT)
         }
         for input in inputs where sameFile(path, input) {
@@ -49,7 +51,8 @@ extension AudioFile {
         guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder), isFolder.boolValue else {
             throw MediaError("\(path): output folder \(folder.path) does not exist")
         }
-        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).partial.\(ext)").path
+        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).partial.\(ext)")
+            .path
         do {
             try sndfileWrite(buffer, to: temporary, format: SndFileFormat(major: major, subtype: subtype), label: path)
         } catch {
@@ -65,7 +68,8 @@ extension AudioFile {
 
     /// True when both paths name the same existing file (hard links and symlinks included).
     static func sameFile(_ a: String, _ b: String) -> Bool {
-        var sa = stat(), sb = stat()
+        var sa = stat()
+        var sb = stat()
         if stat(a, &sa) == 0, stat(b, &sb) == 0 { return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino }
         return URL(fileURLWithPath: a).standardizedFileURL.resolvingSymlinksInPath().path
             == URL(fileURLWithPath: b).standardizedFileURL.resolvingSymlinksInPath().path

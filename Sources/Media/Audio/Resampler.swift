@@ -32,11 +32,14 @@ public struct Resampler: Sendable {
     public func resample(_ input: [Float]) throws -> [Float] {
         if inputRate == outputRate { return input }
         var context: OpaquePointer?
-        var monoOut = AVChannelLayout(), monoIn = AVChannelLayout()
+        var monoOut = AVChannelLayout()
+        var monoIn = AVChannelLayout()
         av_channel_layout_default(&monoOut, 1)
         av_channel_layout_default(&monoIn, 1)
-        guard swr_alloc_set_opts2(
-            &context, &monoOut, AV_SAMPLE_FMT_FLT, Int32(outputRate), &monoIn, AV_SAMPLE_FMT_FLT, Int32(inputRate), 0, nil) >= 0,
+        guard
+            swr_alloc_set_opts2(
+                &context, &monoOut, AV_SAMPLE_FMT_FLT, Int32(outputRate), &monoIn, AV_SAMPLE_FMT_FLT, Int32(inputRate),
+                0, nil) >= 0,
             context != nil
         else { throw MediaError("libswresample cannot convert \(inputRate) Hz to \(outputRate) Hz") }
         defer { swr_free(&context) }
@@ -52,8 +55,11 @@ public struct Resampler: Sendable {
         var made = 0
         try output.withUnsafeMutableBufferPointer { out in
             try input.withUnsafeBufferPointer { inp in
-                var inPlane: UnsafePointer<UInt8>? = UnsafeRawPointer(inp.baseAddress).map { $0.assumingMemoryBound(to: UInt8.self) }
-                var outPlane: UnsafeMutablePointer<UInt8>? = UnsafeMutableRawPointer(out.baseAddress!).assumingMemoryBound(to: UInt8.self)
+                var inPlane: UnsafePointer<UInt8>? = UnsafeRawPointer(inp.baseAddress).map {
+                    $0.assumingMemoryBound(to: UInt8.self)
+                }
+                var outPlane: UnsafeMutablePointer<UInt8>? = UnsafeMutableRawPointer(out.baseAddress!)
+                    .assumingMemoryBound(to: UInt8.self)
                 let first = swr_convert(context, &outPlane, Int32(out.count), &inPlane, Int32(input.count))
                 guard first >= 0 else { throw MediaError("libswresample failed converting \(input.count) samples") }
                 made = Int(first)

@@ -50,7 +50,8 @@ final class SndFileReader {
         }
         if count == 0 { return [] }
         guard sf_seek(handle, sf_count_t(start), SEEK_SET) == sf_count_t(start) else {
-            throw MediaError("\(path): cannot seek to frame \(start) (libsndfile: \(String(cString: sf_strerror(handle))))")
+            throw MediaError(
+                "\(path): cannot seek to frame \(start) (libsndfile: \(String(cString: sf_strerror(handle))))")
         }
         var samples = [Float](repeating: 0, count: count * channels)
         let got = samples.withUnsafeMutableBufferPointer { sf_readf_float(handle, $0.baseAddress, sf_count_t(count)) }
@@ -102,7 +103,8 @@ func sndfileWrite(_ buffer: AudioBuffer, to path: String, format: SndFileFormat,
     info.channels = Int32(buffer.channels)
     info.format = format.code
     guard sf_format_check(&info) != 0 else {
-        throw MediaError("\(label): libsndfile cannot write \(buffer.channels) channels at \(buffer.sampleRate) Hz in this format")
+        throw MediaError(
+            "\(label): libsndfile cannot write \(buffer.channels) channels at \(buffer.sampleRate) Hz in this format")
     }
     guard let handle = sf_open(path, Int32(SFM_WRITE), &info) else {
         throw MediaError("\(label): cannot create the file (libsndfile: \(String(cString: sf_strerror(nil))))")

@@ -125,7 +125,9 @@ public struct LogMelSpectrogram: Sendable {
     /// mel = bankᵀ · |STFT|² (or |STFT| for `.magnitude`) for one chunk, before compression:
     /// `[melCount, frames]`.
     public func melPower(_ samples: [Float]) throws -> MelFeatures {
-        let n = settings.fftSize, hop = settings.hopLength, pad = n / 2
+        let n = settings.fftSize
+        let hop = settings.hopLength
+        let pad = n / 2
         guard samples.count > pad else {
             throw MediaError("\(samples.count) audio samples are too few for a centred STFT with n_fft \(n)")
         }
@@ -137,7 +139,8 @@ public struct LogMelSpectrogram: Sendable {
         for i in 0..<pad { padded[pad + length + i] = samples[length - 2 - i] }
         var frames = 1 + (padded.count - n) / hop
         if settings.dropLastFrame { frames -= 1 }
-        let bins = n / 2 + 1, mels = settings.melCount
+        let bins = n / 2 + 1
+        let mels = settings.melCount
         let fft = try RealFFT(length: n)
         let magnitude = settings.spectrum == .magnitude
         var values = [Float](repeating: 0, count: mels * frames)
@@ -159,7 +162,9 @@ public struct LogMelSpectrogram: Sendable {
                                     for m in 0..<mels {
                                         // Float64 sums: the bank has ≤ a few dozen taps per band.
                                         var sum = 0.0
-                                        for k in filterBank.bandRanges[m] { sum += Double(bank[k * mels + m]) * Double(p[k]) }
+                                        for k in filterBank.bandRanges[m] {
+                                            sum += Double(bank[k * mels + m]) * Double(p[k])
+                                        }
                                         out[m * frames + t] = Float(sum)
                                     }
                                 }

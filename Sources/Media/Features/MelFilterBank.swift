@@ -67,7 +67,8 @@ public struct MelFilterBank: Sendable {
         }
         self.binCount = binCount
         self.melCount = melCount
-        let lowMel = scale.mel(minFrequency), highMel = scale.mel(maxFrequency)
+        let lowMel = scale.mel(minFrequency)
+        let highMel = scale.mel(maxFrequency)
         let edges = (0..<(melCount + 2)).map {
             scale.hz(lowMel + (highMel - lowMel) * Double($0) / Double(melCount + 1))
         }
@@ -77,7 +78,8 @@ public struct MelFilterBank: Sendable {
         var ranges: [Range<Int>] = []
         for m in 0..<melCount {
             let gain = normalization == .slaney ? 2 / (edges[m + 2] - edges[m]) : 1
-            var first = binCount, last = -1
+            var first = binCount
+            var last = -1
             for k in 0..<binCount {
                 let rising = (binHz[k] - edges[m]) / (edges[m + 1] - edges[m])
                 let falling = (edges[m + 2] - binHz[k]) / (edges[m + 2] - edges[m + 1])

@@ -47,11 +47,13 @@ final class RealFFT {
         isDirect = Self.directIsFastAndCorrect(length)
         size = isDirect ? 0 : Self.nextPowerOfTwo(2 * length - 1)
         let floats = isDirect ? length + 2 : 2 * size
-        guard let a = av_mallocz(MemoryLayout<Float>.size * floats), let b = av_mallocz(MemoryLayout<Float>.size * floats)
+        guard let a = av_mallocz(MemoryLayout<Float>.size * floats),
+            let b = av_mallocz(MemoryLayout<Float>.size * floats)
         else { throw MediaError("out of memory for an FFT of length \(length)") }
         // av_malloc gives the alignment av_tx's SIMD code requires; zeroed because libavutil 57's
         // real FFT also reads the two floats after the frame.
-        let scratchA = a.assumingMemoryBound(to: Float.self), scratchB = b.assumingMemoryBound(to: Float.self)
+        let scratchA = a.assumingMemoryBound(to: Float.self)
+        let scratchB = b.assumingMemoryBound(to: Float.self)
         bufferA = scratchA
         bufferB = scratchB
         var scale: Float = 1
@@ -122,7 +124,8 @@ final class RealFFT {
     func powerSpectrum(_ frame: UnsafePointer<Float>, into power: UnsafeMutablePointer<Float>) {
         let bins = transform(frame)
         for k in 0..<binCount {
-            let re = bins[2 * k], im = bins[2 * k + 1]
+            let re = bins[2 * k]
+            let im = bins[2 * k + 1]
             power[k] = re * re + im * im
         }
     }
@@ -157,7 +160,10 @@ final class RealFFT {
         // Pointwise product with the kernel's spectrum (which carries the 1/M of the inverse).
         kernel.withUnsafeBufferPointer { k in
             for i in 0..<m {
-                let ar = bufferB[2 * i], ai = bufferB[2 * i + 1], br = k[2 * i], bi = k[2 * i + 1]
+                let ar = bufferB[2 * i]
+                let ai = bufferB[2 * i + 1]
+                let br = k[2 * i]
+                let bi = k[2 * i + 1]
                 bufferA[2 * i] = ar * br - ai * bi
                 bufferA[2 * i + 1] = ar * bi + ai * br
             }
@@ -166,7 +172,10 @@ final class RealFFT {
         // X[k] = w[k] · c[k].
         chirp.withUnsafeBufferPointer { w in
             for k in 0..<binCount {
-                let cr = bufferB[2 * k], ci = bufferB[2 * k + 1], wr = w[2 * k], wi = w[2 * k + 1]
+                let cr = bufferB[2 * k]
+                let ci = bufferB[2 * k + 1]
+                let wr = w[2 * k]
+                let wi = w[2 * k + 1]
                 bufferA[2 * k] = cr * wr - ci * wi
                 bufferA[2 * k + 1] = cr * wi + ci * wr
             }
@@ -181,7 +190,8 @@ final class RealFFT {
         let bins = spectrum(x)
         let scale = x.reduce(0) { $0 + Double(abs($1)) }
         for k in Set([0, 1, n / 4, max(0, n / 2 - 1), n / 2]) {
-            var re = 0.0, im = 0.0
+            var re = 0.0
+            var im = 0.0
             for t in 0..<n {
                 let angle = -2 * Double.pi * Double((k * t) % n) / Double(n)
                 re += Double(x[t]) * cos(angle)

@@ -153,7 +153,8 @@ public struct PlanarImage: Sendable, Equatable {
     /// Wraps values; throws when the counts do not match the shape.
     public init(channels: Int, height: Int, width: Int, values: [Float], alpha: [Float]? = nil) throws {
         guard channels > 0, height >= 0, width >= 0, values.count == channels * height * width else {
-            throw MediaError("planar image of \(values.count) values does not have shape [\(channels), \(height), \(width)]")
+            throw MediaError(
+                "planar image of \(values.count) values does not have shape [\(channels), \(height), \(width)]")
         }
         if let alpha, alpha.count != height * width {
             throw MediaError("alpha plane of \(alpha.count) values does not have shape [\(height), \(width)]")

@@ -36,7 +36,8 @@ public struct PixelConversion: Sendable {
         guard window.x2 >= window.x1, window.y2 >= window.y1 else {
             throw MediaError("window (\(window.x1),\(window.y1))-(\(window.x2),\(window.y2)) is inverted")
         }
-        let width = window.width, height = window.height
+        let width = window.width
+        let height = window.height
         guard width <= Self.largestSide, height <= Self.largestSide else {
             throw MediaError("window \(width)x\(height) is larger than \(Self.largestSide) pixels on a side")
         }
@@ -45,7 +46,9 @@ public struct PixelConversion: Sendable {
         var values = [Float](repeating: -1, count: colour * planeSize)
         var alpha: [Float]? = image.components == .rgba ? [Float](repeating: 0, count: planeSize) : nil
         let bounds = image.bounds
-        if planeSize == 0 || bounds.isEmpty { return try PlanarImage(channels: colour, height: height, width: width, values: values, alpha: alpha) }
+        if planeSize == 0 || bounds.isEmpty {
+            return try PlanarImage(channels: colour, height: height, width: width, values: values, alpha: alpha)
+        }
         let clamp = outside == .clampToEdge
         // Source columns converted per row: the overlap, or for clamping the nearest columns.
         let spanX1 = clamp ? min(max(window.x1, bounds.x1), bounds.x2 - 1) : max(window.x1, bounds.x1)
@@ -66,18 +69,22 @@ public struct PixelConversion: Sendable {
                             sourceY = min(max(y, bounds.y1), bounds.y2 - 1)
                         }
                         if span == 0 { continue }
-                        let row = image.data + (sourceY - bounds.y1) * image.rowBytes + (spanX1 - bounds.x1) * image.pixelBytes
+                        let row =
+                            image.data + (sourceY - bounds.y1) * image.rowBytes + (spanX1 - bounds.x1)
+                            * image.pixelBytes
                         scratch.load(row, count: span, depth: image.depth, components: image.components)
                         prepareForModel(scratch, count: span, image: image)
                         // Destination columns j ∈ [0, width) ↔ x = window.x1 + j.
                         for c in 0..<colour {
                             copyRow(
-                                from: scratch.channel(c), span: span, spanX1: spanX1, to: planesBase + c * planeSize + r * width,
+                                from: scratch.channel(c), span: span, spanX1: spanX1,
+                                to: planesBase + c * planeSize + r * width,
                                 width: width, windowX1: window.x1, clamp: clamp, fill: -1)
                         }
                         if let alphaBase {
                             copyRow(
-                                from: scratch.channel(3), span: span, spanX1: spanX1, to: alphaBase + r * width, width: width,
+                                from: scratch.channel(3), span: span, spanX1: spanX1, to: alphaBase + r * width,
+                                width: width,
                                 windowX1: window.x1, clamp: clamp, fill: 0)
                         }
                     }
@@ -92,14 +99,17 @@ public struct PixelConversion: Sendable {
     public func write(_ planar: PlanarImage, to image: HostImage, window: PixelRect) throws {
         let colour = image.components == .alpha ? 1 : 3
         guard planar.width == window.width, planar.height == window.height else {
-            throw MediaError("planar image is \(planar.width)x\(planar.height) but the window is \(window.width)x\(window.height)")
+            throw MediaError(
+                "planar image is \(planar.width)x\(planar.height) but the window is \(window.width)x\(window.height)")
         }
         guard planar.channels == colour else {
-            throw MediaError("planar image has \(planar.channels) channels; a \(image.components) image needs \(colour)")
+            throw MediaError(
+                "planar image has \(planar.channels) channels; a \(image.components) image needs \(colour)")
         }
         let overlap = window.intersection(image.bounds)
         if overlap.isEmpty { return }
-        let span = overlap.width, planeSize = planar.width * planar.height
+        let span = overlap.width
+        let planeSize = planar.width * planar.height
         let alphaValues = planar.alpha ?? []
         planar.values.withUnsafeBufferPointer { planes in
             alphaValues.withUnsafeBufferPointer { alphaPlane in
@@ -121,7 +131,9 @@ public struct PixelConversion: Sendable {
                             }
                         }
                         prepareForHost(scratch, count: span, image: image)
-                        let row = image.data + (y - image.bounds.y1) * image.rowBytes + (overlap.x1 - image.bounds.x1) * image.pixelBytes
+                        let row =
+                            image.data + (y - image.bounds.y1) * image.rowBytes + (overlap.x1 - image.bounds.x1)
+                            * image.pixelBytes
                         scratch.store(row, count: span, depth: image.depth, components: image.components)
                     }
                 }
@@ -154,7 +166,10 @@ public struct PixelConversion: Sendable {
             for i in 0..<count { a[i] = 2 * a[i] - 1 }
             return
         }
-        let r = s.channel(0), g = s.channel(1), b = s.channel(2), a = s.channel(3)
+        let r = s.channel(0)
+        let g = s.channel(1)
+        let b = s.channel(2)
+        let a = s.channel(3)
         let unpremultiply = image.components == .rgba && image.premultiplication == .premultiplied
         let transfer = image.depth.isFloatingPoint && floatTransfer == .linear
         if image.depth.isFloatingPoint {
@@ -196,7 +211,10 @@ public struct PixelConversion: Sendable {
             for i in 0..<count { a[i] = (a[i] + 1) * 0.5 }
             return
         }
-        let r = s.channel(0), g = s.channel(1), b = s.channel(2), a = s.channel(3)
+        let r = s.channel(0)
+        let g = s.channel(1)
+        let b = s.channel(2)
+        let a = s.channel(3)
         for i in 0..<count {
             r[i] = (r[i] + 1) * 0.5
             g[i] = (g[i] + 1) * 0.5
@@ -223,8 +241,11 @@ public struct PixelConversion: Sendable {
     ) {
         let start = min(max(spanX1 - windowX1, 0), width)
         let end = min(max(spanX1 + span - windowX1, 0), width)
-        if end > start { dest.advanced(by: start).update(from: source + (windowX1 + start - spanX1), count: end - start) }
-        let left = clamp ? source[0] : fill, right = clamp ? source[span - 1] : fill
+        if end > start {
+            dest.advanced(by: start).update(from: source + (windowX1 + start - spanX1), count: end - start)
+        }
+        let left = clamp ? source[0] : fill
+        let right = clamp ? source[span - 1] : fill
         if start > 0 { dest.update(repeating: left, count: start) }
         if end < width { dest.advanced(by: end).update(repeating: right, count: width - end) }
     }

@@ -21,7 +21,9 @@ final class RowScratch {
 
     /// Reads `count` pixels starting at `row` (pixel-aligned, possibly unaligned for the type).
     func load(_ row: UnsafeRawPointer, count: Int, depth: PixelDepth, components: PixelComponents) {
-        let n = components.count, out = base, cap = capacity
+        let n = components.count
+        let out = base
+        let cap = capacity
         if components == .rgb { (out + 3 * cap).update(repeating: 1, count: count) }
         switch depth {
         case .byte:
@@ -35,7 +37,8 @@ final class RowScratch {
             Levels.short.withUnsafeBufferPointer { table in
                 for i in 0..<count {
                     for c in 0..<n {
-                        out[c * cap + i] = table[Int(row.loadUnaligned(fromByteOffset: (i * n + c) * 2, as: UInt16.self))]
+                        out[c * cap + i] =
+                            table[Int(row.loadUnaligned(fromByteOffset: (i * n + c) * 2, as: UInt16.self))]
                     }
                 }
             }
@@ -43,7 +46,8 @@ final class RowScratch {
             Levels.half.withUnsafeBufferPointer { table in
                 for i in 0..<count {
                     for c in 0..<n {
-                        out[c * cap + i] = table[Int(row.loadUnaligned(fromByteOffset: (i * n + c) * 2, as: UInt16.self))]
+                        out[c * cap + i] =
+                            table[Int(row.loadUnaligned(fromByteOffset: (i * n + c) * 2, as: UInt16.self))]
                     }
                 }
             }
@@ -57,7 +61,8 @@ final class RowScratch {
     /// Writes `count` pixels to `row`: byte/short values are clamped to 0…1 and rounded to the
     /// nearest level (NaN → 0); half/float are stored as they are.
     func store(_ row: UnsafeMutableRawPointer, count: Int, depth: PixelDepth, components: PixelComponents) {
-        let n = components.count, cap = capacity
+        let n = components.count
+        let cap = capacity
         do {
             let src = UnsafePointer(base)
             switch depth {

@@ -7,7 +7,8 @@ enum SRGB {
     /// odd-symmetric below 0 so negative (out-of-gamut) values survive a round trip.
     static func encode(_ v: UnsafeMutablePointer<Float>, count: Int) {
         for i in 0..<count {
-            let c = v[i], m = abs(c)
+            let c = v[i]
+            let m = abs(c)
             let e = m <= 0.0031308 ? 12.92 * m : 1.055 * powf(m, 1 / 2.4) - 0.055
             v[i] = c < 0 ? -e : e
         }
@@ -17,7 +18,8 @@ enum SRGB {
     /// odd-symmetric below 0.
     static func decode(_ v: UnsafeMutablePointer<Float>, count: Int) {
         for i in 0..<count {
-            let e = v[i], m = abs(e)
+            let e = v[i]
+            let m = abs(e)
             let c = m <= 0.04045 ? m / 12.92 : powf((m + 0.055) / 1.055, 2.4)
             v[i] = e < 0 ? -c : c
         }
