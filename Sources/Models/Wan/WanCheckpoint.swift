@@ -30,11 +30,24 @@ public enum WanCheckpoint {
         {
             return c
         }
-        return try inferConfig(reader)
+        return try inferConfig(reader, heads: diffusersHeads(beside: reader.checkpoint.path))
     }
 
-    /// The config from tensor shapes alone (heads = dim / 128, textLen 512).
-    public static func inferConfig(_ r: WeightReader) throws -> WanConfig {
+    /// `num_attention_heads` of a diffusers `config.json` next to (or inside) `path`, if any.
+    static func diffusersHeads(beside path: String) -> Int? {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return nil }
+        let url = URL(fileURLWithPath: path)
+        let folder = isDirectory.boolValue ? url : url.deletingLastPathComponent()
+        guard let data = try? Data(contentsOf: folder.appendingPathComponent("config.json")),
+            let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
+            let heads = json["num_attention_heads"] as? Int, heads > 0
+        else { return nil }
+        return heads
+    }
+
+    /// The config from tensor shapes alone: heads given, else dim / 128; textLen 512.
+    public static func inferConfig(_ r: WeightReader, heads: Int? = nil) throws -> WanConfig {
         guard isWanDiT(r), let patch = r.shape(of: "patch_embedding.weight"), patch.count == 5,
             let ffn = r.shape(of: "blocks.0.ffn.0.weight"), ffn.count == 2,
             let text = r.shape(of: "text_embedding.0.weight"), text.count == 2,
@@ -49,8 +62,10 @@ public enum WanCheckpoint {
         while r.contains("blocks.\(layers).modulation") { layers += 1 }
         let patchSize = Array(patch[2...])
         let perToken = patchSize.reduce(1, *)
-        guard dim % 128 == 0, perToken > 0, head[0] % perToken == 0 else {
-            throw WanError.notAWanCheckpoint("dim \(dim) is not a multiple of the head dim 128, or head \(head)")
+        let numHeads = heads ?? dim / 128
+        guard numHeads > 0, dim % numHeads == 0, perToken > 0, head[0] % perToken == 0 else {
+            throw WanError.notAWanCheckpoint(
+                "dim \(dim) does not split into \(numHeads) heads (head dim 128 unless a config.json says), or head \(head)")
         }
         var audio: HuMoAudioConfig?
         if let g1 = r.shape(of: "audio_proj.audio_proj_glob_1.layer.weight"),
@@ -63,7 +78,7 @@ public enum WanCheckpoint {
                 tokensPerFrame: g3[0] / gn[0])
         }
         return WanConfig(
-            dim: dim, numHeads: dim / 128, numLayers: layers, ffnDim: ffn[0], inDim: patch[1], outDim: head[0] / perToken,
+            dim: dim, numHeads: numHeads, numLayers: layers, ffnDim: ffn[0], inDim: patch[1], outDim: head[0] / perToken,
             textDim: text[1], textLen: 512, freqDim: time[1], patchSize: patchSize, eps: 1e-6, audio: audio)
     }
 

@@ -1,0 +1,87 @@
+// The Wan2.1 DiT loaded from a diffusers `save_pretrained` folder (diffusers names, 5 shards with an
+// index, config.json) reproduces diffusers' WanTransformer3DModel (tools/fixtures/make_wan_dit.py).
+import Foundation
+import Models
+import Tensor
+import XCTest
+
+final class WanDiTDiffusersTests: XCTestCase {
+    private func io() throws -> Checkpoint {
+        try Checkpoint.open(DiTGolden.folder.appendingPathComponent("wan_dit_diffusers_tiny_io.safetensors"))
+    }
+
+    private func velocity(on backend: any Backend, storeAs: DType? = nil) throws -> ([Float], [Float]) {
+        let io = try io()
+        let config = try JSONDecoder().decode(WanConfig.self, from: Data(try XCTUnwrap(io.metadata["config"]).utf8))
+        let (model, unused) = try WanCheckpoint.load(
+            DiTGolden.folder.appendingPathComponent("wan_dit_diffusers_tiny"), on: backend, storeAs: storeAs,
+            config: config)
+        XCTAssertEqual(unused, [])
+        let v = try model.velocity(
+            WanDiTInputs(
+                x: try io.tensor("inputs/x", on: backend), timestep: Double(try io.floats("inputs/t")[0]),
+                context: try io.tensor("inputs/context", on: backend)), on: backend)
+        XCTAssertEqual(v.shape, [16, 3, 6, 10])
+        return (try backend.download(v), try io.floats("outputs/velocity"))
+    }
+
+    func testShardedDiffusersCheckpointMatchesDiffusersOnCPU() throws {
+        let (v, expected) = try velocity(on: try DiTBackends.cpu())
+        assertDiTClose(v, expected, tolerance: 1e-5, "diffusers velocity")
+    }
+
+    func testShardedDiffusersCheckpointMatchesDiffusersOnVulkan() throws {
+        let (v, expected) = try velocity(on: try DiTBackends.vulkan())
+        assertDiTClose(v, expected, tolerance: 1e-3, "diffusers velocity (vulkan)")
+    }
+
+    func testConfigIsInferredFromShapesAndConfigJSON() throws {
+        let checkpoint = try Checkpoint.open(DiTGolden.folder.appendingPathComponent("wan_dit_diffusers_tiny"))
+        let reader = try WeightReader(checkpoint: checkpoint, rules: .wanDiT, backend: try DiTBackends.cpu())
+        let c = try WanCheckpoint.config(reader)
+        XCTAssertEqual(
+            c, WanConfig(dim: 32, numHeads: 2, numLayers: 2, ffnDim: 64, inDim: 16, outDim: 16, textDim: 32))
+        XCTAssertEqual(WanCheckpoint.describe(c).family, "Wan2.1")
+    }
+
+    func testRepackedPrefixLoadsTheSameModel() throws {
+        // The golden's weights rewritten under ComfyUI's `model.diffusion_model.` prefix.
+        let source = try DiTGolden.checkpoint("humo_dit_tiny_1p7b")
+        var w = SafetensorsWriter()
+        w.metadata = source.metadata
+        for name in source.names where name.hasPrefix("weights/") {
+            let (file, entry) = try source.locate(name)
+            let bytes = try file.withBytes(name) { [UInt8]($0) }
+            try w.add("model.diffusion_model." + name.dropFirst(8), dtype: entry.dtype, shape: entry.shape, bytes: bytes)
+        }
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("repacked-\(UUID().uuidString).safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try w.write(to: url)
+        let cpu = try DiTBackends.cpu()
+        let (model, unused) = try WanCheckpoint.load(url, on: cpu)
+        XCTAssertEqual(unused, [])
+        XCTAssertEqual(WanCheckpoint.describe(model.config).family, "HuMo")
+        let v = try model.velocity(
+            WanDiTInputs(
+                x: try source.tensor("inputs/x", on: cpu), timestep: 937, context: try source.tensor("inputs/context", on: cpu),
+                audio: try source.tensor("inputs/audio", on: cpu)), on: cpu)
+        assertDiTClose(try cpu.download(v), try source.floats("outputs/velocity"), tolerance: 1e-4, "repacked")
+    }
+
+    func testAMissingBlockIsReportedWithEveryKey() throws {
+        let source = try DiTGolden.checkpoint("humo_dit_tiny_1p7b")
+        var w = SafetensorsWriter()
+        w.metadata = source.metadata
+        for name in source.names where name.hasPrefix("weights/") && !name.contains("blocks.1.ffn") {
+            let (file, entry) = try source.locate(name)
+            try w.add(String(name.dropFirst(8)), dtype: entry.dtype, shape: entry.shape, bytes: try file.withBytes(name) { [UInt8]($0) })
+        }
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("holed-\(UUID().uuidString).safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try w.write(to: url)
+        XCTAssertThrowsError(try WanCheckpoint.load(url, on: try DiTBackends.cpu())) { error in
+            guard case WeightsError.incompatible(_, let missing, _) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(missing, ["blocks.1.ffn.0.bias", "blocks.1.ffn.0.weight", "blocks.1.ffn.2.bias", "blocks.1.ffn.2.weight"])
+        }
+    }
+}
