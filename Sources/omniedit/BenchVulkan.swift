@@ -34,12 +34,16 @@ struct BenchVulkan: ParsableCommand {
     func run() throws {
         guard tokens > 0, repeats >= 1 else { throw ValidationError("--tokens and --repeats must be positive") }
         let choice = try kernel.map { name in
-            guard let k = GEMMKernel(rawValue: name) else { throw ValidationError("--kernel: '\(name)' is not tiled or direct") }
+            guard let k = GEMMKernel(rawValue: name) else {
+                throw ValidationError("--kernel: '\(name)' is not tiled or direct")
+            }
             return k
         }
         let shapes: [(Int, Int)] = try weights.split(separator: ",").map { item in
             let parts = item.split(separator: "x").compactMap { Int($0) }
-            guard parts.count == 2, parts.allSatisfy({ $0 > 0 }) else { throw ValidationError("--weights: '\(item)' is not OUTxIN") }
+            guard parts.count == 2, parts.allSatisfy({ $0 > 0 }) else {
+                throw ValidationError("--weights: '\(item)' is not OUTxIN")
+            }
             return (parts[0], parts[1])
         }
         let backend = try VulkanBackend(policy: gpuOnly ? .gpuOnly : .anyDevice, gemmKernel: choice)
@@ -49,7 +53,8 @@ struct BenchVulkan: ParsableCommand {
             let x = try backend.upload(Self.values(tokens * inF, seed: 1), shape: [tokens, inF], dtype: .f32)
             let bias = try backend.upload(Self.values(outF, seed: 3), shape: [outF], dtype: .f32)
             for dtype in [DType.f32, .bf16] {
-                let w = try backend.upload(Self.values(outF * inF, seed: 2, scale: 0.02), shape: [outF, inF], dtype: dtype)
+                let w = try backend.upload(
+                    Self.values(outF * inF, seed: 2, scale: 0.02), shape: [outF, inF], dtype: dtype)
                 let seconds = try best(backend) { _ = try backend.linear(x, weight: w, bias: bias) }
                 let flops = 2.0 * Double(tokens) * Double(inF) * Double(outF)
                 print(
@@ -63,7 +68,9 @@ struct BenchVulkan: ParsableCommand {
         let q = try backend.upload(Self.values(tokens * heads * dim, seed: 4), shape: shape, dtype: .f32)
         let k = try backend.upload(Self.values(tokens * heads * dim, seed: 5), shape: shape, dtype: .f32)
         let v = try backend.upload(Self.values(tokens * heads * dim, seed: 6), shape: shape, dtype: .f32)
-        let seconds = try best(backend) { _ = try backend.attention(q: q, k: k, v: v, scale: 1 / Float(dim).squareRoot()) }
+        let seconds = try best(backend) {
+            _ = try backend.attention(q: q, k: k, v: v, scale: 1 / Float(dim).squareRoot())
+        }
         let flops = 4.0 * Double(tokens) * Double(tokens) * Double(heads) * Double(dim)
         print("attention (tiled online softmax)                GFLOP/s   ms")
         print(

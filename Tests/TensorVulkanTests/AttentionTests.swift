@@ -18,7 +18,8 @@ final class AttentionTests: VulkanTestCase {
             k: try backend.upload(k, shape: [lk, kvHeads, d], dtype: .f32),
             v: try backend.upload(v, shape: [lk, kvHeads, dv], dtype: .f32), scale: scale)
         XCTAssertEqual(y.shape, [lq, heads, dv])
-        let expected = Reference.attention(q, k, v, lq: lq, lk: lk, heads: heads, kvHeads: kvHeads, d: d, dv: dv, scale: scale)
+        let expected = Reference.attention(
+            q, k, v, lq: lq, lk: lk, heads: heads, kvHeads: kvHeads, d: d, dv: dv, scale: scale)
         assertClose(try backend.download(y), expected, atol: 1e-5, rtol: 1e-4)
     }
 
@@ -72,7 +73,8 @@ final class AttentionTests: VulkanTestCase {
         let xt = try backend.upload(x, shape: [1, l, h, d], dtype: .f32)
         for pairing in RoPEPairing.allCases {
             let y = try backend.rope(xt, cos: cos, sin: sin, pairing: pairing)
-            let expected = Reference.rope(x, l: l, h: h, d: d, cos: table.cos, sin: table.sin, halves: pairing == .halves)
+            let expected = Reference.rope(
+                x, l: l, h: h, d: d, cos: table.cos, sin: table.sin, halves: pairing == .halves)
             assertClose(try backend.download(y), expected, atol: 1e-6, rtol: 1e-5, "\(pairing)")
         }
     }

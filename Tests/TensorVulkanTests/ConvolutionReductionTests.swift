@@ -7,7 +7,8 @@ final class ConvolutionReductionTests: VulkanTestCase {
     func testConv1dWithStrideDilationAndGroups() throws {
         try checkConv(
             xShape: [2, 6, 29], wShape: [4, 3, 5], dtype: .f32,
-            geometry: try ConvGeometry(spatialRank: 1, stride: [2], padding: [AxisPadding(3, 1)], dilation: [2], groups: 2))
+            geometry: try ConvGeometry(
+                spatialRank: 1, stride: [2], padding: [AxisPadding(3, 1)], dilation: [2], groups: 2))
     }
 
     func testConv2dWithF16WeightsAndAsymmetricPadding() throws {
@@ -36,7 +37,8 @@ final class ConvolutionReductionTests: VulkanTestCase {
         let w = HalfConversion.roundTrip(random.floats(wShape.reduce(1, *)), through: dtype)
         let bias = random.floats(wShape[0])
         let y = try backend.conv(
-            try backend.upload(x, shape: xShape, dtype: .f32), weight: try backend.upload(w, shape: wShape, dtype: dtype),
+            try backend.upload(x, shape: xShape, dtype: .f32),
+            weight: try backend.upload(w, shape: wShape, dtype: dtype),
             bias: try backend.upload(bias, shape: [wShape[0]], dtype: .f32), geometry: geometry)
         let n = geometry.spatialRank
         let outSpatial = try geometry.outputSize(input: Array(xShape.suffix(n)), kernel: Array(wShape.suffix(n)))

@@ -80,3 +80,27 @@ final class DeviceSelectionTests: XCTestCase {
         XCTAssertTrue(candidates.map(\.name).contains(any.device.name))
     }
 }
+
+/// `BackendChoice` resolved on this machine's real devices.
+final class BackendChoiceTests: XCTestCase {
+    func testChoicesResolveByDeviceKind() throws {
+        guard case .cpu(let reason) = try VulkanBackend.open(for: .cpu) else { return XCTFail("cpu gave Vulkan") }
+        XCTAssertFalse(reason.isEmpty)
+        let candidates = (try? VulkanContext.candidates()) ?? []
+        let hasGPU = candidates.contains { $0.kind != .softwareGPU && $0.hasComputeQueue }
+        switch try VulkanBackend.open(for: .auto) {
+        case .vulkan(let backend):
+            XCTAssertTrue(hasGPU)
+            XCTAssertNotEqual(backend.device.kind, .softwareGPU)
+        case .cpu(let reason):
+            XCTAssertFalse(hasGPU, reason)
+            XCTAssertTrue(reason.hasPrefix("Auto:"), reason)
+        }
+        guard !candidates.isEmpty else {
+            XCTAssertThrowsError(try VulkanBackend.open(for: .vulkan))
+            return
+        }
+        guard case .vulkan(let any) = try VulkanBackend.open(for: .vulkan) else { return XCTFail("vulkan gave CPU") }
+        XCTAssertEqual(any.device.backend, "vulkan")
+    }
+}

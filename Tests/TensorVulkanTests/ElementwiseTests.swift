@@ -15,7 +15,8 @@ final class ElementwiseTests: VulkanTestCase {
             let f: (Double) -> Double
             switch op {
             case .silu: f = { $0 / (1 + Foundation.exp(-$0)) }
-            case .geluTanh: f = { 0.5 * $0 * (1 + Foundation.tanh((2 / Double.pi).squareRoot() * ($0 + 0.044715 * $0 * $0 * $0))) }
+            case .geluTanh:
+                f = { 0.5 * $0 * (1 + Foundation.tanh((2 / Double.pi).squareRoot() * ($0 + 0.044715 * $0 * $0 * $0))) }
             case .geluErf: f = { 0.5 * $0 * (1 + Foundation.erf($0 / 2.0.squareRoot())) }
             case .relu: f = { max($0, 0) }
             case .sigmoid: f = { 1 / (1 + Foundation.exp(-$0)) }
@@ -32,7 +33,8 @@ final class ElementwiseTests: VulkanTestCase {
             }
             let y = try backend.unary(op, try backend.upload(input, shape: [11, 47], dtype: .f32))
             // Transcendentals on GPUs are accurate to a few ulp; 2e-6 abs + 1e-5 rel covers that.
-            assertClose(try backend.download(y), input.map { Float(f(Double($0))) }, atol: 2e-6, rtol: 1e-5, op.rawValue)
+            assertClose(
+                try backend.download(y), input.map { Float(f(Double($0))) }, atol: 2e-6, rtol: 1e-5, op.rawValue)
         }
     }
 
@@ -89,9 +91,11 @@ final class ElementwiseTests: VulkanTestCase {
         assertClose(
             try backend.download(gated), x.indices.map { x[$0] + expected[$0] * scale[$0 % d] }, atol: 1e-6, rtol: 1e-6,
             "gatedAdd")
-        assertClose(try backend.download(try backend.scalar(.mul, xt, 3)), x.map { $0 * 3 }, atol: 0, rtol: 1e-7, "scalar")
         assertClose(
-            try backend.download(try backend.clamp(xt, min: -0.25, max: 0.5)), x.map { min(max($0, -0.25), 0.5) }, atol: 0,
+            try backend.download(try backend.scalar(.mul, xt, 3)), x.map { $0 * 3 }, atol: 0, rtol: 1e-7, "scalar")
+        assertClose(
+            try backend.download(try backend.clamp(xt, min: -0.25, max: 0.5)), x.map { min(max($0, -0.25), 0.5) },
+            atol: 0,
             rtol: 0, "clamp")
         XCTAssertThrowsError(try backend.clamp(xt, min: 1, max: 0))
     }

@@ -24,7 +24,9 @@ final class LayoutTests: VulkanTestCase {
         // Normal range plus f16 overflow, ties and tiny values (f16 subnormals); no f32 subnormals,
         // which GPUs may flush.
         var values = random.floats(999, -70000, 70000) + random.floats(500, -1e-3, 1e-3)
-        values += [1 + 0x1p-11, 1 + 3 * 0x1p-11, 65520, -65519, 0x1p-24, 0x1p-25, 1.5 * 0x1p-24, .infinity, -.infinity, 0]
+        values += [
+            1 + 0x1p-11, 1 + 3 * 0x1p-11, 65520, -65519, 0x1p-24, 0x1p-25, 1.5 * 0x1p-24, .infinity, -.infinity, 0,
+        ]
         let x = try backend.upload(values, shape: [values.count], dtype: .f32)
         for dtype in [DType.f16, .bf16] {
             let y = try backend.cast(x, to: dtype)
@@ -38,7 +40,10 @@ final class LayoutTests: VulkanTestCase {
         let a = (0..<12).map(Float.init)
         let b = (100..<106).map(Float.init)
         let y = try backend.concat(
-            [try backend.upload(a, shape: [2, 2, 3], dtype: .bf16), try backend.upload(b, shape: [2, 1, 3], dtype: .f32)],
+            [
+                try backend.upload(a, shape: [2, 2, 3], dtype: .bf16),
+                try backend.upload(b, shape: [2, 1, 3], dtype: .f32),
+            ],
             axis: 1)
         XCTAssertEqual(y.shape, [2, 3, 3])
         XCTAssertEqual(y.dtype, .bf16)
@@ -73,7 +78,8 @@ final class LayoutTests: VulkanTestCase {
             [0, 5, 10, 15, 20, 25, 30, 35, 40])
         // Half-pixel: src = (i + 0.5)·5/2 − 0.5 = 0.75, 3.25.
         assertClose(
-            try backend.download(try backend.resize(x, axis: 1, size: 2, mode: .linear(alignCorners: false))), [7.5, 32.5],
+            try backend.download(try backend.resize(x, axis: 1, size: 2, mode: .linear(alignCorners: false))),
+            [7.5, 32.5],
             atol: 1e-5, rtol: 0)
         let up = try backend.interpolate(
             try backend.upload([1, 2, 3, 4], shape: [1, 1, 2, 2], dtype: .f32), size: [4, 4], mode: .nearestExact)
@@ -97,7 +103,9 @@ final class LayoutTests: VulkanTestCase {
     func testFillAndZerosInEveryDType() throws {
         let backend = try vulkan()
         for dtype in DType.allCases {
-            XCTAssertEqual(try backend.download(try backend.fill(shape: [3, 3], value: -2.5, dtype: dtype)), Array(repeating: -2.5, count: 9))
+            XCTAssertEqual(
+                try backend.download(try backend.fill(shape: [3, 3], value: -2.5, dtype: dtype)),
+                Array(repeating: -2.5, count: 9))
             XCTAssertEqual(try backend.download(try backend.zeros([5], dtype: dtype)), Array(repeating: 0, count: 5))
         }
     }
@@ -112,7 +120,8 @@ final class HostileSizeTests: VulkanTestCase {
         XCTAssertThrowsError(try backend.makeStorage(dtype: .f32, count: -5))
         XCTAssertThrowsError(try backend.upload([1, 2], shape: [Int.max, 2], dtype: .f32))
         let x = try backend.zeros([2, 3])
-        XCTAssertThrowsError(try backend.pad(x, padding: [AxisPadding(Int.max, 0), AxisPadding(0, 0)], mode: .constant(0)))
+        XCTAssertThrowsError(
+            try backend.pad(x, padding: [AxisPadding(Int.max, 0), AxisPadding(0, 0)], mode: .constant(0)))
         XCTAssertThrowsError(try backend.resize(x, axis: 1, size: Int.max, mode: .nearest))
         XCTAssertThrowsError(try backend.resize(x, axis: 5, size: 2, mode: .nearest))
         // Above the 2³¹ elements a shader can index, though the product itself fits an Int.

@@ -23,7 +23,8 @@ final class LinearAlgebraTests: VulkanTestCase {
                 weight: try backend.upload(w, shape: [outF, inF], dtype: dtype),
                 bias: try backend.upload(bias, shape: [outF], dtype: .f32))
             XCTAssertEqual(y.shape, [rows, outF])
-            assertClose(try backend.download(y), expected, atol: 1e-4, rtol: 1e-4, "linear \(dtype) \(backend.gemmKernel)")
+            assertClose(
+                try backend.download(y), expected, atol: 1e-4, rtol: 1e-4, "linear \(dtype) \(backend.gemmKernel)")
         }
     }
 
@@ -37,7 +38,8 @@ final class LinearAlgebraTests: VulkanTestCase {
         let x = random.floats(rows * inF)
         let w = random.floats(outF * inF)
         let xt = try backend.upload(x, shape: [rows, inF], dtype: .f32)
-        let full = try backend.download(try backend.linear(xt, weight: try backend.upload(w, shape: [outF, inF], dtype: .f32), bias: nil))
+        let full = try backend.download(
+            try backend.linear(xt, weight: try backend.upload(w, shape: [outF, inF], dtype: .f32), bias: nil))
         // Σ|x·δw| with |δw| ≤ 2⁻¹¹|w| (f16) or 2⁻⁸|w| (bf16) bounds the change, ≈ 128·0.5·2⁻ᵖ.
         for (dtype, bound) in [(DType.f16, Float(0.04)), (.bf16, 0.3)] {
             let half = try backend.download(
@@ -59,7 +61,8 @@ final class LinearAlgebraTests: VulkanTestCase {
         let y = try backend.linear(view, weight: try backend.upload(w, shape: [7, 12], dtype: .f32), bias: nil)
         XCTAssertEqual(y.shape, [2, 5, 7])
         let rows = (0..<10).flatMap { r in x[(r * 24 + 12)..<(r * 24 + 24)] }
-        assertClose(try backend.download(y), Reference.linear(rows, w, nil, rows: 10, inF: 12, outF: 7), atol: 1e-4, rtol: 1e-4)
+        assertClose(
+            try backend.download(y), Reference.linear(rows, w, nil, rows: 10, inF: 12, outF: 7), atol: 1e-4, rtol: 1e-4)
     }
 
     func testBatchedMatmulWithTransposesAndBroadcastBatch() throws {
@@ -71,7 +74,8 @@ final class LinearAlgebraTests: VulkanTestCase {
         let (batch, m, k, n) = (3, 19, 66, 23)
         let a = random.floats(batch * m * k)
         let b = random.floats(k * n)
-        let expected = Reference.matmul(a, Array(repeating: b, count: batch).flatMap { $0 }, batch: batch, m: m, k: k, n: n)
+        let expected = Reference.matmul(
+            a, Array(repeating: b, count: batch).flatMap { $0 }, batch: batch, m: m, k: k, n: n)
         let at = try backend.upload(a, shape: [batch, m, k], dtype: .f32)
         let bt = try backend.upload(b, shape: [k, n], dtype: .f32)
         assertClose(try backend.download(try backend.matmul(at, bt)), expected, atol: 1e-4, rtol: 1e-4, "plain")

@@ -14,7 +14,8 @@ final class NormTests: VulkanTestCase {
         let b = random.floats(d)
         let xt = try backend.upload(x, shape: [rows, d], dtype: .f32)
         let affine = try backend.layerNorm(
-            xt, weight: try backend.upload(w, shape: [d], dtype: .f32), bias: try backend.upload(b, shape: [d], dtype: .f32),
+            xt, weight: try backend.upload(w, shape: [d], dtype: .f32),
+            bias: try backend.upload(b, shape: [d], dtype: .f32),
             eps: 1e-6)
         assertClose(
             try backend.download(affine), Reference.rowNorm(x, n: d, center: true, weight: w, bias: b, eps: 1e-6),
@@ -32,7 +33,8 @@ final class NormTests: VulkanTestCase {
         let x = random.floats(rows * d, -3, 3)
         let w = HalfConversion.roundTrip(random.floats(d), through: .bf16)
         let y = try backend.rmsNorm(
-            try backend.upload(x, shape: [rows, d], dtype: .f32), weight: try backend.upload(w, shape: [d], dtype: .bf16),
+            try backend.upload(x, shape: [rows, d], dtype: .f32),
+            weight: try backend.upload(w, shape: [d], dtype: .bf16),
             eps: 1e-6)
         assertClose(
             try backend.download(y), Reference.rowNorm(x, n: d, center: false, weight: w, bias: nil, eps: 1e-6),
@@ -48,7 +50,8 @@ final class NormTests: VulkanTestCase {
         let beta = random.floats(c)
         let y = try backend.groupNorm(
             try backend.upload(x, shape: [b, c, t, h, w], dtype: .f32), groups: 4,
-            weight: try backend.upload(gamma, shape: [c], dtype: .f32), bias: try backend.upload(beta, shape: [c], dtype: .f32),
+            weight: try backend.upload(gamma, shape: [c], dtype: .f32),
+            bias: try backend.upload(beta, shape: [c], dtype: .f32),
             eps: 1e-5)
         let expected = Reference.groupNorm(x, b: b, c: c, s: t * h * w, groups: 4, weight: gamma, bias: beta, eps: 1e-5)
         assertClose(try backend.download(y), expected, atol: 1e-5, rtol: 1e-4)
@@ -61,7 +64,8 @@ final class NormTests: VulkanTestCase {
         let x = random.floats(b * c * p)
         let gamma = random.floats(c)
         let y = try backend.channelRMSNorm(
-            try backend.upload(x, shape: [b, c, p], dtype: .f32), gamma: try backend.upload(gamma, shape: [c], dtype: .f32),
+            try backend.upload(x, shape: [b, c, p], dtype: .f32),
+            gamma: try backend.upload(gamma, shape: [c], dtype: .f32),
             eps: 1e-12)
         var expected = x
         for bi in 0..<b {
@@ -78,6 +82,7 @@ final class NormTests: VulkanTestCase {
 
     func testGroupNormRejectsIndivisibleChannels() throws {
         let backend = try vulkan()
-        XCTAssertThrowsError(try backend.groupNorm(try backend.zeros([1, 10, 4]), groups: 3, weight: nil, bias: nil, eps: 1e-5))
+        XCTAssertThrowsError(
+            try backend.groupNorm(try backend.zeros([1, 10, 4]), groups: 3, weight: nil, bias: nil, eps: 1e-5))
     }
 }

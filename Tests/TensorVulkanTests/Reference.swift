@@ -96,7 +96,9 @@ enum Reference {
     }
 
     /// Group norm of x [B, C, S] (S = all spatial positions).
-    static func groupNorm(_ x: [Float], b: Int, c: Int, s: Int, groups: Int, weight: [Float]?, bias: [Float]?, eps: Float)
+    static func groupNorm(
+        _ x: [Float], b: Int, c: Int, s: Int, groups: Int, weight: [Float]?, bias: [Float]?, eps: Float
+    )
         -> [Float]
     {
         var out = x

@@ -1,3 +1,4 @@
+import Foundation
 import Tensor
 import TensorCPU
 import TensorVulkan
@@ -48,7 +49,8 @@ final class TransformerBlockTests: VulkanTestCase {
         let m = try (0..<6).map { try mod.narrowed(axis: 0, start: $0, length: 1) }
         let (cos, sin) = try rope.upload(on: backend)
 
-        let n1 = try backend.modulate(try backend.layerNorm(h, weight: nil, bias: nil, eps: 1e-6), scale: m[1], shift: m[0])
+        let n1 = try backend.modulate(
+            try backend.layerNorm(h, weight: nil, bias: nil, eps: 1e-6), scale: m[1], shift: m[0])
         let q = try backend.rmsNorm(
             try backend.linear(n1, weight: try up(w.wq, [dim, dim], .bf16), bias: try up(w.bq, [dim])),
             weight: try up(w.normQ, [dim]), eps: 1e-6)
@@ -57,15 +59,18 @@ final class TransformerBlockTests: VulkanTestCase {
             eps: 1e-6)
         let v = try backend.linear(n1, weight: try up(w.wv, [dim, dim], .bf16), bias: nil)
         let headDim = dim / w.heads
-        let qh = try backend.rope(try q.reshaped([tokens, w.heads, headDim]), cos: cos, sin: sin, pairing: .interleaved)
-        let kh = try backend.rope(try k.reshaped([tokens, w.heads, headDim]), cos: cos, sin: sin, pairing: .interleaved)
+        let qh = try backend.rope(
+            try q.reshaped([tokens, w.heads, headDim]), cos: cos, sin: sin, pairing: .interleaved)
+        let kh = try backend.rope(
+            try k.reshaped([tokens, w.heads, headDim]), cos: cos, sin: sin, pairing: .interleaved)
         let attended = try backend.attention(
             q: qh, k: kh, v: try v.reshaped([tokens, w.heads, headDim]), scale: 1 / Float(headDim).squareRoot())
         let projected = try backend.linear(
             try attended.reshaped([tokens, dim]), weight: try up(w.wo, [dim, dim], .bf16), bias: try up(w.bo, [dim]))
         let h1 = try backend.gatedAdd(h, projected, gate: m[2])
 
-        let n2 = try backend.modulate(try backend.layerNorm(h1, weight: nil, bias: nil, eps: 1e-6), scale: m[4], shift: m[3])
+        let n2 = try backend.modulate(
+            try backend.layerNorm(h1, weight: nil, bias: nil, eps: 1e-6), scale: m[4], shift: m[3])
         let hidden = try backend.unary(
             .geluTanh, try backend.linear(n2, weight: try up(w.w1, [w.ffn, dim], .f16), bias: try up(w.b1, [w.ffn])))
         let ffn = try backend.linear(hidden, weight: try up(w.w2, [dim, w.ffn], .f16), bias: try up(w.b2, [dim]))
@@ -96,5 +101,58 @@ final class TransformerBlockTests: VulkanTestCase {
             guard case TensorError.foreignStorage(let message) = error else { return XCTFail("\(error)") }
             XCTAssertTrue(message.contains("vulkan"), message)
         }
+    }
+}
+
+/// One backend used from several threads at once: ops interleave in the shared command batch, and
+/// each thread still gets its own correct result.
+final class ConcurrencyTests: VulkanTestCase {
+    func testConcurrentLinearsOnOneBackendEachMatchReference() throws {
+        let backend = try vulkan()
+        let (rows, inF, outF) = (23, 40, 17)
+        let cases = (0..<4).map { seed -> ([Float], [Float]) in
+            var random = SeededRandom(UInt64(100 + seed))
+            return (random.floats(rows * inF), random.floats(outF * inF))
+        }
+        let runs = cases.count * 3
+        let results = Results(count: runs)
+        DispatchQueue.concurrentPerform(iterations: runs) { i in
+            let (x, w) = cases[i % cases.count]
+            do {
+                let y = try backend.linear(
+                    try backend.upload(x, shape: [rows, inF], dtype: .f32),
+                    weight: try backend.upload(w, shape: [outF, inF], dtype: .f16), bias: nil)
+                results.set(i, try backend.download(y))
+            } catch {
+                results.set(i, [])
+            }
+        }
+        for i in 0..<runs {
+            let (x, w) = cases[i % cases.count]
+            let expected = Reference.linear(
+                x, HalfConversion.roundTrip(w, through: .f16), nil, rows: rows, inF: inF, outF: outF)
+            assertClose(results.get(i), expected, atol: 1e-4, rtol: 1e-4, "run \(i)")
+        }
+    }
+}
+
+/// Per-run results written from several threads.
+private final class Results: @unchecked Sendable {
+    // @unchecked: every access goes through `lock`.
+    private let lock = NSLock()
+    private var values: [[Float]]
+
+    init(count: Int) { values = Array(repeating: [], count: count) }
+
+    func set(_ i: Int, _ v: [Float]) {
+        lock.lock()
+        values[i] = v
+        lock.unlock()
+    }
+
+    func get(_ i: Int) -> [Float] {
+        lock.lock()
+        defer { lock.unlock() }
+        return values[i]
     }
 }

@@ -27,7 +27,8 @@ extension VulkanBackend {
         let (l, h, d) = (x.shape[x.rank - 3], x.shape[x.rank - 2], x.shape[x.rank - 1])
         guard d % 2 == 0 else { throw TensorError.invalidArgument("rope: head dim \(d) is odd") }
         guard cos.shape == [l, d / 2], sin.shape == [l, d / 2] else {
-            throw TensorError.shapeMismatch("rope: x \(x.shape) needs cos/sin [\(l), \(d / 2)], got \(cos.shape), \(sin.shape)")
+            throw TensorError.shapeMismatch(
+                "rope: x \(x.shape) needs cos/sin [\(l), \(d / 2)], got \(cos.shape), \(sin.shape)")
         }
         let dense = try self.dense(x, "rope")
         let c = try self.dense(cos, "rope")
@@ -46,7 +47,8 @@ extension VulkanBackend {
 
     public func attention(q: Tensor, k: Tensor, v: Tensor, scale: Float) throws -> Tensor {
         guard (3...4).contains(q.rank), k.rank == q.rank, v.rank == q.rank else {
-            throw TensorError.shapeMismatch("attention: q \(q.shape), k \(k.shape), v \(v.shape) must all be [B, L, H, D] or [L, H, D]")
+            throw TensorError.shapeMismatch(
+                "attention: q \(q.shape), k \(k.shape), v \(v.shape) must all be [B, L, H, D] or [L, H, D]")
         }
         let batched = q.rank == 4
         let q4 = batched ? q : try q.unsqueezed(0)
@@ -58,11 +60,13 @@ extension VulkanBackend {
             kvHeads > 0, heads % kvHeads == 0
         else {
             throw TensorError.shapeMismatch(
-                "attention: q \(q.shape), k \(k.shape), v \(v.shape) (batch, key length, heads (H % Hkv == 0) and D must agree)")
+                "attention: q \(q.shape), k \(k.shape), v \(v.shape) (batch, key length, heads (H % Hkv == 0) and D must agree)"
+            )
         }
         // Per-thread arrays hold a query row and an output row; beyond 256 they no longer fit.
         guard d <= 256, dv <= 256 else {
-            throw TensorError.invalidArgument("attention: head dims D \(d), Dv \(dv) above 256 are not supported on Vulkan")
+            throw TensorError.invalidArgument(
+                "attention: head dims D \(d), Dv \(dv) above 256 are not supported on Vulkan")
         }
         let out = try newTensor(batched ? [b, lq, heads, dv] : [lq, heads, dv], op: "attention")
         guard out.count > 0 else { return out }
@@ -76,7 +80,8 @@ extension VulkanBackend {
         // leaving room for the compiler's own use.
         let shared = Int(context.limits.maxComputeSharedMemorySize) - 1024
         let tile = max(1, min(32, shared / ((d + dv) * 4)))
-        let push = try [lq, lk, heads, kvHeads].map { try u32($0, "attention") } + [(scale * Float(M_LOG2E)).bitPattern]
+        let push =
+            try [lq, lk, heads, kvHeads].map { try u32($0, "attention") } + [(scale * Float(M_LOG2E)).bitPattern]
         let groups = (x: (lq + 63) / 64, y: heads, z: b)
         try context.record { recorder in
             try recorder.dispatch(

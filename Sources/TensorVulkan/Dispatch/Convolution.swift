@@ -14,7 +14,8 @@ extension VulkanBackend {
         let groups = geometry.groups
         guard cin % groups == 0, cout % groups == 0, cin / groups == cinPerGroup else {
             throw TensorError.shapeMismatch(
-                "conv: x \(x.shape) with \(groups) groups needs weight [Cout, \(cin / max(groups, 1)), ...], got \(weight.shape)")
+                "conv: x \(x.shape) with \(groups) groups needs weight [Cout, \(cin / max(groups, 1)), ...], got \(weight.shape)"
+            )
         }
         if let bias, bias.shape != [cout] {
             throw TensorError.shapeMismatch("conv: bias \(bias.shape) for \(cout) output channels")

@@ -75,15 +75,18 @@ extension VulkanBackend {
     }
 
     public func modulate(_ x: Tensor, scale: Tensor, shift: Tensor) throws -> Tensor {
-        let shape = try Layout.broadcast(try Layout.broadcast(x.shape, scale.shape, op: "modulate"), shift.shape, op: "modulate")
+        let shape = try Layout.broadcast(
+            try Layout.broadcast(x.shape, scale.shape, op: "modulate"), shift.shape, op: "modulate")
         guard shape == x.shape else {
-            throw TensorError.shapeMismatch("modulate: x \(x.shape), scale \(scale.shape), shift \(shift.shape) give \(shape)")
+            throw TensorError.shapeMismatch(
+                "modulate: x \(x.shape), scale \(scale.shape), shift \(shift.shape) give \(shape)")
         }
         return try broadcastKernel("ternary", code: 0, [x, scale, shift], shape: shape, name: "modulate")
     }
 
     public func gatedAdd(_ x: Tensor, _ y: Tensor, gate: Tensor) throws -> Tensor {
-        let shape = try Layout.broadcast(try Layout.broadcast(x.shape, y.shape, op: "gatedAdd"), gate.shape, op: "gatedAdd")
+        let shape = try Layout.broadcast(
+            try Layout.broadcast(x.shape, y.shape, op: "gatedAdd"), gate.shape, op: "gatedAdd")
         guard shape == x.shape else {
             throw TensorError.shapeMismatch("gatedAdd: x \(x.shape), y \(y.shape), gate \(gate.shape) give \(shape)")
         }

@@ -52,7 +52,8 @@ extension VulkanBackend {
         guard padding.count == x.rank else {
             throw TensorError.invalidArgument("pad: \(padding.count) paddings for rank-\(x.rank) \(x.shape)")
         }
-        guard padding.allSatisfy({ (0..<Int(Int32.max)).contains($0.before) && (0..<Int(Int32.max)).contains($0.after) })
+        guard
+            padding.allSatisfy({ (0..<Int(Int32.max)).contains($0.before) && (0..<Int(Int32.max)).contains($0.after) })
         else {
             throw TensorError.invalidArgument("pad: padding \(padding) must be ≥ 0 and below 2³¹")
         }

@@ -30,7 +30,8 @@ extension VulkanBackend {
         let n = transposeB ? b.shape[rb - 2] : b.shape[rb - 1]
         guard k == kb else {
             throw TensorError.shapeMismatch(
-                "matmul: \(a.shape)\(transposeA ? "ᵀ" : "") · \(b.shape)\(transposeB ? "ᵀ" : ""): inner sizes \(k) ≠ \(kb)")
+                "matmul: \(a.shape)\(transposeA ? "ᵀ" : "") · \(b.shape)\(transposeB ? "ᵀ" : ""): inner sizes \(k) ≠ \(kb)"
+            )
         }
         let batchShape = try Layout.broadcast(Array(a.shape.dropLast(2)), Array(b.shape.dropLast(2)), op: "matmul")
         let av = try a.expanded(to: batchShape + Array(a.shape.suffix(2)))
@@ -66,14 +67,17 @@ extension VulkanBackend {
 
     public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) throws -> Tensor {
         guard x.rank >= 1, weight.rank == 2 else {
-            throw TensorError.shapeMismatch("linear: x \(x.shape), weight \(weight.shape) (expected [..., in] and [out, in])")
+            throw TensorError.shapeMismatch(
+                "linear: x \(x.shape), weight \(weight.shape) (expected [..., in] and [out, in])")
         }
         let (outFeatures, inFeatures) = (weight.shape[0], weight.shape[1])
         guard x.shape[x.rank - 1] == inFeatures else {
-            throw TensorError.shapeMismatch("linear: x \(x.shape) vs weight \(weight.shape): \(x.shape[x.rank - 1]) ≠ \(inFeatures)")
+            throw TensorError.shapeMismatch(
+                "linear: x \(x.shape) vs weight \(weight.shape): \(x.shape[x.rank - 1]) ≠ \(inFeatures)")
         }
         if let bias, bias.shape != [outFeatures] {
-            throw TensorError.shapeMismatch("linear: bias \(bias.shape) for weight \(weight.shape) (expected [\(outFeatures)])")
+            throw TensorError.shapeMismatch(
+                "linear: bias \(bias.shape) for weight \(weight.shape) (expected [\(outFeatures)])")
         }
         let rows = x.shape.dropLast().reduce(1, *)
         // Rows of x as one matrix: a view when the leading axes merge, else a dense copy.

@@ -30,7 +30,8 @@ extension VulkanBackend {
         let limit = Int(context.limits.maxStorageBufferRange)
         guard bytes <= limit else {
             throw TensorError.outOfMemory(
-                "\(op): \(count) \(dtype) elements (\(bytes) bytes) exceed the \(limit)-byte storage-buffer limit of \(device.name)")
+                "\(op): \(count) \(dtype) elements (\(bytes) bytes) exceed the \(limit)-byte storage-buffer limit of \(device.name)"
+            )
         }
         do {
             return VulkanStorage(try VulkanBuffer(context, byteCount: bytes))

@@ -28,7 +28,9 @@ struct CommandRecorder {
         let pipeline = try context.pipeline(
             PipelineKey(shader: shader, constants: constants), bindings: buffers.count, pushBytes: push.count * 4)
         let set = try context.descriptorSet(pipeline.setLayout)
-        var infos = buffers.map { VkDescriptorBufferInfo(buffer: $0.buffer, offset: 0, range: VkDeviceSize(VK_WHOLE_SIZE)) }
+        var infos = buffers.map {
+            VkDescriptorBufferInfo(buffer: $0.buffer, offset: 0, range: VkDeviceSize(VK_WHOLE_SIZE))
+        }
         infos.withUnsafeMutableBufferPointer { infoPointer in
             var writes = (0..<buffers.count).map { index -> VkWriteDescriptorSet in
                 var write = VkWriteDescriptorSet()
@@ -66,7 +68,8 @@ struct CommandRecorder {
     ) {
         guard bytes > 0 else { return }
         var region = VkBufferCopy(
-            srcOffset: VkDeviceSize(sourceOffset), dstOffset: VkDeviceSize(destinationOffset), size: VkDeviceSize(bytes))
+            srcOffset: VkDeviceSize(sourceOffset), dstOffset: VkDeviceSize(destinationOffset), size: VkDeviceSize(bytes)
+        )
         context.calls.cmdCopyBuffer(context.commandBuffer, source.buffer, destination.buffer, 1, &region)
         barrier()
         retain([source, destination])

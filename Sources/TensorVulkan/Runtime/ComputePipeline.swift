@@ -19,7 +19,9 @@ final class ComputePipeline {
     let bindings: Int
     let pushBytes: Int
 
-    init(pipeline: VkPipeline, layout: VkPipelineLayout, setLayout: VkDescriptorSetLayout, bindings: Int, pushBytes: Int) {
+    init(
+        pipeline: VkPipeline, layout: VkPipelineLayout, setLayout: VkDescriptorSetLayout, bindings: Int, pushBytes: Int
+    ) {
         self.pipeline = pipeline
         self.layout = layout
         self.setLayout = setLayout
@@ -108,7 +110,8 @@ extension VulkanContext {
                 try entries.withUnsafeMutableBufferPointer { entryPointer in
                     try constants.withUnsafeMutableBytes { data in
                         var specialization = VkSpecializationInfo(
-                            mapEntryCount: UInt32(entryPointer.count), pMapEntries: UnsafePointer(entryPointer.baseAddress),
+                            mapEntryCount: UInt32(entryPointer.count),
+                            pMapEntries: UnsafePointer(entryPointer.baseAddress),
                             dataSize: data.count, pData: UnsafeRawPointer(data.baseAddress))
                         return try withUnsafePointer(to: &specialization) { specializationPointer in
                             var stage = VkPipelineShaderStageCreateInfo()

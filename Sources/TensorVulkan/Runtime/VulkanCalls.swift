@@ -350,7 +350,7 @@ struct VulkanCalls: @unchecked Sendable {
 /// Runs `body` with a C array of C strings (valid only inside `body`).
 func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> R) -> R {
     let copies = strings.map { strdup($0) }
-    defer { copies.forEach { free($0) } }
+    defer { for copy in copies { free(copy) } }
     let pointers = copies.map { UnsafePointer<CChar>($0) }
     return pointers.withUnsafeBufferPointer { body($0.baseAddress) }
 }

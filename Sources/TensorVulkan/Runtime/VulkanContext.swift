@@ -61,7 +61,8 @@ public final class VulkanContext: @unchecked Sendable {
                 described.map(\.candidate), policy: policy,
                 nameContains: ProcessInfo.processInfo.environment[deviceVariable])
             return try VulkanContext(
-                calls: calls, instance: instance, physical: physicals[index], queueFamily: described[index].computeFamily)
+                calls: calls, instance: instance, physical: physicals[index],
+                queueFamily: described[index].computeFamily)
         } catch {
             calls.destroyInstance(instance, nil)
             throw error
@@ -191,11 +192,15 @@ public final class VulkanContext: @unchecked Sendable {
     }
 
     static func heap(_ memory: VkPhysicalDeviceMemoryProperties, _ index: Int) -> VkMemoryHeap {
-        withUnsafeBytes(of: memory.memoryHeaps) { $0.load(fromByteOffset: index * MemoryLayout<VkMemoryHeap>.stride, as: VkMemoryHeap.self) }
+        withUnsafeBytes(of: memory.memoryHeaps) {
+            $0.load(fromByteOffset: index * MemoryLayout<VkMemoryHeap>.stride, as: VkMemoryHeap.self)
+        }
     }
 
     static func type(_ memory: VkPhysicalDeviceMemoryProperties, _ index: Int) -> VkMemoryType {
-        withUnsafeBytes(of: memory.memoryTypes) { $0.load(fromByteOffset: index * MemoryLayout<VkMemoryType>.stride, as: VkMemoryType.self) }
+        withUnsafeBytes(of: memory.memoryTypes) {
+            $0.load(fromByteOffset: index * MemoryLayout<VkMemoryType>.stride, as: VkMemoryType.self)
+        }
     }
 
     deinit {
