@@ -66,7 +66,7 @@ var targets: [Target] = [
         swiftSettings: [.swiftLanguageMode(.v5)]),
 
     .executableTarget(
-        name: "ofx-host", dependencies: ["OFXHost", "VideoIO", argumentParser],
+        name: "ofx-host", dependencies: ["OFXHost", "VideoIO", "Media", argumentParser],
         swiftSettings: [.swiftLanguageMode(.v5)]),
     .executableTarget(
         name: "omniedit", dependencies: ["Sampler", "Tensor", "TensorCPU", "TensorVulkan", "Models", argumentParser]),

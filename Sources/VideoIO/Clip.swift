@@ -1,6 +1,7 @@
 // The public face of VideoIO: what the headless host (`ofx-host`) reads frames from and writes
 // frames to. Everything behind these declarations (PNG, PFM, FFmpeg) may change; these may not
 // without telling the CLI's owner.
+import CFFmpeg
 import Foundation
 
 /// One picture: RGBA, interleaved, row 0 = TOP of the picture.
@@ -64,6 +65,7 @@ public protocol FrameSink: AnyObject {
 ///   - frameRate: overrides the rate of sequences and stills (default 24); for video files it
 ///     overrides the container's rate.
 public func openFrameSource(_ path: String, frameRate: Double? = nil) throws -> FrameSource {
+    FFmpegLog.quiet()
     if let rate = frameRate, !(rate > 0 && rate.isFinite) {
         throw VideoIOError("frame rate \(rate) for \(path) is not a positive number")
     }
@@ -92,6 +94,7 @@ public func makeFrameSink(
     _ pattern: String, width: Int, height: Int, frameRate: Double, pixelAspect: Double = 1,
     bitDepth: Int = 8
 ) throws -> FrameSink {
+    FFmpegLog.quiet()
     guard width > 0, height > 0 else {
         throw VideoIOError("output size \(width)x\(height) for \(pattern) is not positive")
     }
@@ -124,4 +127,11 @@ public struct VideoIOError: Error, CustomStringConvertible, LocalizedError, Send
     public init(_ message: String) { self.message = message }
     public var description: String { message }
     public var errorDescription: String? { message }
+}
+
+/// FFmpeg's own log lines (encoder banners, stream notes) would drown the host's progress output;
+/// our errors carry their own messages, so only FFmpeg's errors are kept.
+enum FFmpegLog {
+    private static let once: Void = { av_log_set_level(AV_LOG_ERROR) }()
+    static func quiet() { _ = once }
 }

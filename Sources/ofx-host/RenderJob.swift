@@ -1,6 +1,7 @@
 // ofx-host: one render — open the input, find the effect, run the session, write the output.
 // Shared by `render` (from flags) and `run` (from a job file).
 import Foundation
+import Media
 import OFXHost
 import VideoIO
 
@@ -68,9 +69,9 @@ struct RenderJob: Codable {
             guard let name = RenderSession.contextName(c) else { throw HostError("unknown context '\(c)' (use filter or general)") }
             context = name
         }
-        var depth: PixelDepth? = nil
+        var depth: OFXHost.PixelDepth? = nil
         if let d = self.depth {
-            guard let p = PixelDepth(name: d) else { throw HostError("unknown depth '\(d)' (use byte, short or float)") }
+            guard let p = OFXHost.PixelDepth(name: d) else { throw HostError("unknown depth '\(d)' (use byte, short or float)") }
             depth = p
         }
         let clip = ClipInput(
@@ -106,7 +107,15 @@ struct RenderJob: Codable {
             done += 1
             progress.frameDone(done)
         }
-        try sink?.finish(audioFile: audio)
+        if let audio, sink != nil {
+            // The track is cut to the rendered frames, so picture and sound stay in sync.
+            let cut = try cutAudio(audio, frames: (range.lowerBound - source.firstFrame)..<(range.upperBound - source.firstFrame + 1),
+                                   frameRate: source.frameRate)
+            defer { try? FileManager.default.removeItem(atPath: cut) }
+            try sink?.finish(audioFile: cut)
+        } else {
+            try sink?.finish(audioFile: nil)
+        }
         progress.finish()
         return diagnostics.problems
     }
@@ -122,4 +131,22 @@ func findPlugin(_ name: String, in binary: PluginBinary) throws -> LoadedPlugin 
         labels.append("\(s.label) (\(s.identifier))")
     }
     throw HostError("\(binary.bundlePath) has no effect '\(name)'; it has: \(labels.joined(separator: ", "))")
+}
+
+/// The part of `path` that plays during `frames` (counted from the clip's first frame) at
+/// `frameRate`, as a temporary WAV at the file's own rate and channel count (silence past its end).
+func cutAudio(_ path: String, frames: Range<Int>, frameRate: Double) throws -> String {
+    let info = try AudioFile.info(path)
+    let channels = try AudioFile.readChannels(path, sampleRate: info.sampleRate,
+                                              span: AudioSpan(frames: frames, frameRate: frameRate))
+    let count = channels.first?.count ?? 0
+    var interleaved = [Float](repeating: 0, count: count * channels.count)
+    for (c, samples) in channels.enumerated() {
+        for i in 0..<count { interleaved[i * channels.count + c] = samples[i] }
+    }
+    let out = NSTemporaryDirectory() + "ofx-host-audio-\(getpid())-\(UUID().uuidString).wav"
+    try AudioFile.write(
+        AudioBuffer(sampleRate: info.sampleRate, channels: channels.count, samples: interleaved), to: out,
+        protecting: [path])
+    return out
 }

@@ -60,6 +60,23 @@ final class HostCommandLineTests: XCTestCase {
         XCTAssertEqual(written, ["inv0003.png", "inv0004.png", "inv0005.png"])
     }
 
+    func testVideoInVideoOutWithAMuxedAudioTrack() throws {
+        let dir = try temporaryFolder()
+        let bundle = try Fixtures.invertBundle.get()
+        let clip = Self.root + "/Examples/clip/face####.png"
+        var (status, out) = try host([
+            "render", bundle, "--effect", "Invert", "--input", clip, "--frame-rate", "25", "--output", dir + "/a.mp4",
+            "--audio", Self.root + "/Examples/voice.wav", "--set", "amount=0",
+        ])
+        XCTAssertEqual(status, 0, out)
+        (status, out) = try host([
+            "render", bundle, "--effect", "org.omniedit.test.Invert", "--input", dir + "/a.mp4", "--output", dir + "/b####.png",
+            "--frames", "0-9", "--set", "amount=1",
+        ])
+        XCTAssertEqual(status, 0, out)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix("b") }.count, 10)
+    }
+
     func testAFailedRenderExitsWithOneAndThePluginsMessageAndWritesNothing() throws {
         let dir = try temporaryFolder()
         let (status, out) = try host([
