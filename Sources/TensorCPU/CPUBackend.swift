@@ -19,13 +19,17 @@ public final class CPUBackend: Backend, @unchecked Sendable {
     public let device: DeviceDescription
     /// Idle buffers kept for reuse (see `BufferPool`).
     let pool: BufferPool
+    /// Most floats of im2col columns built per GEMM in `conv` (bounds its scratch memory).
+    public let convColumnBudget: Int
 
     /// - threads: Swift-kernel threads, default all active cores.
     /// - attentionTile: (query, key) tile sizes for `attention`, each ≥ 1; default (512, 1024),
     ///   a 2 MiB score tile (large tiles keep the two GEMMs per tile efficient).
     /// - cacheBytes: most bytes of freed tensor buffers kept for reuse; default 1 GiB, 0 disables.
+    /// - convColumnBudget: most floats of im2col scratch per GEMM in `conv` (default 8 Mi = 32 MiB).
     public init(
-        threads: Int? = nil, attentionTile: (query: Int, key: Int) = (512, 1024), cacheBytes: Int = 1 << 30
+        threads: Int? = nil, attentionTile: (query: Int, key: Int) = (512, 1024), cacheBytes: Int = 1 << 30,
+        convColumnBudget: Int = 8 << 20
     ) throws {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let t = threads ?? cores
@@ -35,6 +39,7 @@ public final class CPUBackend: Backend, @unchecked Sendable {
         }
         self.threads = t
         self.pool = BufferPool(limit: max(0, cacheBytes))
+        self.convColumnBudget = max(1, convColumnBudget)
         self.attentionTile = attentionTile
         let blasThreads = Int(openblas_get_num_threads())
         let config = openblas_get_config().map { String(cString: $0) } ?? "OpenBLAS"

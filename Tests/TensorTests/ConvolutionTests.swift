@@ -91,6 +91,23 @@ final class ConvolutionTests: CPUTestCase {
         XCTAssertNil(Closeness.check(a, b, atol: 1e-5, rtol: 1e-5))
     }
 
+    func testChunkedIm2ColStartingMidLineEqualsNaive() throws {
+        // A tiny column budget makes every GEMM chunk start in the middle of an output line.
+        for budget in [1, 50, 333] {
+            backend = try CPUBackend(convColumnBudget: budget)
+            try check(
+                x: [1, 3, 4, 5, 7], w: [4, 3, 3, 3, 3],
+                geometry: try .causal3d(kernel: [3, 3, 3], spatialPadding: (1, 1)), seed: 220)
+            try check(
+                x: [1, 2, 9, 11], w: [3, 2, 3, 3],
+                geometry: try ConvGeometry(
+                    spatialRank: 2, stride: [2, 2], padding: [AxisPadding(0, 1), AxisPadding(0, 1)]), seed: 230)
+            try check(
+                x: [1, 2, 13], w: [3, 2, 3],
+                geometry: try ConvGeometry(spatialRank: 1, padding: [.symmetric(2)], dilation: [2]), seed: 240)
+        }
+    }
+
     func testConvRejectsBadShapes() throws {
         let x = try upload(.random([1, 4, 5], seed: 1))
         let g = try ConvGeometry(spatialRank: 1)

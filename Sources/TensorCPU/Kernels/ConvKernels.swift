@@ -62,11 +62,14 @@ extension CPUBackend {
             }
             return result
         }
-        // Column chunk: at most ~8M floats (32 MB) of im2col per GEMM.
-        let chunk = max(1, min(pOut, (8 << 20) / max(kDim, 1)))
+        // Column chunk: at most `convColumnBudget` floats of im2col per GEMM.
+        let chunk = max(1, min(pOut, convColumnBudget / max(kDim, 1)))
         let col = try allocate(kDim * chunk * 4, zeroed: false)
         let cp = col.base.assumingMemoryBound(to: Float.self)
         let xp = UnsafePointer(xr.pointer)
+        let geometry = Im2Col(
+            kernel: (ks[0], ks[1], ks[2]), input: (ins[0], ins[1], ins[2]), output: (outs[0], outs[1], outs[2]),
+            stride: (st[0], st[1], st[2]), dilation: (dl[0], dl[1], dl[2]), padBefore: (pb[0], pb[1], pb[2]))
         for bi in 0..<batch {
             for gi in 0..<groups {
                 let xBase = xp + (bi * cin + gi * cinG) * pIn
@@ -74,39 +77,8 @@ extension CPUBackend {
                 while p0 < pOut {
                     let np = min(chunk, pOut - p0)
                     let start = p0
-                    parallelRanges(kDim, grain: max(1, 4096 / np), threads: threads) { rows in
-                        for r in rows {
-                            let c = r / kProd
-                            let kt = (r / (ks[1] * ks[2])) % ks[0]
-                            let kh = (r / ks[2]) % ks[1]
-                            let kw = r % ks[2]
-                            let src = xBase + c * pIn
-                            let row = cp + r * np
-                            // Odometer over output positions (t, h, w) starting at `start`.
-                            var ot = start / (outs[1] * outs[2])
-                            var oh = (start / outs[2]) % outs[1]
-                            var ow = start % outs[2]
-                            for j in 0..<np {
-                                let it = ot * st[0] - pb[0] + kt * dl[0]
-                                let ih = oh * st[1] - pb[1] + kh * dl[1]
-                                let iw = ow * st[2] - pb[2] + kw * dl[2]
-                                if it >= 0 && it < ins[0] && ih >= 0 && ih < ins[1] && iw >= 0 && iw < ins[2] {
-                                    row[j] = src[(it * ins[1] + ih) * ins[2] + iw]
-                                } else {
-                                    row[j] = 0
-                                }
-                                ow += 1
-                                if ow == outs[2] {
-                                    ow = 0
-                                    oh += 1
-                                    if oh == outs[1] {
-                                        oh = 0
-                                        ot += 1
-                                    }
-                                }
-                            }
-                        }
-                    }
+                    im2col(
+                        xBase, into: cp, rows: kDim, columns: start..<(start + np), geometry: geometry)
                     try sgemm(
                         coutG, np, kDim, alpha: 1,
                         a: BLASMatrix(pointer: wr.pointer + gi * coutG * kDim, ld: kDim, transposed: false),
@@ -118,5 +90,73 @@ extension CPUBackend {
         }
         _ = (xr, wr, col)
         return result
+    }
+}
+
+/// Sizes of a 3-D im2col as plain scalars (the hot loop must not touch arrays).
+struct Im2Col {
+    let kernel: (t: Int, h: Int, w: Int)
+    let input: (t: Int, h: Int, w: Int)
+    let output: (t: Int, h: Int, w: Int)
+    let stride: (t: Int, h: Int, w: Int)
+    let dilation: (t: Int, h: Int, w: Int)
+    let padBefore: (t: Int, h: Int, w: Int)
+}
+
+extension CPUBackend {
+    /// Fills `col[r, j]` (row stride = `columns.count`) with the input element that kernel tap r =
+    /// (c, kt, kh, kw) meets at output position `columns.lowerBound + j`, or 0 in the padding.
+    /// Works a line of output positions (fixed t, h) at a time: one bounds decision for t and h, and
+    /// for stride 1 along w a block copy between two zero-filled margins.
+    func im2col(
+        _ x: UnsafePointer<Float>, into col: UnsafeMutablePointer<Float>, rows: Int, columns: Range<Int>,
+        geometry g: Im2Col
+    ) {
+        let np = columns.count
+        let kProd = g.kernel.t * g.kernel.h * g.kernel.w
+        let plane = g.output.h * g.output.w
+        let pIn = g.input.t * g.input.h * g.input.w
+        parallelRanges(rows, grain: max(1, 4096 / max(np, 1)), threads: threads) { range in
+            for r in range {
+                let c = r / kProd
+                let kt = (r / (g.kernel.h * g.kernel.w)) % g.kernel.t
+                let kh = (r / g.kernel.w) % g.kernel.h
+                let kw = r % g.kernel.w
+                let src = x + c * pIn
+                let row = col + r * np
+                var j = 0
+                var p = columns.lowerBound
+                while j < np {
+                    let ot = p / plane
+                    let oh = (p % plane) / g.output.w
+                    let ow0 = p % g.output.w
+                    let run = min(g.output.w - ow0, np - j)
+                    let it = ot * g.stride.t - g.padBefore.t + kt * g.dilation.t
+                    let ih = oh * g.stride.h - g.padBefore.h + kh * g.dilation.h
+                    let out = row + j
+                    if it < 0 || it >= g.input.t || ih < 0 || ih >= g.input.h {
+                        out.update(repeating: 0, count: run)
+                    } else {
+                        let line = src + (it * g.input.h + ih) * g.input.w
+                        let shift = kw * g.dilation.w - g.padBefore.w
+                        if g.stride.w == 1 {
+                            // iw = ow + shift: valid for ow in [-shift, W_in - shift).
+                            let lo = min(max(-shift - ow0, 0), run)
+                            let hi = max(min(g.input.w - shift - ow0, run), lo)
+                            if lo > 0 { out.update(repeating: 0, count: lo) }
+                            if hi > lo { (out + lo).update(from: line + ow0 + lo + shift, count: hi - lo) }
+                            if run > hi { (out + hi).update(repeating: 0, count: run - hi) }
+                        } else {
+                            for q in 0..<run {
+                                let iw = (ow0 + q) * g.stride.w + shift
+                                out[q] = iw >= 0 && iw < g.input.w ? line[iw] : 0
+                            }
+                        }
+                    }
+                    j += run
+                    p += run
+                }
+            }
+        }
     }
 }
