@@ -15,7 +15,7 @@ public struct EditSampler: Sendable {
     public let inputs: SamplerInputs
     /// The grid `[σ_0, …, σ_T]`.
     public let sigmas: [Double]
-    /// SHA-256 of `X0`, computed once (hashing 40 MB per step would not be negligible).
+    /// SHA-256 of `X0`, computed once (re-hashing the 10 MB source at every step would not be negligible).
     let sourceDigest: [UInt8]
 
     /// Validates the configuration and the source latent.

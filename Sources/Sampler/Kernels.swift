@@ -2,7 +2,7 @@ import Foundation
 
 /// Elementwise loops over f32 buffers, split into fixed-size chunks that run in parallel.
 ///
-/// Latents hold ~10 M floats (`[16, 26, 60, 104]`), so every sampler operation is one or two fused passes
+/// Latents hold millions of floats (2.6 M for `[16, 26, 60, 104]`), so every sampler operation is a fused pass
 /// over raw buffers. The chunk size is a constant, never derived from the core count: reductions add
 /// per-chunk partial sums in chunk order, so results are bit-identical on any machine and any run.
 enum Kernels {
