@@ -33,7 +33,9 @@ extension CPUBackend {
         var mv = SIMD8<Float>(repeating: -.infinity)
         var i = 0
         while i + 8 <= n {
-            mv = pointwiseMax(mv, s.loadVector(i))
+            // A compare-and-select; the stdlib's pointwiseMax goes lane by lane.
+            let v = s.loadVector(i)
+            mv = mv.replacing(with: v, where: mv .< v)
             i += 8
         }
         var m = mv.max()

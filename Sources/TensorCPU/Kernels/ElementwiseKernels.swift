@@ -72,8 +72,8 @@ extension CPUBackend {
         case .sub: a - b
         case .mul: a * b
         case .div: a / b
-        case .maximum: pointwiseMax(a, b)
-        case .minimum: pointwiseMin(a, b)
+        case .maximum: a.replacing(with: b, where: a .< b)
+        case .minimum: a.replacing(with: b, where: b .< a)
         }
     }
 

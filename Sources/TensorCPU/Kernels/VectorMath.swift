@@ -11,9 +11,11 @@ enum VectorMath {
     /// stdlib's generic `rounded(_:)` and `SIMD8<Int32>(_:rounding:)` run lane by lane (13× slower).
     @inline(__always)
     static func exp(_ x: V) -> V {
-        var c = x
-        c.replace(with: V(repeating: -87.3), where: c .< -87.3)
-        c.replace(with: V(repeating: 88.7), where: c .> 88.7)
+        // One pair of masks serves the clamp and the final fix-up (each select costs as much as
+        // two polynomial steps here).
+        let under = x .< -87.3
+        let over = x .> 88.7
+        let c = x.replacing(with: -87.3, where: under).replacing(with: 88.7, where: over)
         let magic = V(repeating: 12_582_912)
         let t = c * 1.442_695_04 + magic  // round(c·log2 e) sits in the low mantissa bits of t
         let n = t - magic
@@ -27,10 +29,8 @@ enum VectorMath {
         p = p * r + 5.000_000_1e-1
         p = p * (r * r) + r + 1
         let ni = unsafeBitCast(t, to: SIMD8<Int32>.self) &- unsafeBitCast(magic, to: SIMD8<Int32>.self)
-        var y = p * unsafeBitCast((ni &+ 127) &<< 23, to: V.self)
-        y.replace(with: 0, where: x .< -87.3)
-        y.replace(with: .infinity, where: x .> 88.7)
-        return y
+        let y = p * unsafeBitCast((ni &+ 127) &<< 23, to: V.self)
+        return y.replacing(with: 0, where: under).replacing(with: .infinity, where: over)
     }
 
     /// tanh x = 1 − 2/(e²ˣ + 1): exact limits ±1, absolute error ≲ 3e-7.
