@@ -1,14 +1,47 @@
 import Foundation
 import Tensor
 
-/// Checkpoint names of the Wan VAE (`Wan2.1_VAE.pth` converted to safetensors, ComfyUI's
-/// `wan_2.1_vae.safetensors`): `encoder.*`, `decoder.*`, the top-level `conv1` (moments) and
-/// `conv2` (latent → decoder). The layer layout follows `WanVAEConfig`.
+/// Checkpoint names of the Wan VAE. The model's own names are the original ones
+/// (`Wan2.1_VAE.pth` converted to safetensors, ComfyUI's `wan_2.1_vae.safetensors`): `encoder.*`,
+/// `decoder.*`, the top-level `conv1` (moments) and `conv2` (latent → decoder). The layer layout
+/// follows `WanVAEConfig`.
 ///
-/// Follows: Wan-Video/Wan2.1 `wan/modules/vae.py` (`Encoder3d`, `Decoder3d`, `WanVAE_`).
+/// Follows: Wan-Video/Wan2.1 `wan/modules/vae.py` (`Encoder3d`, `Decoder3d`, `WanVAE_`); diffusers
+/// `AutoencoderKLWan` for the second naming.
 extension KeyRules {
     /// Original Wan VAE names pass through; a `vae.` or `first_stage_model.` prefix is dropped.
     public static let wanVAE = KeyRules([.dropPrefix("first_stage_model."), .dropPrefix("vae.")])
+
+    /// diffusers `AutoencoderKLWan` names → original names, for the block layout of `config`
+    /// (decoder level i holds numResBlocks+1 resnets and one upsampler: flat indices i·(n+2)+j).
+    /// Only for diffusers files: its generic renames (`.conv1.` → `.residual.2.`) would break
+    /// original names. `WanVAE.keyRules(for:config:)` picks the right table.
+    public static func wanVAEDiffusers(_ config: WanVAEConfig) -> KeyRules {
+        var rules: [Rule] = [.dropPrefix("vae.")]
+        // Inside residual blocks first, while `.conv1.` can only mean a block's first conv.
+        rules += [
+            .replace(".norm1.", ".residual.0."), .replace(".conv1.", ".residual.2."),
+            .replace(".norm2.", ".residual.3."), .replace(".conv2.", ".residual.6."),
+            .replace(".conv_shortcut.", ".shortcut."),
+            .replace(".conv_in.", ".conv1."), .replace(".norm_out.", ".head.0."), .replace(".conv_out.", ".head.2."),
+            .replace(".mid_block.resnets.0.", ".middle.0."), .replace(".mid_block.attentions.0.", ".middle.1."),
+            .replace(".mid_block.resnets.1.", ".middle.2."),
+            .replacePrefix("encoder.down_blocks.", "encoder.downsamples."),
+            .replacePrefix("quant_conv.", "conv1."), .replacePrefix("post_quant_conv.", "conv2."),
+        ]
+        let perLevel = config.numResBlocks + 2
+        for level in 0..<config.dimMult.count {
+            for j in 0...config.numResBlocks {
+                rules.append(
+                    .replacePrefix("decoder.up_blocks.\(level).resnets.\(j).", "decoder.upsamples.\(level * perLevel + j)."))
+            }
+            rules.append(
+                .replacePrefix(
+                    "decoder.up_blocks.\(level).upsamplers.0.",
+                    "decoder.upsamples.\(level * perLevel + config.numResBlocks + 1)."))
+        }
+        return KeyRules(rules)
+    }
 }
 
 extension WanVAE {
@@ -27,13 +60,57 @@ extension WanVAE {
         return try WanVAE(config: config, encoder: encoder, moments: moments, latentIn: post, decoder: decoder)
     }
 
-    /// Opens a safetensors file or folder and loads it with the Wan VAE key rules.
+    /// The key table for `checkpoint`: diffusers names when it has `encoder.conv_in.weight`,
+    /// the original names otherwise.
+    public static func keyRules(for checkpoint: Checkpoint, config: WanVAEConfig) -> KeyRules {
+        let diffusers = checkpoint.names.contains { $0.hasSuffix("encoder.conv_in.weight") }
+        return diffusers ? .wanVAEDiffusers(config) : .wanVAE
+    }
+
+    /// The sizes a checkpoint implies: `dim` from the first encoder conv, `z_dim` from the
+    /// post-quant conv; the layout and statistics are Wan2.1's.
+    public static func inferConfig(from checkpoint: Checkpoint) throws -> WanVAEConfig {
+        var config = WanVAEConfig.wan21
+        let rules = keyRules(for: checkpoint, config: config)
+        var shapes: [String: [Int]] = [:]
+        for name in checkpoint.names { shapes[rules.apply(name)] = try checkpoint.locate(name).entry.shape }
+        guard let conv = shapes["encoder.conv1.weight"] ?? shapes["decoder.head.2.weight"].map({ [$0[1]] }),
+            let post = shapes["conv2.weight"], !conv.isEmpty, !post.isEmpty
+        else {
+            throw WanVAEError.invalidConfig("\(checkpoint.path): no Wan VAE weights (encoder.conv1 / conv2)")
+        }
+        config.dim = conv[0]
+        config.zDim = post[0]
+        if config.zDim != config.latentMean.count {
+            throw WanVAEError.invalidConfig(
+                "\(checkpoint.path): z_dim \(config.zDim) has no latent statistics (Wan2.1 has 16); give a config")
+        }
+        return config
+    }
+
+    /// Opens a safetensors file or folder and loads it. The config is `config`, else the folder's
+    /// `config.json` (diffusers), else inferred from the weights (`inferConfig`).
     public static func load(
-        config: WanVAEConfig = .wan21, checkpoint url: URL, backend: any Backend, storeAs: DType? = nil
+        checkpoint url: URL, config: WanVAEConfig? = nil, backend: any Backend, storeAs: DType? = nil
     ) throws -> WanVAE {
+        let checkpoint = try Checkpoint.open(url)
+        let json = url.appendingPathComponent("config.json")
+        let resolved: WanVAEConfig
+        if let config {
+            resolved = config
+        } else if FileManager.default.fileExists(atPath: json.path) {
+            do {
+                resolved = try JSONDecoder().decode(WanVAEConfig.self, from: Data(contentsOf: json))
+            } catch {
+                throw WanVAEError.invalidConfig("\(json.path): \(error)")
+            }
+        } else {
+            resolved = try inferConfig(from: checkpoint)
+        }
         var reader = try WeightReader(
-            checkpoint: try Checkpoint.open(url), rules: .wanVAE, backend: backend, storeAs: storeAs)
-        return try load(config: config, from: &reader)
+            checkpoint: checkpoint, rules: keyRules(for: checkpoint, config: resolved), backend: backend,
+            storeAs: storeAs)
+        return try load(config: resolved, from: &reader)
     }
 }
 

@@ -35,12 +35,20 @@ public struct WanVAEConfig: Codable, Sendable, Hashable {
         self.latentStd = latentStd
     }
 
-    /// Missing fields take the Wan2.1 values (the golden files' `config` has no statistics).
+    /// diffusers' `AutoencoderKLWan` config calls `dim` `base_dim`.
+    enum DiffusersKeys: String, CodingKey {
+        case baseDim = "base_dim"
+    }
+
+    /// Missing fields take the Wan2.1 values (the golden files' `config` has no statistics); reads
+    /// the original argument names and diffusers' `config.json`.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
+        let alt = try decoder.container(keyedBy: DiffusersKeys.self)
         let d = WanVAEConfig()
         self.init(
-            dim: try c.decodeIfPresent(Int.self, forKey: .dim) ?? d.dim,
+            dim: try c.decodeIfPresent(Int.self, forKey: .dim) ?? alt.decodeIfPresent(Int.self, forKey: .baseDim)
+                ?? d.dim,
             zDim: try c.decodeIfPresent(Int.self, forKey: .zDim) ?? d.zDim,
             dimMult: try c.decodeIfPresent([Int].self, forKey: .dimMult) ?? d.dimMult,
             numResBlocks: try c.decodeIfPresent(Int.self, forKey: .numResBlocks) ?? d.numResBlocks,
