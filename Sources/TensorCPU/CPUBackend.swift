@@ -21,15 +21,19 @@ public final class CPUBackend: Backend, @unchecked Sendable {
     let pool: BufferPool
     /// Most floats of im2col columns built per GEMM in `conv` (bounds its scratch memory).
     public let convColumnBudget: Int
+    /// Most floats of attention scores held at once (a group of heads × one query tile × one key
+    /// tile; at least one head's tile).
+    public let attentionScoreBudget: Int
 
     /// - threads: Swift-kernel threads, default all active cores.
     /// - attentionTile: (query, key) tile sizes for `attention`, each ≥ 1; default (512, 1024),
     ///   a 2 MiB score tile (large tiles keep the two GEMMs per tile efficient).
     /// - cacheBytes: most bytes of freed tensor buffers kept for reuse; default 1 GiB, 0 disables.
     /// - convColumnBudget: most floats of im2col scratch per GEMM in `conv` (default 8 Mi = 32 MiB).
+    /// - attentionScoreBudget: most floats of attention scores at once (default 4 Mi = 16 MiB).
     public init(
         threads: Int? = nil, attentionTile: (query: Int, key: Int) = (512, 1024), cacheBytes: Int = 1 << 30,
-        convColumnBudget: Int = 8 << 20
+        convColumnBudget: Int = 8 << 20, attentionScoreBudget: Int = 4 << 20
     ) throws {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let t = threads ?? cores
@@ -40,6 +44,7 @@ public final class CPUBackend: Backend, @unchecked Sendable {
         self.threads = t
         self.pool = BufferPool(limit: max(0, cacheBytes))
         self.convColumnBudget = max(1, convColumnBudget)
+        self.attentionScoreBudget = max(1, attentionScoreBudget)
         self.attentionTile = attentionTile
         let blasThreads = Int(openblas_get_num_threads())
         let config = openblas_get_config().map { String(cString: $0) } ?? "OpenBLAS"

@@ -144,73 +144,92 @@ extension CPUBackend {
         if result.count == 0 { return result }
         let tq = min(attentionTile.query, lq)
         let tk = min(attentionTile.key, lk)
-        let scores = try allocate(tq * tk * 4, zeroed: false)
+        // Heads are handled in groups that share one online-softmax phase per key tile: fewer
+        // switches between BLAS threads and Swift threads (each switch is a barrier, and a
+        // barrier is expensive when other processes share the cores). Scores ≤ attentionScoreBudget floats.
+        let headGroup = max(1, min(heads, attentionScoreBudget / (tq * tk)))
+        let scores = try allocate(headGroup * tq * tk * 4, zeroed: false)
+        let stats = try allocate(2 * headGroup * tq * 4, zeroed: false)
         let sp = scores.base.assumingMemoryBound(to: Float.self)
-        var rowMax = [Float](repeating: 0, count: tq)
-        var rowSum = [Float](repeating: 0, count: tq)
-        let group = heads / hkv
+        let mp = stats.base.assumingMemoryBound(to: Float.self)  // running max per (head, row)
+        let lp = mp + headGroup * tq  // running sum per (head, row)
+        let kvGroup = heads / hkv
+        let tileStride = tq * tk
         for bi in 0..<b {
-            for h in 0..<heads {
-                let hk = h / group
-                let qBase = qr.pointer + (bi * lq * heads + h) * dk
-                let kBase = kr.pointer + (bi * lk * hkv + hk) * dk
-                let vBase = vr.pointer + (bi * lk * hkv + hk) * dv
-                let oBase = dst + (bi * lq * heads + h) * dv
-                var q0 = 0
-                while q0 < lq {
-                    let nq = min(tq, lq - q0)
-                    let qTile = BLASMatrix(pointer: qBase + q0 * heads * dk, ld: heads * dk, transposed: false)
-                    let oTile = oBase + q0 * heads * dv
-                    for i in 0..<nq {
-                        rowMax[i] = -.infinity
-                        rowSum[i] = 0
+            var q0 = 0
+            while q0 < lq {
+                let nq = min(tq, lq - q0)
+                var h0 = 0
+                while h0 < heads {
+                    let hg = min(headGroup, heads - h0)
+                    // Head g of the group: Q/K/V row stride is heads·D (resp. hkv·D); O is written in place.
+                    func qTile(_ g: Int) -> BLASMatrix {
+                        BLASMatrix(
+                            pointer: qr.pointer + ((bi * lq + q0) * heads + h0 + g) * dk, ld: heads * dk,
+                            transposed: false)
+                    }
+                    func oRow(_ g: Int, _ i: Int) -> UnsafeMutablePointer<Float> {
+                        dst + ((bi * lq + q0 + i) * heads + h0 + g) * dv
+                    }
+                    func kvHead(_ g: Int) -> Int { (h0 + g) / kvGroup }
+                    for r in 0..<(hg * nq) {
+                        mp[r] = -.infinity
+                        lp[r] = 0
                     }
                     var k0 = 0
                     while k0 < lk {
                         let nk = min(tk, lk - k0)
-                        try sgemm(
-                            nq, nk, dk, alpha: scale, a: qTile,
-                            b: BLASMatrix(pointer: kBase + k0 * hkv * dk, ld: hkv * dk, transposed: true),
-                            beta: 0, c: sp, ldc: nk)
+                        for g in 0..<hg {
+                            try sgemm(
+                                nq, nk, dk, alpha: scale, a: qTile(g),
+                                b: BLASMatrix(
+                                    pointer: kr.pointer + ((bi * lk + k0) * hkv + kvHead(g)) * dk, ld: hkv * dk,
+                                    transposed: true),
+                                beta: 0, c: sp + g * tileStride, ldc: nk)
+                        }
                         let first = k0 == 0
-                        rowMax.withUnsafeMutableBufferPointer { mBuf in
-                            rowSum.withUnsafeMutableBufferPointer { lBuf in
-                                let mp = mBuf.baseAddress!
-                                let lp = lBuf.baseAddress!
-                                parallelRanges(nq, grain: 16, threads: threads) { rows in
-                                    for i in rows {
-                                        let s = sp + i * nk
-                                        let newMax = Swift.max(mp[i], Self.rowMax(UnsafePointer(s), nk))
-                                        let total = Self.expRow(s, nk, max: newMax)
-                                        if first {
-                                            lp[i] = total
-                                        } else {
-                                            let correction = Foundation.exp(mp[i] - newMax)
-                                            lp[i] = lp[i] * correction + total
-                                            let o = oTile + i * heads * dv
-                                            for j in 0..<dv { o[j] *= correction }
-                                        }
-                                        mp[i] = newMax
-                                    }
+                        parallelRanges(hg * nq, grain: 16, threads: threads) { rows in
+                            for r in rows {
+                                let g = r / nq
+                                let i = r % nq
+                                let srow = sp + g * tileStride + i * nk
+                                let newMax = Swift.max(mp[r], Self.rowMax(UnsafePointer(srow), nk))
+                                let total = Self.expRow(srow, nk, max: newMax)
+                                if first {
+                                    lp[r] = total
+                                } else {
+                                    let correction = Foundation.exp(mp[r] - newMax)
+                                    lp[r] = lp[r] * correction + total
+                                    let o = oRow(g, i)
+                                    for j in 0..<dv { o[j] *= correction }
                                 }
+                                mp[r] = newMax
                             }
                         }
-                        try sgemm(
-                            nq, dv, nk, alpha: 1, a: BLASMatrix(pointer: sp, ld: nk, transposed: false),
-                            b: BLASMatrix(pointer: vBase + k0 * hkv * dv, ld: hkv * dv, transposed: false),
-                            beta: first ? 0 : 1, c: oTile, ldc: heads * dv)
+                        for g in 0..<hg {
+                            try sgemm(
+                                nq, dv, nk, alpha: 1,
+                                a: BLASMatrix(pointer: sp + g * tileStride, ld: nk, transposed: false),
+                                b: BLASMatrix(
+                                    pointer: vr.pointer + ((bi * lk + k0) * hkv + kvHead(g)) * dv, ld: hkv * dv,
+                                    transposed: false),
+                                beta: first ? 0 : 1, c: oRow(g, 0), ldc: heads * dv)
+                        }
                         k0 += nk
                     }
-                    for i in 0..<nq {
-                        let inv = 1 / rowSum[i]
-                        let o = oTile + i * heads * dv
-                        for j in 0..<dv { o[j] *= inv }
+                    parallelRanges(hg * nq, grain: 64, threads: threads) { rows in
+                        for r in rows {
+                            let inv = 1 / lp[r]
+                            let o = oRow(r / nq, r % nq)
+                            for j in 0..<dv { o[j] *= inv }
+                        }
                     }
-                    q0 += nq
+                    h0 += hg
                 }
+                q0 += nq
             }
         }
-        _ = (qr, kr, vr, scores)
+        _ = (qr, kr, vr, scores, stats)
         return result
     }
 }
