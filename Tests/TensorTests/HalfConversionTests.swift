@@ -57,3 +57,22 @@ final class HalfConversionTests: XCTestCase {
             try [UInt8](repeating: 0, count: 3).withUnsafeBytes { try HalfConversion.decode($0, as: .f32) })
     }
 }
+
+final class HalfWideningTests: CPUTestCase {
+    /// The vectorised f16 → f32 path (contiguous casts) agrees with the scalar conversion on all
+    /// 65 536 bit patterns (NaNs compared as NaN).
+    func testVectorisedF16WideningIsExactForEveryBitPattern() throws {
+        let bits = (0..<65_536).map { UInt16($0) }
+        let bytes = bits.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
+        let x = try backend.upload(bytes: bytes, shape: [65_536], dtype: .f16)
+        let got = try backend.download(try backend.cast(x, to: .f32))
+        for (i, b) in bits.enumerated() {
+            let expected = HalfConversion.float(f16Bits: b)
+            if expected.isNaN {
+                XCTAssertTrue(got[i].isNaN, "bits \(b)")
+            } else {
+                XCTAssertEqual(got[i].bitPattern, expected.bitPattern, "bits \(b)")
+            }
+        }
+    }
+}

@@ -143,6 +143,10 @@ func stridedCopy(
                     d[i] = UInt32(s[i]) << 16
                     i += 1
                 }
+            } else if srcType == .f16 && dstType == .f32 && ss == 1 && ds == 1 {
+                widenF16(
+                    (src + so * 2).assumingMemoryBound(to: UInt16.self),
+                    into: (dst + dso * 4).assumingMemoryBound(to: UInt32.self), count: n)
             } else if srcType == .f32 && dstType == .f32 {
                 let s = src.assumingMemoryBound(to: Float.self) + so
                 let d = dst.assumingMemoryBound(to: Float.self) + dso
@@ -153,5 +157,32 @@ func stridedCopy(
                 }
             }
         }
+    }
+}
+
+/// f16 bits → f32 bits, 8 lanes at a time, exact for every input (normals, subnormals, ±0, ±inf,
+/// NaN): shift exponent and mantissa into place and rebias the exponent by 112; inf/NaN get the
+/// full f32 exponent; zeros and subnormals are renormalised by one float subtraction
+/// (m·2⁻²⁴ = (2⁻¹⁴ + m·2⁻²⁴) − 2⁻¹⁴ exactly).
+func widenF16(_ s: UnsafePointer<UInt16>, into d: UnsafeMutablePointer<UInt32>, count n: Int) {
+    typealias U = SIMD8<UInt32>
+    var i = 0
+    while i + 8 <= n {
+        let h = U(truncatingIfNeeded: UnsafeRawPointer(s + i).loadUnaligned(as: SIMD8<UInt16>.self))
+        let sign = (h & 0x8000) &<< 16
+        let magnitude = (h & 0x7FFF) &<< 13
+        let exponent = magnitude & 0x0F80_0000
+        var bits = magnitude &+ 0x3800_0000  // rebias 15 → 127
+        bits.replace(with: bits &+ 0x3800_0000, where: exponent .== 0x0F80_0000)  // inf/NaN
+        let tiny = exponent .== 0
+        // Zero/subnormal: (2⁻¹⁴ + m·2⁻²⁴) as bits, minus 2⁻¹⁴.
+        let renormalised = unsafeBitCast(bits &+ 0x0080_0000, to: SIMD8<Float>.self) - SIMD8<Float>(repeating: 0x1p-14)
+        bits.replace(with: unsafeBitCast(renormalised, to: U.self), where: tiny)
+        UnsafeMutableRawPointer(d + i).storeBytes(of: bits | sign, as: U.self)
+        i += 8
+    }
+    while i < n {
+        d[i] = HalfConversion.float(f16Bits: s[i]).bitPattern
+        i += 1
     }
 }
