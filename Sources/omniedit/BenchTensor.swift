@@ -61,12 +61,14 @@ struct BenchTensor: ParsableCommand {
                     String(
                         format: "  tokens %5d  W %5dx%-5d  %12.1f   %17.1f   %5.3f", t, s.out, s.inF,
                         flops / ours / 1e9, flops / raw / 1e9, raw / ours))
-                let half = try best(
+                let bf16 = try best(
                     repeats: repeats, try linearRunner(cpu, x: x, w: w, b: b, tokens: t, shape: s, dtype: .bf16))
+                let f16 = try best(
+                    repeats: repeats, try linearRunner(cpu, x: x, w: w, b: b, tokens: t, shape: s, dtype: .f16))
                 print(
                     String(
-                        format: "  tokens %5d  W %5dx%-5d  bf16 weights: %.1f GFLOP/s", t, s.out, s.inF,
-                        flops / half / 1e9))
+                        format: "  tokens %5d  W %5dx%-5d  half weights: bf16 %.1f, f16 %.1f GFLOP/s", t, s.out, s.inF,
+                        flops / bf16 / 1e9, flops / f16 / 1e9))
             }
         }
         try attentionRows(cpu, label: "cpu")
