@@ -48,16 +48,28 @@ extension WanVAE {
     /// Loads every weight of `config` from `reader` (which throws, via `finish`, listing all missing
     /// and mis-shaped weights).
     public static func load(config: WanVAEConfig, from reader: inout WeightReader) throws -> WanVAE {
+        var r = reader
+        defer { reader = r }
+        let vae = try build(config: config) { try r.take($0, shape: $1) }
+        try r.finish()
+        return vae
+    }
+
+    /// Builds the network of `config`, asking `weight(key, shape)` for every tensor under its
+    /// original name (e.g. random weights for a benchmark, or a `WeightReader`).
+    public static func build(
+        config: WanVAEConfig, weight: (_ key: String, _ shape: [Int]) throws -> Tensor
+    ) throws -> WanVAE {
         try config.validate()
-        var loader = VAELoader(reader: reader)
-        let encoder = try loader.encoder(config)
-        let decoder = try loader.decoder(config)
-        let z2 = 2 * config.zDim
-        let moments = try loader.conv("conv1", cout: z2, cin: z2, kernel: [1, 1, 1])
-        let post = try loader.conv("conv2", cout: config.zDim, cin: config.zDim, kernel: [1, 1, 1])
-        reader = loader.reader
-        try reader.finish()
-        return try WanVAE(config: config, encoder: encoder, moments: moments, latentIn: post, decoder: decoder)
+        return try withoutActuallyEscaping(weight) { take in
+            var loader = VAELoader(take: take)
+            let encoder = try loader.encoder(config)
+            let decoder = try loader.decoder(config)
+            let z2 = 2 * config.zDim
+            let moments = try loader.conv("conv1", cout: z2, cin: z2, kernel: [1, 1, 1])
+            let post = try loader.conv("conv2", cout: config.zDim, cin: config.zDim, kernel: [1, 1, 1])
+            return try WanVAE(config: config, encoder: encoder, moments: moments, latentIn: post, decoder: decoder)
+        }
     }
 
     /// The key table for `checkpoint`: diffusers names when it has `encoder.conv_in.weight`,
@@ -116,16 +128,16 @@ extension WanVAE {
 
 /// Reads one layer at a time under its checkpoint name.
 private struct VAELoader {
-    var reader: WeightReader
+    let take: (String, [Int]) throws -> Tensor
 
     mutating func conv(_ key: String, cout: Int, cin: Int, kernel: [Int], bias: Bool = true) throws -> CausalConv3d {
         try CausalConv3d(
-            weight: reader.take("\(key).weight", shape: [cout, cin] + kernel),
-            bias: bias ? reader.take("\(key).bias", shape: [cout]) : nil)
+            weight: take("\(key).weight", [cout, cin] + kernel),
+            bias: bias ? take("\(key).bias", [cout]) : nil)
     }
 
     mutating func norm(_ key: String, channels c: Int, rank: Int = 4) throws -> ChannelRMSNorm {
-        try ChannelRMSNorm(gamma: reader.take("\(key).gamma", shape: [c] + Array(repeating: 1, count: rank - 1)))
+        try ChannelRMSNorm(gamma: take("\(key).gamma", [c] + Array(repeating: 1, count: rank - 1)))
     }
 
     mutating func residual(_ key: String, _ cin: Int, _ cout: Int) throws -> VAELayer {
@@ -142,10 +154,10 @@ private struct VAELoader {
         .attention(
             try VAEAttentionBlock(
                 norm: norm("\(key).norm", channels: c, rank: 3),
-                qkvWeight: reader.take("\(key).to_qkv.weight", shape: [3 * c, c, 1, 1]),
-                qkvBias: reader.take("\(key).to_qkv.bias", shape: [3 * c]),
-                projWeight: reader.take("\(key).proj.weight", shape: [c, c, 1, 1]),
-                projBias: reader.take("\(key).proj.bias", shape: [c])))
+                qkvWeight: take("\(key).to_qkv.weight", [3 * c, c, 1, 1]),
+                qkvBias: take("\(key).to_qkv.bias", [3 * c]),
+                projWeight: take("\(key).proj.weight", [c, c, 1, 1]),
+                projBias: take("\(key).proj.bias", [c])))
     }
 
     mutating func resample(_ key: String, _ c: Int, _ mode: VAEResample.Mode) throws -> VAELayer {
@@ -155,10 +167,10 @@ private struct VAELoader {
         let timeOut = mode == .up3d ? 2 * c : c
         return .resample(
             try VAEResample(
-                mode: mode, spatialWeight: reader.take("\(key).resample.1.weight", shape: [cout, c, 3, 3]),
-                spatialBias: reader.take("\(key).resample.1.bias", shape: [cout]),
-                timeWeight: timed ? reader.take("\(key).time_conv.weight", shape: [timeOut, c, 3, 1, 1]) : nil,
-                timeBias: timed ? reader.take("\(key).time_conv.bias", shape: [timeOut]) : nil))
+                mode: mode, spatialWeight: take("\(key).resample.1.weight", [cout, c, 3, 3]),
+                spatialBias: take("\(key).resample.1.bias", [cout]),
+                timeWeight: timed ? take("\(key).time_conv.weight", [timeOut, c, 3, 1, 1]) : nil,
+                timeBias: timed ? take("\(key).time_conv.bias", [timeOut]) : nil))
     }
 
     mutating func middle(_ key: String, _ c: Int) throws -> [VAELayer] {

@@ -66,4 +66,29 @@ extension WhisperEncoder {
         try config.validate()
         return config
     }
+
+    /// Opens a safetensors file, shard index or folder (`openai/whisper-*` as the Hub ships it) and
+    /// loads its encoder. The config is `config`, else the folder's `config.json`, else inferred
+    /// from the weights with `heads` (default d_model/64).
+    public static func load(
+        checkpoint url: URL, config: WhisperEncoderConfig? = nil, heads: Int? = nil, backend: any Backend,
+        storeAs: DType? = nil
+    ) throws -> WhisperEncoder {
+        var reader = try WeightReader(
+            checkpoint: try Checkpoint.open(url), rules: .whisperEncoder, backend: backend, storeAs: storeAs)
+        let json = url.appendingPathComponent("config.json")
+        let resolved: WhisperEncoderConfig
+        if let config {
+            resolved = config
+        } else if FileManager.default.fileExists(atPath: json.path) {
+            do {
+                resolved = try JSONDecoder().decode(WhisperEncoderConfig.self, from: Data(contentsOf: json))
+            } catch {
+                throw WhisperError.invalidConfig("\(json.path): \(error)")
+            }
+        } else {
+            resolved = try inferConfig(from: reader, heads: heads)
+        }
+        return try load(config: resolved, from: &reader)
+    }
 }
