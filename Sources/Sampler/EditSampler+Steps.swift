@@ -67,6 +67,17 @@ extension EditSampler {
         return (Latent.addScaledDifference(v[0], configuration.cfg, v[1], v[0]), 2)
     }
 
+    /// A plain step `Z + (σ'-σ)·vp` in one pass, `vp` formed per element from the answers to
+    /// ``guidedRequests(_:sigma:)`` (the same Float operations, in the same order, as forming `vp` first).
+    func guidedEuler(_ z: Latent, _ v: [Latent], sigma: Double, sigmaNext: Double) -> Latent {
+        let d = sigmaNext - sigma
+        guard configuration.cfg != 1 else { return Latent.axpby(1, z, d, v[0]) }
+        let cfg = Float(configuration.cfg)
+        return z.mapParts { p in
+            Kernels.guidedEuler(z.parts[p].values, Float(d), v[0].parts[p].values, v[1].parts[p].values, cfg)
+        }
+    }
+
     /// Spec §4 (and §5's random-noise variant): one target-sequence step.
     func targetSequenceStep(
         _ i: Int, z: Latent, n: Latent, sigma: Double, sigmaNext: Double, model: some VelocityModel
@@ -75,8 +86,7 @@ extension EditSampler {
         let x0 = inputs.source
         guard c.isEditStep(i) else {
             let v = try evaluate(model, guidedRequests(z, sigma: sigma), step: "plain step \(i)")
-            let (vp, _) = guidedVelocity(v)
-            return (Latent.axpby(1, z, sigmaNext - sigma, vp), n)
+            return (guidedEuler(z, v, sigma: sigma, sigmaNext: sigmaNext), n)
         }
         let s = Latent.axpby(1 - sigma, x0, sigma, n)
         let v = try evaluate(
@@ -141,8 +151,7 @@ extension EditSampler {
             zt = Latent.addSub(state, Latent.axpby(1 - sigma, x0, sigma, n), x0)
         }
         let v = try evaluate(model, guidedRequests(zt, sigma: sigma), step: "FlowEdit plain step \(i)")
-        let (vp, _) = guidedVelocity(v)
-        return Latent.axpby(1, zt, sigmaNext - sigma, vp)
+        return guidedEuler(zt, v, sigma: sigma, sigmaNext: sigmaNext)
     }
 
     /// `E' = E + (σ'-σ)·(vp - vq)` (spec §5).

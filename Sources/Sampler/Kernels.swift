@@ -113,6 +113,25 @@ enum Kernels {
         }
     }
 
+    /// `z + d·(vs + c·(vt - vs))`: guidance and an Euler step fused (spec §4 plain phase).
+    static func guidedEuler(_ z: [Float], _ d: Float, _ vs: [Float], _ vt: [Float], _ c: Float) -> [Float] {
+        z.withUnsafeBufferPointer { zb in
+            vs.withUnsafeBufferPointer { sb in
+                vt.withUnsafeBufferPointer { tb in
+                    let zp = zb.baseAddress!
+                    let sp = sb.baseAddress!
+                    let tp = tb.baseAddress!
+                    return make(zb.count) { o, r in
+                        for i in r {
+                            let vp = sp[i] + c * (tp[i] - sp[i])
+                            o[i] = zp[i] + d * vp
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// Scales `x` in place by `c`.
     static func scale(_ x: inout [Float], _ c: Float) {
         x.withUnsafeMutableBufferPointer { xb in
