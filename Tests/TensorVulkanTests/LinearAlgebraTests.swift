@@ -10,21 +10,25 @@ final class LinearAlgebraTests: VulkanTestCase {
 
     private func linearMatchesNaiveForOddSizesAndEveryWeightDType(_ backend: VulkanBackend) throws {
         var random = SeededRandom(2)
-        let (rows, inF, outF) = (37, 70, 45)
-        let x = random.floats(rows * inF)
-        let w = random.floats(outF * inF)
-        let bias = random.floats(outF)
-        for dtype in DType.allCases {
-            // The reference uses the weights as stored, so only the product's rounding is compared.
-            let stored = HalfConversion.roundTrip(w, through: dtype)
-            let expected = Reference.linear(x, stored, bias, rows: rows, inF: inF, outF: outF)
-            let y = try backend.linear(
-                try backend.upload(x, shape: [rows, inF], dtype: .f32),
-                weight: try backend.upload(w, shape: [outF, inF], dtype: dtype),
-                bias: try backend.upload(bias, shape: [outF], dtype: .f32))
-            XCTAssertEqual(y.shape, [rows, outF])
-            assertClose(
-                try backend.download(y), expected, atol: 1e-4, rtol: 1e-4, "linear \(dtype) \(backend.gemmKernel)")
+        // 141 rows = 18 blocks of 8: one full panel of 16 and a partial one. in = 70 reads k one value
+        // at a time; in = 72 takes the 4-at-a-time path of the direct kernel.
+        for (rows, inF, outF) in [(141, 70, 45), (141, 72, 45)] {
+            let x = random.floats(rows * inF)
+            let w = random.floats(outF * inF)
+            let bias = random.floats(outF)
+            for dtype in DType.allCases {
+                // The reference uses the weights as stored, so only the product's rounding is compared.
+                let stored = HalfConversion.roundTrip(w, through: dtype)
+                let expected = Reference.linear(x, stored, bias, rows: rows, inF: inF, outF: outF)
+                let y = try backend.linear(
+                    try backend.upload(x, shape: [rows, inF], dtype: .f32),
+                    weight: try backend.upload(w, shape: [outF, inF], dtype: dtype),
+                    bias: try backend.upload(bias, shape: [outF], dtype: .f32))
+                XCTAssertEqual(y.shape, [rows, outF])
+                assertClose(
+                    try backend.download(y), expected, atol: 1e-4, rtol: 1e-4,
+                    "linear in \(inF) \(dtype) \(backend.gemmKernel)")
+            }
         }
     }
 

@@ -18,6 +18,15 @@ struct GEMMProblem {
     var bias: (tensor: Tensor, mode: UInt32)?
 }
 
+extension GEMMProblem {
+    /// True when k is contiguous in A and B and every row starts on a multiple of 4 elements, so
+    /// gemm_direct may read 4 values of k at once.
+    var chunksOfFour: Bool {
+        guard sak == 1, sbk == 1, k % 4 == 0, sam % 4 == 0, sbn % 4 == 0 else { return false }
+        return stride(from: 0, to: offsets.count, by: 4).allSatisfy { offsets[$0] % 4 == 0 && offsets[$0 + 1] % 4 == 0 }
+    }
+}
+
 extension VulkanBackend {
     public func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool, transposeB: Bool) throws -> Tensor {
         guard a.rank >= 2, b.rank >= 2 else {
@@ -102,11 +111,15 @@ extension VulkanBackend {
     func gemm(_ problem: GEMMProblem, op: String) throws {
         let batches = problem.offsets.count / 4
         let limits = context.limits.maxComputeWorkGroupCount
-        // Tiled: 64×64 outputs per group. Direct: 8 rows × 32 columns per group.
-        let span = gemmKernel == .tiled ? (rows: 64, columns: 64) : (rows: 8, columns: 32)
-        let groups = (
-            x: (problem.n + span.columns - 1) / span.columns, y: (problem.m + span.rows - 1) / span.rows, z: batches
-        )
+        // Tiled: 64×64 outputs per group on a 2-D grid. Direct: 8 rows × 32 columns per group, in a
+        // linear (panel-ordered) group id spread over x and y.
+        let groups: (x: Int, y: Int, z: Int)
+        if gemmKernel == .tiled {
+            groups = ((problem.n + 63) / 64, (problem.m + 63) / 64, batches)
+        } else {
+            let flat = grid((problem.m + 7) / 8 * ((problem.n + 31) / 32), local: 1)
+            groups = (flat.x, flat.y, batches)
+        }
         guard groups.y <= Int(limits.1), groups.z <= Int(limits.2) else {
             throw TensorError.invalidArgument(
                 "\(op): \(problem.m) rows in \(batches) batches exceed the device's work-group limits")
@@ -120,7 +133,8 @@ extension VulkanBackend {
         let push = try [
             problem.m, problem.n, problem.k, problem.sam, problem.sak, problem.sbk, problem.sbn, problem.ldc,
         ].map { try u32($0, op) }
-        let constants = [problem.a.dtype.shaderCode, problem.b.dtype.shaderCode, problem.bias?.mode ?? 0]
+        var constants = [problem.a.dtype.shaderCode, problem.b.dtype.shaderCode, problem.bias?.mode ?? 0]
+        if gemmKernel == .direct { constants.append(problem.chunksOfFour ? 1 : 0) }
         try context.record { recorder in
             try recorder.dispatch(
                 gemmKernel == .tiled ? "gemm" : "gemm_direct", constants: constants,
