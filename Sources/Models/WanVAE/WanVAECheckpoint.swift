@@ -86,7 +86,7 @@ extension WanVAE {
         let rules = keyRules(for: checkpoint, config: config)
         var shapes: [String: [Int]] = [:]
         for name in checkpoint.names { shapes[rules.apply(name)] = try checkpoint.locate(name).entry.shape }
-        guard let conv = shapes["encoder.conv1.weight"] ?? shapes["decoder.head.2.weight"].map({ [$0[1]] }),
+        guard let conv = shapes["encoder.conv1.weight"] ?? shapes["decoder.head.2.weight"].flatMap({ $0.count > 1 ? [$0[1]] : nil }),
             let post = shapes["conv2.weight"], !conv.isEmpty, !post.isEmpty
         else {
             throw WanVAEError.invalidConfig("\(checkpoint.path): no Wan VAE weights (encoder.conv1 / conv2)")

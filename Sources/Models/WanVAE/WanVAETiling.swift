@@ -70,6 +70,9 @@ public struct VAETiling: Sendable, Hashable {
     func run(
         _ x: Tensor, inScale: Int, outScale: Int, on backend: any Backend, _ body: (Tensor) throws -> Tensor
     ) throws -> Tensor {
+        guard x.rank == 5, inScale >= 1, outScale >= 1, x.shape[3] % inScale == 0, x.shape[4] % inScale == 0 else {
+            throw WanVAEError.invalidInput("tiling: input \(x.shape) must be [B, C, T, H, W] with H, W multiples of \(inScale)")
+        }
         let (cellsH, cellsW) = (x.shape[3] / inScale, x.shape[4] / inScale)
         let rowsH = ranges(cellsH)
         let rowsW = ranges(cellsW)
@@ -136,13 +139,20 @@ extension WanVAE {
     public func encodeTiled(
         _ video: Tensor, tiling: VAETiling = .standard, on backend: any Backend, framesPerChunk: Int = 4
     ) throws -> Tensor {
+        try normalize(
+            encodeMeanTiled(video, tiling: tiling, on: backend, framesPerChunk: framesPerChunk), on: backend)
+    }
+
+    /// `encodeMean` tile by tile (the raw posterior mean, blended in latent space).
+    public func encodeMeanTiled(
+        _ video: Tensor, tiling: VAETiling = .standard, on backend: any Backend, framesPerChunk: Int = 4
+    ) throws -> Tensor {
         let s = config.stride.h
         guard video.rank == 5, video.shape[3] % s == 0, video.shape[4] % s == 0 else {
             throw WanVAEError.invalidInput("video \(video.shape) must be [B, 3, T, H, W] with H, W multiples of \(s)")
         }
-        let mu = try tiling.run(video, inScale: s, outScale: 1, on: backend) {
+        return try tiling.run(video, inScale: s, outScale: 1, on: backend) {
             try encodeMean($0, on: backend, framesPerChunk: framesPerChunk)
         }
-        return try normalize(mu, on: backend)
     }
 }

@@ -55,8 +55,9 @@ public enum HuMoAudioFeatures {
                 "\(sampleCount) samples give \(t50 / 2) video frames at 25 fps; at least one is needed")
         }
         let count = chunks[0].count
-        guard chunks.allSatisfy({ $0.count == count }) else {
-            throw WhisperError.invalidInput("chunks with different numbers of hidden states: \(chunks.map(\.count))")
+        guard chunks.allSatisfy({ $0.count == count && $0.allSatisfy { $0.rank == 2 } }) else {
+            throw WhisperError.invalidInput(
+                "chunks must hold the same number of [T, C] states; got \(chunks.map { $0.map(\.shape) })")
         }
         let available = chunks.reduce(0) { $0 + ($1.first.map { $0.shape[0] } ?? 0) }
         guard available >= t50 else {
