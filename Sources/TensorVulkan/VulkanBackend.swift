@@ -24,39 +24,40 @@ public final class VulkanBackend: Backend, @unchecked Sendable {
     /// The device context the backend runs on.
     public let context: VulkanContext
 
-    /// The GEMM shader behind `linear`, `matmul` and `conv`.
-    public let gemmKernel: GEMMKernel
+    /// The shader family of GEMM and attention.
+    public let kernelStyle: KernelStyle
 
     public var device: DeviceDescription { context.description }
 
     /// Opens the best device `policy` allows: `.gpuOnly` for `BackendChoice.auto`, `.anyDevice`
     /// (CPU implementations such as lavapipe allowed) for an explicit Vulkan choice.
     ///
-    /// - Parameter gemmKernel: nil picks by device kind (`GEMMKernel.preferred(for:)`).
+    /// - Parameter kernelStyle: nil picks by device kind (`KernelStyle.preferred(for:)`).
     /// - Throws: `VulkanError` when there is no Vulkan loader, driver or fitting device.
-    public convenience init(policy: VulkanDevicePolicy = .anyDevice, gemmKernel: GEMMKernel? = nil) throws {
-        self.init(context: try VulkanContext.open(policy: policy), gemmKernel: gemmKernel)
+    public convenience init(policy: VulkanDevicePolicy = .anyDevice, kernelStyle: KernelStyle? = nil) throws {
+        self.init(context: try VulkanContext.open(policy: policy), kernelStyle: kernelStyle)
     }
 
     /// A backend on an already open context (several backends may share one device).
-    public init(context: VulkanContext, gemmKernel: GEMMKernel? = nil) {
+    public init(context: VulkanContext, kernelStyle: KernelStyle? = nil) {
         self.context = context
-        self.gemmKernel = gemmKernel ?? .preferred(for: context.description.kind)
+        self.kernelStyle = kernelStyle ?? .preferred(for: context.description.kind)
     }
 
     public func synchronize() throws { try context.flush() }
 }
 
-/// Which GEMM shader runs the matrix products.
-public enum GEMMKernel: String, Sendable, Hashable, CaseIterable {
-    /// gemm.comp: 64×64 tiles staged in shared memory, 4×4 outputs per thread (GPUs).
+/// Which family of shaders runs the heavy ops (GEMM behind `linear`/`matmul`/`conv`, and `attention`).
+public enum KernelStyle: String, Sendable, Hashable, CaseIterable {
+    /// gemm.comp and attention.comp: tiles staged in shared memory between barriers (GPUs).
     case tiled
-    /// gemm_direct.comp: 8×32 outputs per work group of 8 invocations read straight from memory, no
-    /// barriers (CPU implementations such as lavapipe, where a barrier is a coroutine switch).
+    /// gemm_direct.comp and attention_direct.comp: no shared memory and no barriers, loads arranged
+    /// to be uniform across a work group (CPU implementations such as lavapipe, which run a work group
+    /// as SIMD lanes and make a barrier a coroutine switch).
     case direct
 
     /// `.direct` for a CPU implementation of Vulkan, `.tiled` for a GPU.
-    public static func preferred(for kind: DeviceDescription.Kind) -> GEMMKernel {
+    public static func preferred(for kind: DeviceDescription.Kind) -> KernelStyle {
         kind == .softwareGPU || kind == .cpu ? .direct : .tiled
     }
 }

@@ -25,7 +25,8 @@ struct BenchVulkan: ParsableCommand {
     @Flag(help: "Require a GPU, as BackendChoice.auto does (default: any device, lavapipe included).")
     var gpuOnly = false
 
-    @Option(help: "GEMM shader: tiled (shared memory) or direct (no barriers); default by device kind.")
+    @Option(
+        help: "Shader style of GEMM and attention: tiled (shared memory) or direct (no barriers); default by device.")
     var kernel: String?
 
     @Option(help: "Linear weight shapes OUTxIN, comma-separated.")
@@ -34,7 +35,7 @@ struct BenchVulkan: ParsableCommand {
     func run() throws {
         guard tokens > 0, repeats >= 1 else { throw ValidationError("--tokens and --repeats must be positive") }
         let choice = try kernel.map { name in
-            guard let k = GEMMKernel(rawValue: name) else {
+            guard let k = KernelStyle(rawValue: name) else {
                 throw ValidationError("--kernel: '\(name)' is not tiled or direct")
             }
             return k
@@ -46,9 +47,9 @@ struct BenchVulkan: ParsableCommand {
             }
             return (parts[0], parts[1])
         }
-        let backend = try VulkanBackend(policy: gpuOnly ? .gpuOnly : .anyDevice, gemmKernel: choice)
+        let backend = try VulkanBackend(policy: gpuOnly ? .gpuOnly : .anyDevice, kernelStyle: choice)
         print("device: \(backend.device)")
-        print("GEMM (\(backend.gemmKernel.rawValue) kernel), linear y = x·Wᵀ + b      GFLOP/s   ms")
+        print("GEMM (\(backend.kernelStyle.rawValue) shaders), linear y = x·Wᵀ + b     GFLOP/s   ms")
         for (outF, inF) in shapes {
             let x = try backend.upload(Self.values(tokens * inF, seed: 1), shape: [tokens, inF], dtype: .f32)
             let bias = try backend.upload(Self.values(outF, seed: 3), shape: [outF], dtype: .f32)
@@ -72,7 +73,7 @@ struct BenchVulkan: ParsableCommand {
             _ = try backend.attention(q: q, k: k, v: v, scale: 1 / Float(dim).squareRoot())
         }
         let flops = 4.0 * Double(tokens) * Double(tokens) * Double(heads) * Double(dim)
-        print("attention (tiled online softmax)                GFLOP/s   ms")
+        print("attention (online softmax, \(backend.kernelStyle.rawValue) shaders)       GFLOP/s   ms")
         print(
             String(
                 format: "  tokens %5d  %d heads × %d dims            %8.1f   %7.1f", tokens, heads, dim,

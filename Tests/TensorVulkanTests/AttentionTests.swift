@@ -5,7 +5,10 @@ import XCTest
 /// Softmax, RoPE and tiled attention against full-softmax Double references.
 final class AttentionTests: VulkanTestCase {
     func testAttentionMatchesFullSoftmaxForOddSizesAndGroupedHeads() throws {
-        let backend = try vulkan()
+        for backend in try styleBackends() { try attentionMatchesFullSoftmaxForOddSizesAndGroupedHeads(backend) }
+    }
+
+    private func attentionMatchesFullSoftmaxForOddSizesAndGroupedHeads(_ backend: VulkanBackend) throws {
         var random = SeededRandom(6)
         // Lq and Lk not multiples of the 64-query block or the key tile; 4 query heads on 2 kv heads.
         let (lq, lk, heads, kvHeads, d, dv) = (77, 53, 4, 2, 24, 16)
@@ -24,7 +27,10 @@ final class AttentionTests: VulkanTestCase {
     }
 
     func testBatchedAttentionWithWanHeadDimTreatsEachItemAlone() throws {
-        let backend = try vulkan()
+        for backend in try styleBackends() { try batchedAttentionWithWanHeadDimTreatsEachItemAlone(backend) }
+    }
+
+    private func batchedAttentionWithWanHeadDimTreatsEachItemAlone(_ backend: VulkanBackend) throws {
         var random = SeededRandom(7)
         let (b, l, heads, d) = (2, 40, 2, 128)
         let q = random.floats(b * l * heads * d)

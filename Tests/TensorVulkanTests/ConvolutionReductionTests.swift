@@ -24,7 +24,7 @@ final class ConvolutionReductionTests: VulkanTestCase {
     }
 
     private func checkConv(xShape: [Int], wShape: [Int], dtype: DType, geometry: ConvGeometry) throws {
-        for backend in try gemmBackends() {
+        for backend in try styleBackends() {
             try checkConv(backend, xShape: xShape, wShape: wShape, dtype: dtype, geometry: geometry)
         }
     }
@@ -47,7 +47,7 @@ final class ConvolutionReductionTests: VulkanTestCase {
             x, xShape: xShape, w, wShape: wShape, bias: bias, stride: geometry.stride,
             padBefore: geometry.padding.map(\.before), dilation: geometry.dilation, groups: geometry.groups,
             outSpatial: outSpatial)
-        assertClose(try backend.download(y), expected, atol: 1e-4, rtol: 1e-4, "conv\(n)d \(backend.gemmKernel)")
+        assertClose(try backend.download(y), expected, atol: 1e-4, rtol: 1e-4, "conv\(n)d \(backend.kernelStyle)")
     }
 
     func testConvRejectsWrongInputChannels() throws {

@@ -5,7 +5,7 @@ import XCTest
 /// GEMM paths against the Double-accumulating naive product. f32 tolerance: 1e-4 abs + 1e-4 rel.
 final class LinearAlgebraTests: VulkanTestCase {
     func testLinearMatchesNaiveForOddSizesAndEveryWeightDType() throws {
-        for backend in try gemmBackends() { try linearMatchesNaiveForOddSizesAndEveryWeightDType(backend) }
+        for backend in try styleBackends() { try linearMatchesNaiveForOddSizesAndEveryWeightDType(backend) }
     }
 
     private func linearMatchesNaiveForOddSizesAndEveryWeightDType(_ backend: VulkanBackend) throws {
@@ -27,13 +27,13 @@ final class LinearAlgebraTests: VulkanTestCase {
                 XCTAssertEqual(y.shape, [rows, outF])
                 assertClose(
                     try backend.download(y), expected, atol: 1e-4, rtol: 1e-4,
-                    "linear in \(inF) \(dtype) \(backend.gemmKernel)")
+                    "linear in \(inF) \(dtype) \(backend.kernelStyle)")
             }
         }
     }
 
     func testHalfWeightsStayWithinTheirRoundingOfTheF32Result() throws {
-        for backend in try gemmBackends() { try halfWeightsStayWithinTheirRoundingOfTheF32Result(backend) }
+        for backend in try styleBackends() { try halfWeightsStayWithinTheirRoundingOfTheF32Result(backend) }
     }
 
     private func halfWeightsStayWithinTheirRoundingOfTheF32Result(_ backend: VulkanBackend) throws {
@@ -53,7 +53,7 @@ final class LinearAlgebraTests: VulkanTestCase {
     }
 
     func testLinearReadsNonContiguousRowsAndLeadingAxes() throws {
-        for backend in try gemmBackends() { try linearReadsNonContiguousRowsAndLeadingAxes(backend) }
+        for backend in try styleBackends() { try linearReadsNonContiguousRowsAndLeadingAxes(backend) }
     }
 
     private func linearReadsNonContiguousRowsAndLeadingAxes(_ backend: VulkanBackend) throws {
@@ -70,7 +70,7 @@ final class LinearAlgebraTests: VulkanTestCase {
     }
 
     func testBatchedMatmulWithTransposesAndBroadcastBatch() throws {
-        for backend in try gemmBackends() { try batchedMatmulWithTransposesAndBroadcastBatch(backend) }
+        for backend in try styleBackends() { try batchedMatmulWithTransposesAndBroadcastBatch(backend) }
     }
 
     private func batchedMatmulWithTransposesAndBroadcastBatch(_ backend: VulkanBackend) throws {

@@ -18,11 +18,11 @@ class VulkanTestCase: XCTestCase {
         }
     }
 
-    /// The shared device once per GEMM shader, so both the tiled and the direct kernel are proven
+    /// The shared device once per kernel style, so both the tiled and the direct shaders are proven
     /// whichever one this device would pick.
-    func gemmBackends() throws -> [VulkanBackend] {
+    func styleBackends() throws -> [VulkanBackend] {
         let shared = try vulkan()
-        return GEMMKernel.allCases.map { VulkanBackend(context: shared.context, gemmKernel: $0) }
+        return KernelStyle.allCases.map { VulkanBackend(context: shared.context, kernelStyle: $0) }
     }
 }
 

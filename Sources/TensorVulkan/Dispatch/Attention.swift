@@ -76,12 +76,20 @@ extension VulkanBackend {
         let buffers = try [dense(q4, "attention"), dense(k4, "attention"), dense(v4, "attention"), out].map {
             try buffer($0, "attention")
         }
+        let push =
+            try [lq, lk, heads, kvHeads].map { try u32($0, "attention") } + [(scale * Float(M_LOG2E)).bitPattern]
+        if kernelStyle == .direct {
+            try context.record { recorder in
+                try recorder.dispatch(
+                    "attention_direct", constants: [UInt32(d), UInt32(dv)], buffers: buffers, push: push,
+                    groups: (x: (lq + 7) / 8, y: heads, z: b))
+            }
+            return out
+        }
         // Keys per shared-memory tile: as many as fit (up to 32) in the device's shared memory,
         // leaving room for the compiler's own use.
         let shared = Int(context.limits.maxComputeSharedMemorySize) - 1024
         let tile = max(1, min(32, shared / ((d + dv) * 4)))
-        let push =
-            try [lq, lk, heads, kvHeads].map { try u32($0, "attention") } + [(scale * Float(M_LOG2E)).bitPattern]
         let groups = (x: (lq + 63) / 64, y: heads, z: b)
         try context.record { recorder in
             try recorder.dispatch(

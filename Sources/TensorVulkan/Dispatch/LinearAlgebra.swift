@@ -114,7 +114,7 @@ extension VulkanBackend {
         // Tiled: 64×64 outputs per group on a 2-D grid. Direct: 8 rows × 32 columns per group, in a
         // linear (panel-ordered) group id spread over x and y.
         let groups: (x: Int, y: Int, z: Int)
-        if gemmKernel == .tiled {
+        if kernelStyle == .tiled {
             groups = ((problem.n + 63) / 64, (problem.m + 63) / 64, batches)
         } else {
             let flat = grid((problem.m + 7) / 8 * ((problem.n + 31) / 32), local: 1)
@@ -134,10 +134,10 @@ extension VulkanBackend {
             problem.m, problem.n, problem.k, problem.sam, problem.sak, problem.sbk, problem.sbn, problem.ldc,
         ].map { try u32($0, op) }
         var constants = [problem.a.dtype.shaderCode, problem.b.dtype.shaderCode, problem.bias?.mode ?? 0]
-        if gemmKernel == .direct { constants.append(problem.chunksOfFour ? 1 : 0) }
+        if kernelStyle == .direct { constants.append(problem.chunksOfFour ? 1 : 0) }
         try context.record { recorder in
             try recorder.dispatch(
-                gemmKernel == .tiled ? "gemm" : "gemm_direct", constants: constants,
+                kernelStyle == .tiled ? "gemm" : "gemm_direct", constants: constants,
                 buffers: [a, b, c, bias, offsets], push: push, groups: groups)
         }
     }
