@@ -64,6 +64,14 @@ public final class CPUBackend: Backend, @unchecked Sendable {
         return "CPU"
     }
 
+    /// Frees the idle buffers kept for reuse (e.g. when a render session ends); returns the bytes
+    /// released. Tensors still alive are not affected.
+    @discardableResult
+    public func releaseCachedMemory() -> Int { pool.trim() }
+
+    /// Bytes of idle buffers kept for reuse right now.
+    public var cachedMemory: Int { pool.idleBytes }
+
     // MARK: Helpers shared by the kernels
 
     /// Host memory for a result or scratch buffer, recycled through the pool.

@@ -6,7 +6,9 @@ import Tensor
 public final class CPUStorage: TensorStorage, @unchecked Sendable {
     // @unchecked: the pointer is written only by the op that produced this storage, before any
     // other reference to it exists; afterwards views only read it.
+    /// Address of byte 0 (64-byte aligned).
     public let base: UnsafeMutableRawPointer
+    /// Bytes requested (the allocation may be larger: see `BufferPool.sizeClass`).
     public let byteCount: Int
     private let capacity: Int
     private let pool: BufferPool?
@@ -73,6 +75,26 @@ final class BufferPool: @unchecked Sendable {
             throw TensorError.outOfMemory("CPU storage: \(bytes) bytes")
         }
         return (p, capacity)
+    }
+
+    /// Frees every idle buffer; returns the bytes released.
+    @discardableResult
+    func trim() -> Int {
+        lock.lock()
+        let lists = free
+        let released = cachedBytes
+        free = [:]
+        cachedBytes = 0
+        lock.unlock()
+        for (_, list) in lists { for p in list { Foundation.free(p) } }
+        return released
+    }
+
+    /// Bytes of idle buffers currently kept.
+    var idleBytes: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return cachedBytes
     }
 
     func give(_ p: UnsafeMutableRawPointer, capacity: Int) {

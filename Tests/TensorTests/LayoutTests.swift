@@ -91,6 +91,15 @@ final class BufferReuseTests: CPUTestCase {
         }
     }
 
+    func testReleasingCachedMemoryEmptiesThePoolButKeepsLiveTensors() throws {
+        let kept = try backend.fill(shape: [200_000], value: 2, dtype: .f32)
+        _ = try backend.fill(shape: [300_000], value: 3, dtype: .f32)
+        XCTAssertGreaterThanOrEqual(backend.cachedMemory, 300_000 * 4)
+        XCTAssertGreaterThanOrEqual(backend.releaseCachedMemory(), 300_000 * 4)
+        XCTAssertEqual(backend.cachedMemory, 0)
+        XCTAssertTrue(try backend.download(kept).allSatisfy { $0 == 2 })
+    }
+
     func testResultsStayIntactWhileOtherTensorsAreFreed() throws {
         let x = HostTensor.random([300, 100], seed: 600)
         let kept = try backend.unary(.neg, try upload(x))

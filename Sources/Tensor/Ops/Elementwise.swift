@@ -55,13 +55,18 @@ public protocol ElementwiseOps: AnyObject, Sendable {
 }
 
 extension ElementwiseOps {
+    /// a + b, broadcast (`binary(.add, a, b)`).
     public func add(_ a: Tensor, _ b: Tensor) throws -> Tensor { try binary(.add, a, b) }
+    /// a − b, broadcast.
     public func sub(_ a: Tensor, _ b: Tensor) throws -> Tensor { try binary(.sub, a, b) }
+    /// a ⊙ b (elementwise product), broadcast.
     public func mul(_ a: Tensor, _ b: Tensor) throws -> Tensor { try binary(.mul, a, b) }
+    /// a / b (elementwise), broadcast.
     public func div(_ a: Tensor, _ b: Tensor) throws -> Tensor { try binary(.div, a, b) }
 }
 
-// Compositions a backend may replace with fused kernels.
+// Default compositions of the requirements above (documented there); a backend may replace them
+// with fused kernels.
 extension ElementwiseOps {
     public func clamp(_ x: Tensor, min lo: Float, max hi: Float) throws -> Tensor {
         guard lo <= hi else { throw TensorError.invalidArgument("clamp: min \(lo) > max \(hi)") }
