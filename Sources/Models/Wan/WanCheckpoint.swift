@@ -98,12 +98,13 @@ public enum WanCheckpoint {
     }
 
     /// Opens `url` (file, index or folder), reads the config and loads the DiT on `backend`.
-    /// Returns the model and the checkpoint tensors it did not use.
+    /// Returns the model and the checkpoint tensors it did not use. `rules` defaults to `.wanDiT`.
     public static func load(
-        _ url: URL, on backend: any Backend, storeAs: DType? = nil, config: WanConfig? = nil
+        _ url: URL, on backend: any Backend, storeAs: DType? = nil, config: WanConfig? = nil,
+        rules: KeyRules = .wanDiT
     ) throws -> (model: WanDiT, unused: [String]) {
         let checkpoint = try Checkpoint.open(url)
-        var reader = try WeightReader(checkpoint: checkpoint, rules: .wanDiT, backend: backend, storeAs: storeAs)
+        var reader = try WeightReader(checkpoint: checkpoint, rules: rules, backend: backend, storeAs: storeAs)
         let c = try config ?? Self.config(reader)
         let model = try WanDiT(config: c, reader: &reader)
         return (model, reader.unusedKeys)

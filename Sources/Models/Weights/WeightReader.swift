@@ -16,12 +16,20 @@ public struct WeightReader {
     private let backend: any Backend
     /// model key → checkpoint key.
     private let sources: [String: String]
+    /// Benchmarks: every weight made by this function instead of read (see `init(generating:)`).
+    private let generator: (@Sendable (String, [Int]) throws -> Tensor)?
+    /// `inspect`: check names and shapes without loading anything.
+    private let shapesOnly: Bool
     private var used: Set<String> = []
     private var missing: [String] = []
     private var misshaped: [String] = []
 
     /// Maps every checkpoint key through `rules`; two keys mapping to one model key is an error.
-    public init(checkpoint: Checkpoint, rules: KeyRules, backend: any Backend, storeAs: DType? = nil) throws {
+    /// - shapesOnly: check names and shapes only; `take` returns zero placeholders and reads nothing
+    ///   (for describing a checkpoint without loading it).
+    public init(
+        checkpoint: Checkpoint, rules: KeyRules, backend: any Backend, storeAs: DType? = nil, shapesOnly: Bool = false
+    ) throws {
         var sources: [String: String] = [:]
         for name in checkpoint.names {
             let key = rules.apply(name)
@@ -33,6 +41,20 @@ public struct WeightReader {
         self.backend = backend
         self.storeAs = storeAs
         self.sources = sources
+        self.generator = nil
+        self.shapesOnly = shapesOnly
+    }
+
+    /// A reader whose every weight is `generate(key, shape)` (e.g. random weights for a benchmark at
+    /// a real model size); nothing is missing or unused.
+    public init(generating generate: @escaping @Sendable (String, [Int]) throws -> Tensor, backend: any Backend) throws {
+        self.checkpoint = try Checkpoint(path: "(generated weights)", files: [])
+        self.rules = .identity
+        self.backend = backend
+        self.storeAs = nil
+        self.sources = [:]
+        self.generator = generate
+        self.shapesOnly = false
     }
 
     /// Whether the checkpoint has model key `key` (for optional parts, e.g. HuMo's audio path).
@@ -47,6 +69,14 @@ public struct WeightReader {
     /// The weight `key`, which must have `shape`. Missing or mis-shaped weights are recorded for
     /// `finish` and stand in as zeros; an unreadable tensor (bad dtype) throws at once.
     public mutating func take(_ key: String, shape: [Int]) throws -> Tensor {
+        if let generator {
+            let t = try generator(key, shape)
+            guard t.shape == shape else {
+                throw WeightsError.incompatible(
+                    checkpoint: checkpoint.path, missing: [], misshaped: ["\(key): expected \(shape), found \(t.shape)"])
+            }
+            return t
+        }
         guard let name = sources[key] else {
             missing.append(key)
             return try placeholder(shape)
@@ -57,6 +87,7 @@ public struct WeightReader {
             misshaped.append("\(key): expected \(shape), found \(found)")
             return try placeholder(shape)
         }
+        if shapesOnly { return try placeholder(shape) }
         let t = try checkpoint.tensor(name, on: backend)
         if let d = storeAs, d != t.dtype { return try backend.cast(t, to: d) }
         return t

@@ -1,0 +1,138 @@
+import ArgumentParser
+import Foundation
+import Models
+import Tensor
+import TensorCPU
+
+/// `omniedit bench-dit`: one Wan2.1 DiT forward at the real 1.3B configuration (random weights
+/// generated in memory) on the CPU backend: seconds, effective GFLOP/s and peak memory.
+///
+/// The peer is `tools/bench/dit_torch.py`: the same forward (diffusers `WanTransformer3DModel`,
+/// same config, latent, context and FLOP formula) in PyTorch CPU, run in the same session.
+///
+/// FLOPs counted (multiply-add = 2), per layer with L tokens, T text rows, d = dim, f = ffn:
+/// self q,k,v,o 8·L·d²; self scores+values 4·L²·d; cross q,o 4·L·d²; cross k,v 4·T·d²;
+/// cross scores+values 4·L·T·d; FFN 4·L·d·f; plus patch embedding, text/time embeddings and head.
+struct BenchDiT: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-dit", abstract: "One Wan2.1-1.3B DiT forward on the CPU backend (random weights).")
+
+    @Option(help: "Latent frames (1×16×F×H×W; default 5 → 1950 tokens with 30×52).")
+    var frames = 5
+
+    @Option(help: "Latent height.")
+    var height = 30
+
+    @Option(help: "Latent width.")
+    var width = 52
+
+    @Option(help: "Transformer layers (30 in Wan2.1-1.3B; fewer for a quick look).")
+    var layers = 30
+
+    @Option(help: "Text rows given (zero-padded to 512 inside, as Wan).")
+    var textRows = 512
+
+    @Option(help: "Timed forwards (the best is reported) after one untimed warm-up when > 1.")
+    var repeats = 1
+
+    @Option(help: "Store the generated weights as f32, bf16 or f16.")
+    var weightDType = "f32"
+
+    func run() throws {
+        guard frames > 0, height > 0, width > 0, height % 2 == 0, width % 2 == 0, layers > 0, repeats >= 1,
+            (1...512).contains(textRows)
+        else { throw ValidationError("sizes must be positive, H and W even, text rows 1…512") }
+        guard let dtype = DType(rawValue: weightDType) else { throw ValidationError("--weight-dtype f32|bf16|f16") }
+        var config = WanConfig.wan1_3B
+        config.numLayers = layers
+        let cpu = try CPUBackend()
+        print("device: \(cpu.device)")
+        let tokens = frames * (height / 2) * (width / 2)
+        print(
+            "config: Wan2.1-1.3B (dim \(config.dim), \(layers) layers, \(config.numHeads) heads, ffn \(config.ffnDim)), latent 1×16×\(frames)×\(height)×\(width), \(tokens) tokens, weights \(dtype)"
+        )
+
+        let start = Date()
+        var reader = try WeightReader(generating: Self.randomWeights(on: cpu, dtype: dtype), backend: cpu)
+        let model = try WanDiT(config: config, reader: &reader)
+        print(String(format: "weights generated: %.1f s", Date().timeIntervalSince(start)))
+
+        var noise = SplitMix(seed: 7)
+        let inputs = WanDiTInputs(
+            x: try cpu.upload(noise.floats(16 * frames * height * width, scale: 1), shape: [16, frames, height, width], dtype: .f32),
+            timestep: 500,
+            context: try cpu.upload(noise.floats(textRows * 4096, scale: 1), shape: [textRows, 4096], dtype: .f32))
+        if repeats > 1 { _ = try model.velocity(inputs, on: cpu) }
+        var best = Double.infinity
+        var checksum: Float = 0
+        for _ in 0..<repeats {
+            let t0 = Date()
+            let v = try model.velocity(inputs, on: cpu)
+            best = min(best, Date().timeIntervalSince(t0))
+            checksum = try cpu.download(v).reduce(0) { $0 + abs($1) }
+        }
+        let flops = Self.flops(config, tokens: tokens, textLen: config.textLen, latentValues: 16 * frames * height * width)
+        print(String(format: "forward: %.2f s, %.1f GFLOP (counted), %.1f GFLOP/s effective", best, flops / 1e9, flops / best / 1e9))
+        print(String(format: "peak memory (max RSS): %.2f GiB", Self.peakRSSGiB()))
+        print(String(format: "output mean |v|: %.4f", checksum / Float(16 * frames * height * width)))
+    }
+
+    /// Counted FLOPs of one forward (see the type's documentation).
+    static func flops(_ c: WanConfig, tokens l: Int, textLen t: Int, latentValues: Int) -> Double {
+        let (L, T, d, f) = (Double(l), Double(t), Double(c.dim), Double(c.ffnDim))
+        let perLayer = 8 * L * d * d + 4 * L * L * d + 4 * L * d * d + 4 * T * d * d + 4 * L * T * d + 4 * L * d * f
+        let patch = 2 * L * d * Double(c.inDim * 4)
+        let text = 2 * T * Double(c.textDim) * d + 2 * T * d * d
+        let time = 2 * Double(c.freqDim) * d + 2 * d * d + 2 * d * 6 * d
+        let head = 2 * L * d * Double(c.headOutFeatures)
+        return Double(c.numLayers) * perLayer + patch + text + time + head
+    }
+
+    /// Weights with a sensible scale: matrices uniform with variance 1/fan_in, biases ±0.02,
+    /// norm gains 1 ± 0.1, modulation tables ±0.05.
+    static func randomWeights(on cpu: CPUBackend, dtype: DType) -> @Sendable (String, [Int]) throws -> Tensor {
+        { key, shape in
+            var rng = SplitMix(seed: UInt64(truncatingIfNeeded: key.hashValue))
+            let count = shape.reduce(1, *)
+            let values: [Float]
+            if key.hasSuffix("modulation") {
+                values = rng.floats(count, scale: 0.05)
+            } else if key.hasSuffix(".bias") {
+                values = rng.floats(count, scale: 0.02)
+            } else if shape.count == 1 {
+                values = rng.floats(count, scale: 0.1).map { 1 + $0 }
+            } else {
+                let fanIn = shape.dropFirst().reduce(1, *)
+                values = rng.floats(count, scale: (3 / Float(fanIn)).squareRoot())
+            }
+            return try cpu.upload(values, shape: shape, dtype: shape.count >= 2 ? dtype : .f32)
+        }
+    }
+
+    static func peakRSSGiB() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_maxrss) * 1024 / Double(1 << 30)
+    }
+}
+
+/// SplitMix64: a fast deterministic generator for benchmark data (uniform in [−scale, scale)).
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    mutating func floats(_ n: Int, scale: Float) -> [Float] {
+        [Float](unsafeUninitializedCapacity: n) { buffer, done in
+            for i in 0..<n { buffer[i] = (Float(next() >> 40) / Float(1 << 24) * 2 - 1) * scale }
+            done = n
+        }
+    }
+}

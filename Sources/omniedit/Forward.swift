@@ -1,0 +1,116 @@
+import ArgumentParser
+import Foundation
+import Models
+import Tensor
+import TensorCPU
+import TensorVulkan
+
+/// `omniedit forward`: runs one model component on inputs from a safetensors file and writes its
+/// outputs to another, for scripted checks against reference implementations.
+///
+/// Input names may carry the goldens' `inputs/` prefix. Per component:
+/// - `dit`: `x` [C, F, H, W], `t` [1] (the timestep), `context` [L, textDim], optional `audio`
+///   [F, 8, 5, C] (HuMo; absent = no audio), optional `y` [Cy, F, H, W] (HuMo-17B conditioning)
+///   → `velocity` [outDim, F, H, W].
+struct Forward: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "forward", abstract: "Run one model component on inputs from a safetensors file.")
+
+    enum Component: String, ExpressibleByArgument, CaseIterable {
+        case dit
+        case vaeEncode = "vae-encode"
+        case vaeDecode = "vae-decode"
+        case whisper
+        case audioWindows = "audio-windows"
+    }
+
+    enum BackendName: String, ExpressibleByArgument, CaseIterable {
+        case cpu, vulkan
+    }
+
+    @Option(help: "Component: \(Component.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var component: Component
+
+    @Option(help: "Model checkpoint: a .safetensors file, an *.index.json, or a folder.")
+    var model: String
+
+    @Option(help: "Input tensors (.safetensors).")
+    var inputs: String
+
+    @Option(help: "Where to write the outputs (.safetensors).")
+    var output: String
+
+    @Option(help: "Compute backend: cpu or vulkan.")
+    var backend: BackendName = .cpu
+
+    @Option(help: "DiT only: a WanConfig JSON file (default: the checkpoint's config metadata, or inferred).")
+    var config: String?
+
+    @Flag(help: "DiT only: keep weights as f32 even when the file stores f16/bf16.")
+    var f32Weights = false
+
+    @Option(help: "Drop this prefix from checkpoint names first (e.g. 'weights/' for the golden files).")
+    var dropPrefix: String?
+
+    func run() throws {
+        let compute: any Backend =
+            switch backend {
+            case .cpu: try CPUBackend()
+            case .vulkan: try VulkanBackend(policy: .anyDevice)
+            }
+        let input = try ForwardInputs(path: inputs)
+        var writer = SafetensorsWriter()
+        switch component {
+        case .dit: try runDiT(input, on: compute, into: &writer)
+        default:
+            throw ValidationError("component '\(component.rawValue)' is not available in this build yet")
+        }
+        try writer.write(to: URL(fileURLWithPath: output))
+        print("wrote \(output)")
+    }
+
+    private func runDiT(_ input: ForwardInputs, on compute: any Backend, into writer: inout SafetensorsWriter) throws {
+        let explicit = try config.map { path -> WanConfig in
+            do { return try JSONDecoder().decode(WanConfig.self, from: Data(contentsOf: URL(fileURLWithPath: path))) } catch {
+                throw ValidationError("--config \(path): \(error)")
+            }
+        }
+        let (dit, unused) = try WanCheckpoint.load(
+            URL(fileURLWithPath: model), on: compute, storeAs: f32Weights ? .f32 : nil, config: explicit,
+            rules: KeyRules((dropPrefix.map { [.dropPrefix($0)] } ?? []) + KeyRules.wanDiT.rules))
+        if !unused.isEmpty { print("ignored \(unused.count) checkpoint tensor(s) the DiT does not use") }
+        let t = try input.floats("t")
+        guard t.count == 1 else { throw ValidationError("\(inputs): 't' must hold one timestep, has \(t.count)") }
+        let v = try dit.velocity(
+            WanDiTInputs(
+                x: try input.tensor("x", on: compute), timestep: Double(t[0]),
+                context: try input.tensor("context", on: compute), audio: try input.optionalTensor("audio", on: compute),
+                y: try input.optionalTensor("y", on: compute)), on: compute)
+        try writer.add("velocity", v, from: compute)
+    }
+}
+
+/// Named inputs of `forward`, found with or without the goldens' `inputs/` prefix.
+struct ForwardInputs {
+    let file: SafetensorsFile
+
+    init(path: String) throws { file = try SafetensorsFile(path: path) }
+
+    func resolve(_ name: String) -> String? {
+        [name, "inputs/\(name)"].first { file.header.entries[$0] != nil }
+    }
+
+    func tensor(_ name: String, on backend: any Backend) throws -> Tensor {
+        guard let key = resolve(name) else { throw ValidationError("\(file.path): no input '\(name)'") }
+        return try file.tensor(key, on: backend)
+    }
+
+    func optionalTensor(_ name: String, on backend: any Backend) throws -> Tensor? {
+        try resolve(name).map { try file.tensor($0, on: backend) }
+    }
+
+    func floats(_ name: String) throws -> [Float] {
+        guard let key = resolve(name) else { throw ValidationError("\(file.path): no input '\(name)'") }
+        return try file.floats(key)
+    }
+}

@@ -1,0 +1,79 @@
+import ArgumentParser
+import Foundation
+import Models
+import Tensor
+import TensorCPU
+
+/// `omniedit inspect PATH`: what a model file or folder holds: tensor count, dtypes, parameter
+/// count, the detected family and variant, and (for a recognised family) the weights its loader
+/// would miss and the tensors it would ignore. Reads headers only; no weight is loaded.
+struct Inspect: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect", abstract: "Describe a model file or folder (family, variant, tensors, missing keys).")
+
+    @Argument(help: "A .safetensors file, an *.index.json, or a folder.")
+    var path: String
+
+    @Option(help: "How many missing/unknown key names to list.")
+    var list = 20
+
+    @Option(help: "Drop this prefix from checkpoint names first (e.g. 'weights/' for the golden files).")
+    var dropPrefix: String?
+
+    func run() throws {
+        let checkpoint = try Checkpoint.open(URL(fileURLWithPath: path))
+        var dtypes: [String: Int] = [:]
+        var parameters = 0
+        var bytes = 0
+        for name in checkpoint.names {
+            let e = try checkpoint.locate(name).entry
+            dtypes[e.dtype.rawValue, default: 0] += 1
+            parameters += e.count
+            bytes += e.end - e.begin
+        }
+        print("checkpoint: \(checkpoint.path)")
+        print("files: \(checkpoint.files.count)")
+        print("tensors: \(checkpoint.names.count)")
+        print("dtypes: " + dtypes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        print(String(format: "parameters: %d (%.3f B), %.1f MiB", parameters, Double(parameters) / 1e9, Double(bytes) / 1_048_576))
+        try describeFamily(checkpoint)
+    }
+
+    private func describeFamily(_ checkpoint: Checkpoint) throws {
+        let cpu = try CPUBackend()
+        let reader = try WeightReader(
+            checkpoint: checkpoint, rules: KeyRules((dropPrefix.map { [.dropPrefix($0)] } ?? []) + KeyRules.wanDiT.rules),
+            backend: cpu, shapesOnly: true)
+        guard WanCheckpoint.isWanDiT(reader) else {
+            let names = checkpoint.names
+            let guess =
+                names.contains { $0.hasSuffix("encoder.conv1.weight") && $0.hasPrefix("model.") }
+                ? "Whisper (transformers naming)"
+                : names.contains { $0.hasPrefix("decoder.") } && names.contains { $0.hasPrefix("encoder.") }
+                    ? "Wan VAE (probably)" : "unknown"
+            print("family: \(guess)")
+            return
+        }
+        let config = try WanCheckpoint.config(reader)
+        let description = WanCheckpoint.describe(config)
+        print("family: \(description.family)")
+        print("variant: \(description.variant)")
+        print(
+            "config: dim \(config.dim), \(config.numLayers) layers, \(config.numHeads) heads, ffn \(config.ffnDim), in \(config.inDim), out \(config.outDim), text \(config.textDim)"
+                + (config.audio.map { ", audio \($0.window)×\($0.groups)×\($0.channels) → \($0.tokensPerFrame)×\($0.tokenDim)" } ?? ""))
+        var check = reader
+        do {
+            _ = try WanDiT(config: config, reader: &check)
+            print("missing keys: none")
+        } catch WeightsError.incompatible(_, let missing, let misshaped) {
+            print("missing keys: \(missing.count)" + names(missing))
+            if !misshaped.isEmpty { print("mis-shaped: \(misshaped.count)" + names(misshaped)) }
+        }
+        let unused = check.unusedKeys
+        print("unknown keys (ignored): \(unused.count)" + names(unused))
+    }
+
+    private func names(_ keys: [String]) -> String {
+        keys.isEmpty ? "" : "\n  " + keys.prefix(list).joined(separator: "\n  ") + (keys.count > list ? "\n  …" : "")
+    }
+}
