@@ -21,7 +21,6 @@ func system(_ name: String, _ pkgConfig: String, _ apt: String) -> Target {
 }
 
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
-let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
 
 var targets: [Target] = [
     // C declarations of the OpenFX ABI (include/) and the C shims for system libraries.
@@ -54,7 +53,7 @@ var targets: [Target] = [
     .target(name: "Models", dependencies: ["Tensor"], exclude: ["README.md"]),
 
     // Diffusion sampler: pure math over a velocity-model protocol.
-    .target(name: "Sampler", dependencies: [crypto], exclude: ["README.md"]),
+    .target(name: "Sampler", exclude: ["README.md"]),
 
     // OpenFX glue.
     .target(name: "Pipeline", exclude: ["README.md"]),
@@ -126,7 +125,6 @@ let package = Package(
     products: products,
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: targets
 )

@@ -1,4 +1,4 @@
-import Crypto
+
 import Foundation
 
 /// A SHA-256 digest naming a sampler state by everything that influenced it (spec §6 "Per-step cache").
