@@ -59,7 +59,7 @@ lint:
 test: lint bundle tools
 	$(SWIFT_BUILD) --build-tests
 	OMNIEDIT_BUNDLE=$(CURDIR)/$(BUNDLE) OMNIEDIT_OFX_HOST=$(CURDIR)/$(BIN)/ofx-host \
-		swift test -c release -Xswiftc -enable-testing --scratch-path .build --skip-build
+		swift test -c release -Xswiftc -enable-testing --scratch-path .build --skip-build --disable-swift-testing
 
 icons:
 	python3 tools/make_icons.py
