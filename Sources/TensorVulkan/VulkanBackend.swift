@@ -45,6 +45,12 @@ public final class VulkanBackend: Backend, @unchecked Sendable {
     }
 
     public func synchronize() throws { try context.flush() }
+
+    deinit {
+        // A pending batch keeps its buffers, and they keep the context: submitting it here breaks
+        // that cycle when the last backend on a context goes away with work still recorded.
+        try? context.flush()
+    }
 }
 
 /// Which family of shaders runs the heavy ops (GEMM behind `linear`/`matmul`/`conv`, and `attention`).
