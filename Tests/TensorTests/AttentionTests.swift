@@ -144,3 +144,28 @@ final class BiasedAttentionTests: CPUTestCase {
                 bias: try upload(HostTensor.random([3, 9, 11], seed: 1))))
     }
 }
+
+final class WanGeometryTests: CPUTestCase {
+    /// The real Wan-1.3B head geometry (dim 1536 = 12 heads × 128) on a 2×2×3 token grid:
+    /// RMSNorm across all heads, 3-D RoPE, attention — each against its naive reference.
+    func testRealHeadGeometryNormRoPEAndAttention() throws {
+        let (tokens, heads, d) = (12, 12, 128)
+        let x = HostTensor.random([tokens, heads * d], seed: 1000)
+        let w = HostTensor.random([heads * d], seed: 1001, scale: 0.1).shifted(by: 1)
+        let normed = try backend.rmsNorm(try upload(x), weight: try upload(w), eps: 1e-6)
+        let normedRef = Reference.rmsNorm(x, w, eps: 1e-6)
+        try assertClose(normed, normedRef, atol: 1e-5, rtol: 1e-5, "rmsNorm over 1536")
+        let table = try RoPETable.wan3D(frames: 2, height: 2, width: 3, headDim: d)
+        let (c, s) = try table.upload(on: backend)
+        let q = try backend.rope(try normed.reshaped([tokens, heads, d]), cos: c, sin: s, pairing: .interleaved)
+        let qRef = Reference.rope(
+            HostTensor([tokens, heads, d], normedRef.values), cos: table.cos, sin: table.sin, pairing: .interleaved)
+        try assertClose(q, qRef, atol: 1e-5, rtol: 1e-5, "3-D RoPE")
+        let v = HostTensor.random([tokens, heads, d], seed: 1002)
+        let o = try backend.attention(q: q, k: q, v: try upload(v), scale: 1 / Float(d).squareRoot())
+        let oRef = Reference.attention(
+            q: HostTensor([1] + qRef.shape, qRef.values), k: HostTensor([1] + qRef.shape, qRef.values),
+            v: HostTensor([1] + v.shape, v.values), scale: 1 / Float(d).squareRoot())
+        try assertClose(o, HostTensor(v.shape, oRef.values), atol: 1e-5, rtol: 1e-4, "attention 12 × 128")
+    }
+}
