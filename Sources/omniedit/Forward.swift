@@ -12,6 +12,7 @@ import TensorVulkan
 /// - `dit`: `x` [C, F, H, W], `t` [1] (the timestep), `context` [L, textDim], optional `audio`
 ///   [F, 8, 5, C] (HuMo; absent = no audio), optional `y` [Cy, F, H, W] (HuMo-17B conditioning)
 ///   → `velocity` [outDim, F, H, W].
+/// - `vae-encode`, `vae-decode`, `whisper`, `audio-windows`: see `ForwardVAEWhisper.swift`.
 struct Forward: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "forward", abstract: "Run one model component on inputs from a safetensors file.")
@@ -43,7 +44,7 @@ struct Forward: ParsableCommand {
     @Option(help: "Compute backend: cpu or vulkan.")
     var backend: BackendName = .cpu
 
-    @Option(help: "DiT only: a WanConfig JSON file (default: the checkpoint's config metadata, or inferred).")
+    @Option(help: "A config JSON file (DiT: WanConfig; VAE: WanVAEConfig or diffusers config.json; whisper, audio-windows: transformers config.json); default: the checkpoint's config, or inferred.")
     var config: String?
 
     @Flag(help: "DiT only: keep weights as f32 even when the file stores f16/bf16.")
@@ -62,8 +63,10 @@ struct Forward: ParsableCommand {
         var writer = SafetensorsWriter()
         switch component {
         case .dit: try runDiT(input, on: compute, into: &writer)
-        default:
-            throw ValidationError("component '\(component.rawValue)' is not available in this build yet")
+        case .vaeEncode: try runVAE(encode: true, input, on: compute, into: &writer)
+        case .vaeDecode: try runVAE(encode: false, input, on: compute, into: &writer)
+        case .whisper: try runWhisper(input, on: compute, into: &writer)
+        case .audioWindows: try runAudioWindows(input, on: compute, into: &writer)
         }
         try writer.write(to: URL(fileURLWithPath: output))
         print("wrote \(output)")

@@ -7,7 +7,8 @@ struct OmniEditTool: ParsableCommand {
         commandName: "omniedit",
         abstract: "OmniEdit developer tool: benchmarks of the sampler and the compute backends.",
         subcommands: [
-            Bench.self, BenchSampler.self, BenchTensor.self, BenchVulkan.self, BenchDiT.self, Forward.self, Inspect.self,
+            Bench.self, BenchSampler.self, BenchTensor.self, BenchVulkan.self, BenchDiT.self, BenchVAE.self, Forward.self,
+            Inspect.self,
         ])
 }
 

@@ -30,7 +30,8 @@ final class AudioChainTests: XCTestCase {
         }
         let a = try HuMoAudioFeatures.videoRateFeatures(chunks: [states], sampleCount: samples, on: backend)
         XCTAssertEqual(a.shape, [50, 5, 16])
-        assertMatchesGolden(try backend.download(a), try file.floats("outputs/grouped"), tolerance: tolerance, "grouped")
+        assertMatchesGolden(
+            try backend.download(a), try file.floats("outputs/grouped"), tolerance: tolerance, "grouped")
         let windows = try HuMoAudioFeatures.windows(a, on: backend)
         XCTAssertEqual(windows.shape, [13, 8, 5, 16])
         assertMatchesGolden(

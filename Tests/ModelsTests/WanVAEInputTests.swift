@@ -40,7 +40,9 @@ final class WanVAEInputTests: XCTestCase {
         var reader = try WeightReader(checkpoint: file, rules: GoldenFixture.weightRules, backend: backend)
         // The real dim 96 against the tiny (dim 8) file.
         XCTAssertThrowsError(try WanVAE.load(config: .wan21, from: &reader)) { error in
-            XCTAssertTrue("\(error)".contains("decoder.conv1.weight: expected [384, 16, 3, 3, 3], found [32, 16, 3, 3, 3]"), "\(error)")
+            XCTAssertTrue(
+                "\(error)".contains("decoder.conv1.weight: expected [384, 16, 3, 3, 3], found [32, 16, 3, 3, 3]"),
+                "\(error)")
         }
         XCTAssertThrowsError(try WanVAEConfig(dimMult: [1, 2], temporalDownsample: [true, true]).validate())
         XCTAssertThrowsError(try WanVAEConfig(latentStd: Array(repeating: 0, count: 16)).validate())

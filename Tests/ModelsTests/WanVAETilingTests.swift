@@ -17,7 +17,9 @@ final class WanVAETilingTests: XCTestCase {
             let r = tiling.ranges(n)
             XCTAssertEqual(r.first?.lowerBound, 0)
             XCTAssertEqual(r.last?.upperBound, n)
-            for (a, b) in zip(r, r.dropFirst()) { XCTAssertGreaterThanOrEqual(a.upperBound - b.lowerBound, 8, "n \(n)") }
+            for (a, b) in zip(r, r.dropFirst()) {
+                XCTAssertGreaterThanOrEqual(a.upperBound - b.lowerBound, 8, "n \(n)")
+            }
         }
         XCTAssertThrowsError(try VAETiling(tile: 8, overlap: 8))
         XCTAssertThrowsError(try VAETiling(tile: 0, overlap: 0))
@@ -43,7 +45,8 @@ final class WanVAETilingTests: XCTestCase {
         let backend = try GoldenBackends.cpuBackend()
         var rng = SystemRandomNumberGenerator()
         let shape = [1, 2, 3, 11, 7]
-        let x = try backend.upload((0..<shape.reduce(1, *)).map { _ in Float.random(in: -1...1, using: &rng) },
+        let x = try backend.upload(
+            (0..<shape.reduce(1, *)).map { _ in Float.random(in: -1...1, using: &rng) },
             shape: shape, dtype: .f32)
         let scale = try backend.upload([2, -3], shape: [1, 2, 1, 1, 1], dtype: .f32)
         func local(_ t: Tensor) throws -> Tensor {

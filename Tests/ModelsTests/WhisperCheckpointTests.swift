@@ -26,7 +26,9 @@ final class WhisperCheckpointTests: XCTestCase {
     func testHubCheckpointWithConfigMatchesTransformersOnCPU() throws {
         let backend = try GoldenBackends.cpuBackend()
         let encoder = try WhisperEncoder.load(checkpoint: Self.folder, backend: backend)
-        XCTAssertEqual(encoder.config, WhisperEncoderConfig(dModel: 128, layers: 3, heads: 2, ffnDim: 256, maxSourcePositions: 100))
+        XCTAssertEqual(
+            encoder.config, WhisperEncoderConfig(dModel: 128, layers: 3, heads: 2, ffnDim: 256, maxSourcePositions: 100)
+        )
         try check(encoder, on: backend, tolerance: 1e-5)
     }
 

@@ -125,7 +125,8 @@ final class WhisperGoldenTests: XCTestCase {
         XCTAssertThrowsError(try HuMoAudioFeatures.windows(a, videoFrames: 20, on: backend))
         XCTAssertThrowsError(try HuMoAudioFeatures.windows(try backend.zeros([20, 4, 4]), on: backend))
         XCTAssertThrowsError(
-            try HuMoAudioFeatures.videoRateFeatures(chunks: [Array(repeating: state, count: 33)], sampleCount: 100_000, on: backend))
+            try HuMoAudioFeatures.videoRateFeatures(
+                chunks: [Array(repeating: state, count: 33)], sampleCount: 100_000, on: backend))
         XCTAssertThrowsError(try WhisperEncoderConfig(dModel: 64, layers: 2, heads: 5, ffnDim: 8).validate())
     }
 

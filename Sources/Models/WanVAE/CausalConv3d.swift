@@ -19,7 +19,8 @@ public struct CausalConv3d: Sendable {
     /// Throws unless the weight is 5-D with odd spatial kernel sizes and the bias matches Cout.
     public init(weight: Tensor, bias: Tensor?) throws {
         guard weight.rank == 5, weight.shape[3] % 2 == 1, weight.shape[4] % 2 == 1 else {
-            throw TensorError.shapeMismatch("CausalConv3d: weight \(weight.shape) must be [Cout, Cin, kT, kH, kW], kH, kW odd")
+            throw TensorError.shapeMismatch(
+                "CausalConv3d: weight \(weight.shape) must be [Cout, Cin, kT, kH, kW], kH, kW odd")
         }
         if let bias, bias.shape != [weight.shape[0]] {
             throw TensorError.shapeMismatch("CausalConv3d: bias \(bias.shape) for weight \(weight.shape)")

@@ -107,7 +107,8 @@ public struct VAEResample: Sendable {
         }
         if !cache.started {
             guard t % 2 == 1 else {
-                throw TensorError.invalidArgument("VAE downsample: the first chunk has \(t) frames here; it must be odd")
+                throw TensorError.invalidArgument(
+                    "VAE downsample: the first chunk has \(t) frames here; it must be odd")
             }
             let first = try x.narrowed(axis: 2, start: 0, length: 1)
             if t == 1 { return try backend.contiguous(first) }

@@ -63,7 +63,8 @@ public struct WanVAE: Sendable {
         var start = 0
         while start < video.shape[2] {
             let n = start == 0 ? 1 : min(framesPerChunk, video.shape[2] - start)
-            pieces.append(try encoder.forward(video.narrowed(axis: 2, start: start, length: n), cache: &cache, on: backend))
+            pieces.append(
+                try encoder.forward(video.narrowed(axis: 2, start: start, length: n), cache: &cache, on: backend))
             start += n
         }
         let h = pieces.count == 1 ? pieces[0] : try backend.concat(pieces, axis: 2)

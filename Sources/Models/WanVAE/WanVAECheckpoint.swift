@@ -33,7 +33,8 @@ extension KeyRules {
         for level in 0..<config.dimMult.count {
             for j in 0...config.numResBlocks {
                 rules.append(
-                    .replacePrefix("decoder.up_blocks.\(level).resnets.\(j).", "decoder.upsamples.\(level * perLevel + j)."))
+                    .replacePrefix(
+                        "decoder.up_blocks.\(level).resnets.\(j).", "decoder.upsamples.\(level * perLevel + j)."))
             }
             rules.append(
                 .replacePrefix(
@@ -86,7 +87,9 @@ extension WanVAE {
         let rules = keyRules(for: checkpoint, config: config)
         var shapes: [String: [Int]] = [:]
         for name in checkpoint.names { shapes[rules.apply(name)] = try checkpoint.locate(name).entry.shape }
-        guard let conv = shapes["encoder.conv1.weight"] ?? shapes["decoder.head.2.weight"].flatMap({ $0.count > 1 ? [$0[1]] : nil }),
+        guard
+            let conv = shapes["encoder.conv1.weight"]
+                ?? shapes["decoder.head.2.weight"].flatMap({ $0.count > 1 ? [$0[1]] : nil }),
             let post = shapes["conv2.weight"], !conv.isEmpty, !post.isEmpty
         else {
             throw WanVAEError.invalidConfig("\(checkpoint.path): no Wan VAE weights (encoder.conv1 / conv2)")

@@ -17,8 +17,13 @@ public struct WanVAEConfig: Codable, Sendable, Hashable {
     public var latentStd: [Float]
 
     enum CodingKeys: String, CodingKey {
-        case dim, zDim = "z_dim", dimMult = "dim_mult", numResBlocks = "num_res_blocks"
-        case temporalDownsample = "temperal_downsample", latentMean = "latents_mean", latentStd = "latents_std"
+        case dim
+        case zDim = "z_dim"
+        case dimMult = "dim_mult"
+        case numResBlocks = "num_res_blocks"
+        case temporalDownsample = "temperal_downsample"
+        case latentMean = "latents_mean"
+        case latentStd = "latents_std"
     }
 
     public init(

@@ -71,7 +71,8 @@ public struct VAETiling: Sendable, Hashable {
         _ x: Tensor, inScale: Int, outScale: Int, on backend: any Backend, _ body: (Tensor) throws -> Tensor
     ) throws -> Tensor {
         guard x.rank == 5, inScale >= 1, outScale >= 1, x.shape[3] % inScale == 0, x.shape[4] % inScale == 0 else {
-            throw WanVAEError.invalidInput("tiling: input \(x.shape) must be [B, C, T, H, W] with H, W multiples of \(inScale)")
+            throw WanVAEError.invalidInput(
+                "tiling: input \(x.shape) must be [B, C, T, H, W] with H, W multiples of \(inScale)")
         }
         let (cellsH, cellsW) = (x.shape[3] / inScale, x.shape[4] / inScale)
         let rowsH = ranges(cellsH)

@@ -61,7 +61,8 @@ public enum HuMoAudioFeatures {
         }
         let available = chunks.reduce(0) { $0 + ($1.first.map { $0.shape[0] } ?? 0) }
         guard available >= t50 else {
-            throw WhisperError.invalidInput("\(available) encoder frames at 50 Hz for \(t50) needed by \(sampleCount) samples")
+            throw WhisperError.invalidInput(
+                "\(available) encoder frames at 50 Hz for \(t50) needed by \(sampleCount) samples")
         }
         var states: [Tensor] = []
         for i in 0..<count {
@@ -95,9 +96,11 @@ public enum HuMoAudioFeatures {
             weightHigh.append(lambda)
         }
         let a = try backend.mul(
-            try backend.embedding(table, indices: lower), try backend.upload(weightLow, shape: [frames, 1], dtype: .f32))
+            try backend.embedding(table, indices: lower),
+            try backend.upload(weightLow, shape: [frames, 1], dtype: .f32))
         let b = try backend.mul(
-            try backend.embedding(table, indices: upper), try backend.upload(weightHigh, shape: [frames, 1], dtype: .f32))
+            try backend.embedding(table, indices: upper),
+            try backend.upload(weightHigh, shape: [frames, 1], dtype: .f32))
         return try backend.add(a, b).reshaped([frames] + rest)
     }
 
@@ -125,7 +128,8 @@ public enum HuMoAudioFeatures {
         let latent = try latentFrames(videoFrames: videoFrames ?? defaultVideoFrames(featureFrames: t25))
         let width = groups * a.shape[2]
         // Row t25 of the table is the zero row every out-of-range index reads.
-        let table = try backend.concat([try backend.reshape(a, [t25, width]), try backend.zeros([1, width])], axis: 0)
+        let table = try backend.concat(
+            [try backend.reshape(a, [t25, width]), try backend.zeros([1, width])], axis: 0)
         var indices: [Int32] = []
         for k in 0..<(latent + referenceFrames) {
             for r in 0..<windowLength {

@@ -29,7 +29,8 @@ extension WhisperEncoder {
             let p = "layers.\(i)"
             layers.append(
                 WhisperEncoderLayer(
-                    attentionNorm: try LayerNorm(&reader, "\(p).self_attn_layer_norm", dim: d, eps: config.layerNormEps),
+                    attentionNorm: try LayerNorm(
+                        &reader, "\(p).self_attn_layer_norm", dim: d, eps: config.layerNormEps),
                     q: try Linear(&reader, "\(p).self_attn.q_proj", in: d, out: d),
                     k: try Linear(&reader, "\(p).self_attn.k_proj", in: d, out: d, bias: false),
                     v: try Linear(&reader, "\(p).self_attn.v_proj", in: d, out: d),

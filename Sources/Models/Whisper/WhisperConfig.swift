@@ -15,8 +15,12 @@ public struct WhisperEncoderConfig: Codable, Sendable, Hashable {
     public var layerNormEps: Float
 
     enum CodingKeys: String, CodingKey {
-        case dModel = "d_model", layers = "encoder_layers", heads = "encoder_attention_heads"
-        case ffnDim = "encoder_ffn_dim", melBins = "num_mel_bins", maxSourcePositions = "max_source_positions"
+        case dModel = "d_model"
+        case layers = "encoder_layers"
+        case heads = "encoder_attention_heads"
+        case ffnDim = "encoder_ffn_dim"
+        case melBins = "num_mel_bins"
+        case maxSourcePositions = "max_source_positions"
         case layerNormEps = "layer_norm_eps"
     }
 

@@ -71,7 +71,8 @@ public struct WhisperEncoder: Sendable {
     ) throws {
         let batched = mel.rank == 3
         guard mel.rank == 2 || batched, mel.shape[mel.rank - 2] == config.melBins else {
-            throw WhisperError.invalidInput("log-mel \(mel.shape) must be [\(config.melBins), frames] or [B, \(config.melBins), frames]")
+            throw WhisperError.invalidInput(
+                "log-mel \(mel.shape) must be [\(config.melBins), frames] or [B, \(config.melBins), frames]")
         }
         let frames = mel.shape[mel.rank - 1]
         guard frames >= 2, frames % 2 == 0, frames / 2 <= config.maxSourcePositions else {

@@ -1,0 +1,140 @@
+import ArgumentParser
+import Foundation
+import Models
+import Tensor
+import TensorCPU
+
+/// `omniedit bench-vae`: the Wan2.1 VAE at its real size (dim 96, random weights generated in
+/// memory) on the CPU backend: one spatial tile decoded (and optionally encoded) chunk by chunk,
+/// with time, the causal cache size after every chunk and the peak resident memory of the pass.
+///
+/// What it shows: the caches stop growing after the first chunks (memory does not depend on the
+/// clip length), and a tile's working set is what a tiled decode of any frame size needs on top of
+/// the weights and the output. From the measured tile peak it prints the budget of a 480×832×97
+/// decode with the standard tiling (32-cell tiles, 8-cell overlap).
+struct BenchVAE: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-vae", abstract: "Wan2.1 VAE (real size, random weights): one tile, time and memory.")
+
+    @Option(help: "Tile side in latent cells (8 pixels each); 32 is the standard tiling.")
+    var tile = 32
+
+    @Option(help: "Latent frames to decode (1 + 4·(n−1) video frames).")
+    var latentFrames = 2
+
+    @Flag(help: "Also encode the decoded tile (chunks of 4 frames).")
+    var encode = false
+
+    func run() throws {
+        guard tile >= 1, latentFrames >= 1 else { throw ValidationError("--tile and --latent-frames must be ≥ 1") }
+        let backend = try CPUBackend()
+        print("device: \(backend.device)")
+        let config = WanVAEConfig.wan21
+        var rng = BenchRandom(seed: 96)
+        var parameters = 0
+        let vae = try WanVAE.build(config: config) { key, shape in
+            let count = shape.reduce(1, *)
+            parameters += count
+            if key.hasSuffix(".gamma") {
+                return try backend.upload(rng.normal(count, mean: 1, std: 0.2), shape: shape, dtype: .f32)
+            }
+            if key.hasSuffix(".bias") {
+                return try backend.upload(rng.normal(count, mean: 0, std: 0.05), shape: shape, dtype: .f32)
+            }
+            let fanIn = count / shape[0]
+            let std = (key == "decoder.head.2.weight" ? 0.6 : 1) / Float(fanIn).squareRoot()
+            return try backend.upload(rng.normal(count, mean: 0, std: std), shape: shape, dtype: .f32)
+        }
+        let weightGiB = Double(parameters * 4) / Double(1 << 30)
+        print(String(format: "Wan2.1 VAE: %.2f M parameters, %.3f GiB f32", Double(parameters) / 1e6, weightGiB))
+        print(String(format: "resident after building: %.2f GiB", MemoryProbe.residentGiB()))
+
+        // Decode one tile, chunk by chunk through the public stack API, to report the cache per chunk.
+        let z = try backend.upload(
+            rng.normal(16 * latentFrames * tile * tile, mean: 0, std: 1), shape: [1, 16, latentFrames, tile, tile],
+            dtype: .f32)
+        MemoryProbe.resetPeak()
+        let before = MemoryProbe.residentGiB()
+        let start = Date()
+        let x = try vae.latentIn(try vae.denormalize(z, on: backend), on: backend)
+        var cache = CausalCache(for: vae.decoder)
+        var pieces: [Tensor] = []
+        for f in 0..<latentFrames {
+            let t0 = Date()
+            pieces.append(try vae.decoder.forward(x.narrowed(axis: 2, start: f, length: 1), cache: &cache, on: backend))
+            print(
+                String(
+                    format: "decode latent frame %d → %d frames of %d×%d: %.1f s, cache %.1f MiB", f,
+                    pieces.last?.shape[2] ?? 0, 8 * tile, 8 * tile, Date().timeIntervalSince(t0),
+                    Double(cache.byteCount) / Double(1 << 20)))
+        }
+        let decoded = try backend.concat(pieces, axis: 2)
+        let seconds = Date().timeIntervalSince(start)
+        let frames = decoded.shape[2]
+        let tilePeak = MemoryProbe.peakGiB() - before
+        print(
+            String(
+                format:
+                    "decode: %.1f s for %d frames of %d×%d (%.2f s per frame); peak working set %.2f GiB above the weights",
+                seconds, frames, 8 * tile, 8 * tile, seconds / Double(frames), tilePeak))
+
+        if encode {
+            MemoryProbe.resetPeak()
+            let eBefore = MemoryProbe.residentGiB()
+            let t0 = Date()
+            let mu = try vae.encodeMean(try backend.clamp(decoded, min: -1, max: 1), on: backend)
+            print(
+                String(
+                    format: "encode: %.1f s for %d frames of %d×%d → %@; peak working set %.2f GiB",
+                    Date().timeIntervalSince(t0),
+                    frames, 8 * tile, 8 * tile, "\(mu.shape)", MemoryProbe.peakGiB() - eBefore))
+        }
+
+        // The standard tiling of a 480×832×97 clip (latent 25×60×104): tiles run one after another,
+        // each holding its working set and its decoded frames; the blend buffers are on the host.
+        let tiling = VAETiling.standard
+        let tiles = tiling.ranges(60).count * tiling.ranges(104).count
+        let tileOutput = Double(3 * 97 * 256 * 256 * 4 * 2) / Double(1 << 30)  // on the backend + downloaded
+        let blend = Double((3 * 97 + 1) * 480 * 832 * 4) / Double(1 << 30)
+        print(
+            String(
+                format:
+                    "budget, 480×832×97 decode (%d tiles of 256×256, overlap 64): weights %.2f + tile working set %.2f (measured, %d latent frames) + tile output %.2f + blend buffers %.2f = %.2f GiB",
+                tiles, weightGiB, tilePeak, latentFrames, tileOutput, blend, weightGiB + tilePeak + tileOutput + blend))
+    }
+}
+
+/// Resident memory from /proc/self/status: current (VmRSS) and peak (VmHWM), which `resetPeak`
+/// sets back to the current value (Linux `clear_refs` 5).
+enum MemoryProbe {
+    static func field(_ name: String) -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        for line in text.split(separator: "\n") where line.hasPrefix(name + ":") {
+            let kb = line.split(separator: " ").compactMap { Double($0) }.first ?? 0
+            return kb * 1024 / Double(1 << 30)
+        }
+        return 0
+    }
+
+    static func residentGiB() -> Double { field("VmRSS") }
+    static func peakGiB() -> Double { field("VmHWM") }
+    static func resetPeak() { try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8) }
+}
+
+/// Deterministic normal samples (64-bit LCG + Box–Muller) for generated weights.
+struct BenchRandom {
+    var state: UInt64
+    init(seed: UInt64) { state = seed &* 6_364_136_223_846_793_005 &+ 1 }
+
+    mutating func uniform() -> Float {
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        return (Float(state >> 40) + 0.5) / Float(1 << 24)
+    }
+
+    mutating func normal(_ count: Int, mean: Float, std: Float) -> [Float] {
+        (0..<count).map { _ in
+            let r = (-2 * Foundation.log(uniform())).squareRoot()
+            return mean + std * r * Foundation.cos(2 * .pi * uniform())
+        }
+    }
+}
