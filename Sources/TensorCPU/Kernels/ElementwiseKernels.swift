@@ -94,11 +94,11 @@ extension CPUBackend {
         // Half inputs are widened once (they are small broadcast vectors or weights in practice).
         let ra = try f32Strided(a, "binary \(op)")
         let rb = try f32Strided(b, "binary \(op)")
-        let ea = try ra.tensor.expanded(to: shape)
-        let eb = try rb.tensor.expanded(to: shape)
+        let stridesA = Self.broadcastStrides(a.shape, ra.strides, to: shape)
+        let stridesB = Self.broadcastStrides(b.shape, rb.strides, to: shape)
         let (result, dst) = try output(shape)
         if shape.contains(0) { return result }
-        let c = Coalesced(shape: shape, strides: [ea.strides, eb.strides, Layout.contiguousStrides(shape)])
+        let c = Coalesced(shape: shape, strides: [stridesA, stridesB, Layout.contiguousStrides(shape)])
         let walker = RowWalker(c)
         let n = c.inner
         let sa = c.strides[0][c.shape.count - 1]
@@ -159,27 +159,25 @@ extension CPUBackend {
         return result
     }
 
-    /// x read as f32 keeping its strides when it already is f32 (so broadcast views stay cheap),
-    /// else a contiguous f32 copy.
+    /// x read as f32 in place (any strides) when it already is f32, else a contiguous f32 copy;
+    /// `strides` index from `pointer`, which points at element [0, …, 0].
     func f32Strided(_ x: Tensor, _ op: String) throws -> (
-        tensor: Tensor, pointer: UnsafeMutablePointer<Float>, keep: CPUStorage
+        pointer: UnsafeMutablePointer<Float>, strides: [Int], keep: CPUStorage
     ) {
         let s = try storage(x, op)
         if x.dtype == .f32 {
-            // Re-base the view at element 0 so strides index from `pointer`.
-            let p = x.cpuAddress(s).assumingMemoryBound(to: Float.self)
-            let shape = x.shape
-            let view = try Tensor(storage: s, dtype: .f32, shape: shape, strides: x.strides, offset: x.offset)
-            return (try view.rebased(), p, s)
+            return (x.cpuAddress(s).assumingMemoryBound(to: Float.self), x.strides, s)
         }
         let run = try f32(x, op)
-        return (try Tensor(storage: run.storage, dtype: .f32, shape: x.shape), run.pointer, run.storage)
+        return (run.pointer, Layout.contiguousStrides(x.shape), run.storage)
     }
-}
 
-extension Tensor {
-    /// The same view with offset 0 (only its shape and strides are used after this).
-    func rebased() throws -> Tensor {
-        try Tensor(storage: storage, dtype: dtype, shape: shape, strides: strides, offset: 0)
+    /// Strides that read a tensor of `shape` (strides `strides`) broadcast to `target` (numpy
+    /// rules, already checked by `Layout.broadcast`): 0 on repeated and missing axes.
+    static func broadcastStrides(_ shape: [Int], _ strides: [Int], to target: [Int]) -> [Int] {
+        let lead = target.count - shape.count
+        return target.indices.map { k in
+            k < lead || shape[k - lead] == 1 && target[k] != 1 ? 0 : strides[k - lead]
+        }
     }
 }
