@@ -49,7 +49,8 @@ public final class VulkanBuffer: @unchecked Sendable {
             let memory = try calls.memory(device, &allocate)
             do {
                 try calls.bind(device, buffer, memory)
-                mapped = type.hostVisible ? try calls.map(device, memory, size: UInt64(requirements.size)) : nil
+                let mappable = type.hostVisible && (staging || context.mapsDeviceMemory)
+                mapped = mappable ? try calls.map(device, memory, size: UInt64(requirements.size)) : nil
             } catch {
                 calls.freeMemory(device, memory, nil)
                 throw error

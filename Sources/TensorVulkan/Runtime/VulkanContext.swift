@@ -22,6 +22,8 @@ public final class VulkanContext: @unchecked Sendable {
     let limits: VkPhysicalDeviceLimits
     /// Name, kind and memory of the device, for logs.
     public let description: DeviceDescription
+    /// Whether device buffers in host-visible memory are mapped (false only in tests of the staging path).
+    let mapsDeviceMemory: Bool
 
     let lock = NSLock()
     var pipelines: [PipelineKey: ComputePipeline] = [:]
@@ -53,6 +55,13 @@ public final class VulkanContext: @unchecked Sendable {
     ///
     /// - Throws: `VulkanError` when no loader, no driver or no fitting device exists.
     public static func open(policy: VulkanDevicePolicy) throws -> VulkanContext {
+        try open(policy: policy, mapsDeviceMemory: true)
+    }
+
+    /// `open(policy:)`; `mapsDeviceMemory: false` never maps device buffers even where the memory is
+    /// host-visible, so every upload and download takes the staging-copy path of a discrete GPU
+    /// (how tests prove that path on lavapipe, whose memory is all host-visible).
+    static func open(policy: VulkanDevicePolicy, mapsDeviceMemory: Bool) throws -> VulkanContext {
         let (_, instance, calls) = try makeInstance()
         do {
             let physicals = try calls.physicalDevices(instance)
@@ -62,7 +71,7 @@ public final class VulkanContext: @unchecked Sendable {
                 nameContains: ProcessInfo.processInfo.environment[deviceVariable])
             return try VulkanContext(
                 calls: calls, instance: instance, physical: physicals[index],
-                queueFamily: described[index].computeFamily)
+                queueFamily: described[index].computeFamily, mapsDeviceMemory: mapsDeviceMemory)
         } catch {
             calls.destroyInstance(instance, nil)
             throw error
@@ -118,7 +127,11 @@ public final class VulkanContext: @unchecked Sendable {
         )
     }
 
-    private init(calls: VulkanCalls, instance: VkInstance, physical: VkPhysicalDevice, queueFamily: UInt32) throws {
+    private init(
+        calls: VulkanCalls, instance: VkInstance, physical: VkPhysicalDevice, queueFamily: UInt32,
+        mapsDeviceMemory: Bool
+    ) throws {
+        self.mapsDeviceMemory = mapsDeviceMemory
         self.calls = calls
         self.instance = instance
         self.physical = physical
