@@ -29,11 +29,11 @@ public final class CPUBackend: Backend, @unchecked Sendable {
     /// - attentionTile: (query, key) tile sizes for `attention`, each ≥ 1; default (512, 1024),
     ///   a 2 MiB score tile (large tiles keep the two GEMMs per tile efficient).
     /// - cacheBytes: most bytes of freed tensor buffers kept for reuse; default 1 GiB, 0 disables.
-    /// - convColumnBudget: most floats of im2col scratch per GEMM in `conv` (default 8 Mi = 32 MiB).
+    /// - convColumnBudget: most floats of im2col scratch per GEMM in `conv` (default 2 Mi = 8 MiB).
     /// - attentionScoreBudget: most floats of attention scores at once (default 4 Mi = 16 MiB).
     public init(
         threads: Int? = nil, attentionTile: (query: Int, key: Int) = (512, 1024), cacheBytes: Int = 1 << 30,
-        convColumnBudget: Int = 8 << 20, attentionScoreBudget: Int = 4 << 20
+        convColumnBudget: Int = 2 << 20, attentionScoreBudget: Int = 4 << 20
     ) throws {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let t = threads ?? cores
