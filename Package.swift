@@ -72,7 +72,8 @@ var targets: [Target] = [
 
     .testTarget(name: "SamplerTests", dependencies: ["Sampler"]),
     // Naive reference ops + test data shared by the CPU tests and the CPU-vs-Vulkan conformance tests.
-    .target(name: "TensorTestSupport", dependencies: ["Tensor"], path: "Tests/TensorTestSupport"),
+    .target(
+        name: "TensorTestSupport", dependencies: ["Tensor"], path: "Tests/TensorTestSupport", exclude: ["README.md"]),
     .testTarget(name: "TensorTests", dependencies: ["Tensor", "TensorCPU", "TensorTestSupport"]),
     .testTarget(name: "TensorVulkanTests", dependencies: ["Tensor", "TensorCPU", "TensorVulkan"]),
     .testTarget(name: "MediaTests", dependencies: ["Media", "CSndFile"], resources: [.copy("Fixtures")]),
