@@ -74,7 +74,9 @@ struct Forward: ParsableCommand {
 
     private func runDiT(_ input: ForwardInputs, on compute: any Backend, into writer: inout SafetensorsWriter) throws {
         let explicit = try config.map { path -> WanConfig in
-            do { return try JSONDecoder().decode(WanConfig.self, from: Data(contentsOf: URL(fileURLWithPath: path))) } catch {
+            do {
+                return try JSONDecoder().decode(WanConfig.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+            } catch {
                 throw ValidationError("--config \(path): \(error)")
             }
         }
@@ -87,7 +89,8 @@ struct Forward: ParsableCommand {
         let v = try dit.velocity(
             WanDiTInputs(
                 x: try input.tensor("x", on: compute), timestep: Double(t[0]),
-                context: try input.tensor("context", on: compute), audio: try input.optionalTensor("audio", on: compute),
+                context: try input.tensor("context", on: compute),
+                audio: try input.optionalTensor("audio", on: compute),
                 y: try input.optionalTensor("y", on: compute)), on: compute)
         try writer.add("velocity", v, from: compute)
     }

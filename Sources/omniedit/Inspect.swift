@@ -35,14 +35,18 @@ struct Inspect: ParsableCommand {
         print("files: \(checkpoint.files.count)")
         print("tensors: \(checkpoint.names.count)")
         print("dtypes: " + dtypes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
-        print(String(format: "parameters: %d (%.3f B), %.1f MiB", parameters, Double(parameters) / 1e9, Double(bytes) / 1_048_576))
+        print(
+            String(
+                format: "parameters: %d (%.3f B), %.1f MiB", parameters, Double(parameters) / 1e9,
+                Double(bytes) / 1_048_576))
         try describeFamily(checkpoint)
     }
 
     private func describeFamily(_ checkpoint: Checkpoint) throws {
         let cpu = try CPUBackend()
         let reader = try WeightReader(
-            checkpoint: checkpoint, rules: KeyRules((dropPrefix.map { [.dropPrefix($0)] } ?? []) + KeyRules.wanDiT.rules),
+            checkpoint: checkpoint,
+            rules: KeyRules((dropPrefix.map { [.dropPrefix($0)] } ?? []) + KeyRules.wanDiT.rules),
             backend: cpu, shapesOnly: true)
         guard WanCheckpoint.isWanDiT(reader) else {
             let names = checkpoint.names
@@ -60,7 +64,9 @@ struct Inspect: ParsableCommand {
         print("variant: \(description.variant)")
         print(
             "config: dim \(config.dim), \(config.numLayers) layers, \(config.numHeads) heads, ffn \(config.ffnDim), in \(config.inDim), out \(config.outDim), text \(config.textDim)"
-                + (config.audio.map { ", audio \($0.window)×\($0.groups)×\($0.channels) → \($0.tokensPerFrame)×\($0.tokenDim)" } ?? ""))
+                + (config.audio.map {
+                    ", audio \($0.window)×\($0.groups)×\($0.channels) → \($0.tokensPerFrame)×\($0.tokenDim)"
+                } ?? ""))
         var check = reader
         do {
             _ = try WanDiT(config: config, reader: &check)

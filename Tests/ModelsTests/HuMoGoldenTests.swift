@@ -9,9 +9,10 @@ final class HuMoGoldenTests: XCTestCase {
     let cpuTolerance: Float = 1e-4
     let vulkanTolerance: Float = 1e-3
 
-    private func inputs(_ c: Checkpoint, x: String = "inputs/x", audio: Bool = true, y: String? = nil,
-        on backend: any Backend) throws -> WanDiTInputs
-    {
+    private func inputs(
+        _ c: Checkpoint, x: String = "inputs/x", audio: Bool = true, y: String? = nil,
+        on backend: any Backend
+    ) throws -> WanDiTInputs {
         WanDiTInputs(
             x: try c.tensor(x, on: backend), timestep: Double(try c.floats("inputs/t")[0]),
             context: try c.tensor("inputs/context", on: backend),
@@ -39,7 +40,8 @@ final class HuMoGoldenTests: XCTestCase {
             assertDiTClose(try cpu.download(e0), try c.floats("intermediates/time_e0"), tolerance: 1e-5, "\(name) e0")
             let text = try model.textContext(ins.context, on: cpu)
             XCTAssertEqual(text.shape, [8, 128])
-            assertDiTClose(try cpu.download(text), try c.floats("intermediates/text_ctx"), tolerance: 1e-5, "\(name) text")
+            assertDiTClose(
+                try cpu.download(text), try c.floats("intermediates/text_ctx"), tolerance: 1e-5, "\(name) text")
             let audio = try XCTUnwrap(try model.audioTokens(ins.audio, frames: 4, on: cpu))
             assertDiTClose(
                 try cpu.download(audio), try c.floats("intermediates/audio_tokens"), tolerance: 1e-5, "\(name) audio")
@@ -49,7 +51,8 @@ final class HuMoGoldenTests: XCTestCase {
                 "\(name) null audio")
             let tokens = try model.patchEmbedding(try model.modelInput(ins, on: cpu), on: cpu)
             assertDiTClose(
-                try cpu.download(tokens), try c.floats("intermediates/patch_tokens"), tolerance: 1e-5, "\(name) patches")
+                try cpu.download(tokens), try c.floats("intermediates/patch_tokens"), tolerance: 1e-5, "\(name) patches"
+            )
             let rope = try model.ropeTables(grid: (4, 4, 6), on: cpu)
             assertDiTClose(try cpu.download(rope.cos), try c.floats("intermediates/rope_cos"), tolerance: 1e-6, "cos")
             assertDiTClose(try cpu.download(rope.sin), try c.floats("intermediates/rope_sin"), tolerance: 1e-6, "sin")
@@ -74,7 +77,8 @@ final class HuMoGoldenTests: XCTestCase {
                 assertDiTClose(try cpu.download(out), try c.floats(previous), tolerance: 1e-5, "\(name) block \(i)")
             }
             let head = try model.headOutput(try c.tensor(previous, on: cpu), e: e, on: cpu)
-            assertDiTClose(try cpu.download(head), try c.floats("intermediates/head_out"), tolerance: 1e-5, "\(name) head")
+            assertDiTClose(
+                try cpu.download(head), try c.floats("intermediates/head_out"), tolerance: 1e-5, "\(name) head")
         }
     }
 
@@ -113,7 +117,8 @@ final class HuMoGoldenTests: XCTestCase {
         let noisy = try small.tensor("inputs/latent_noisy", on: cpu)
         let ref = try small.tensor("inputs/ref_latent", on: cpu)
         XCTAssertEqual(
-            try cpu.download(try HuMoReference.replaceLastFrames(noisy, with: ref, on: cpu)), try small.floats("inputs/x"))
+            try cpu.download(try HuMoReference.replaceLastFrames(noisy, with: ref, on: cpu)),
+            try small.floats("inputs/x"))
         XCTAssertEqual(
             try cpu.download(try HuMoReference.replaceLastFrames(noisy, with: nil, on: cpu)),
             try small.floats("inputs/x_zero_ref"))
@@ -132,7 +137,8 @@ final class HuMoGoldenTests: XCTestCase {
         for (name, y) in [("humo_dit_tiny_1p7b", nil), ("humo_dit_tiny_17b", "inputs/y")] as [(String, String?)] {
             let (model, c) = try DiTGolden.model(name, on: gpu)
             let v = try model.velocity(try inputs(c, y: y, on: gpu), on: gpu)
-            assertDiTClose(try gpu.download(v), try c.floats("outputs/velocity"), tolerance: vulkanTolerance, "\(name) vulkan")
+            assertDiTClose(
+                try gpu.download(v), try c.floats("outputs/velocity"), tolerance: vulkanTolerance, "\(name) vulkan")
             let n = try model.velocity(try inputs(c, audio: false, y: y, on: gpu), on: gpu)
             assertDiTClose(
                 try gpu.download(n), try c.floats("outputs/velocity_null_audio"), tolerance: vulkanTolerance,
@@ -149,10 +155,14 @@ final class HuMoGoldenTests: XCTestCase {
         }
         var wrongAudio = try inputs(c, y: "inputs/y", on: cpu)
         wrongAudio.audio = try cpu.zeros([3, 8, 5, 16])
-        XCTAssertThrowsError(try model.velocity(wrongAudio, on: cpu)) { XCTAssertTrue("\($0)".contains("audio"), "\($0)") }
+        XCTAssertThrowsError(try model.velocity(wrongAudio, on: cpu)) {
+            XCTAssertTrue("\($0)".contains("audio"), "\($0)")
+        }
         var longText = try inputs(c, y: "inputs/y", on: cpu)
         longText.context = try cpu.zeros([9, 32])
-        XCTAssertThrowsError(try model.velocity(longText, on: cpu)) { XCTAssertTrue("\($0)".contains("context"), "\($0)") }
+        XCTAssertThrowsError(try model.velocity(longText, on: cpu)) {
+            XCTAssertTrue("\($0)".contains("context"), "\($0)")
+        }
         var oddSize = try inputs(c, y: "inputs/y", on: cpu)
         oddSize.x = try cpu.zeros([16, 4, 7, 12])
         XCTAssertThrowsError(try model.velocity(oddSize, on: cpu))

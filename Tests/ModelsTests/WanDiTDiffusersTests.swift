@@ -52,9 +52,11 @@ final class WanDiTDiffusersTests: XCTestCase {
         for name in source.names where name.hasPrefix("weights/") {
             let (file, entry) = try source.locate(name)
             let bytes = try file.withBytes(name) { [UInt8]($0) }
-            try w.add("model.diffusion_model." + name.dropFirst(8), dtype: entry.dtype, shape: entry.shape, bytes: bytes)
+            try w.add(
+                "model.diffusion_model." + name.dropFirst(8), dtype: entry.dtype, shape: entry.shape, bytes: bytes)
         }
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("repacked-\(UUID().uuidString).safetensors")
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "repacked-\(UUID().uuidString).safetensors")
         defer { try? FileManager.default.removeItem(at: url) }
         try w.write(to: url)
         let cpu = try DiTBackends.cpu()
@@ -63,7 +65,8 @@ final class WanDiTDiffusersTests: XCTestCase {
         XCTAssertEqual(WanCheckpoint.describe(model.config).family, "HuMo")
         let v = try model.velocity(
             WanDiTInputs(
-                x: try source.tensor("inputs/x", on: cpu), timestep: 937, context: try source.tensor("inputs/context", on: cpu),
+                x: try source.tensor("inputs/x", on: cpu), timestep: 937,
+                context: try source.tensor("inputs/context", on: cpu),
                 audio: try source.tensor("inputs/audio", on: cpu)), on: cpu)
         assertDiTClose(try cpu.download(v), try source.floats("outputs/velocity"), tolerance: 1e-4, "repacked")
     }
@@ -74,14 +77,19 @@ final class WanDiTDiffusersTests: XCTestCase {
         w.metadata = source.metadata
         for name in source.names where name.hasPrefix("weights/") && !name.contains("blocks.1.ffn") {
             let (file, entry) = try source.locate(name)
-            try w.add(String(name.dropFirst(8)), dtype: entry.dtype, shape: entry.shape, bytes: try file.withBytes(name) { [UInt8]($0) })
+            try w.add(
+                String(name.dropFirst(8)), dtype: entry.dtype, shape: entry.shape,
+                bytes: try file.withBytes(name) { [UInt8]($0) })
         }
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("holed-\(UUID().uuidString).safetensors")
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "holed-\(UUID().uuidString).safetensors")
         defer { try? FileManager.default.removeItem(at: url) }
         try w.write(to: url)
         XCTAssertThrowsError(try WanCheckpoint.load(url, on: try DiTBackends.cpu())) { error in
             guard case WeightsError.incompatible(_, let missing, _) = error else { return XCTFail("\(error)") }
-            XCTAssertEqual(missing, ["blocks.1.ffn.0.bias", "blocks.1.ffn.0.weight", "blocks.1.ffn.2.bias", "blocks.1.ffn.2.weight"])
+            XCTAssertEqual(
+                missing,
+                ["blocks.1.ffn.0.bias", "blocks.1.ffn.0.weight", "blocks.1.ffn.2.bias", "blocks.1.ffn.2.weight"])
         }
     }
 }

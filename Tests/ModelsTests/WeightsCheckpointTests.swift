@@ -88,13 +88,16 @@ final class WeightsCheckpointTests: XCTestCase {
             "condition_embedder.time_embedder.linear_2.weight": "time_embedding.2.weight",
             "condition_embedder.text_embedder.linear_1.bias": "text_embedding.0.bias",
             "audio_proj.audio_proj_glob_1.layer.bias": "audio_proj.audio_proj_glob_1.layer.bias",
-            "blocks.1.audio_cross_attn_wrapper.norm1_audio.weight": "blocks.1.audio_cross_attn_wrapper.norm1_audio.weight",
+            "blocks.1.audio_cross_attn_wrapper.norm1_audio.weight":
+                "blocks.1.audio_cross_attn_wrapper.norm1_audio.weight",
         ]
         for (from, to) in expected { XCTAssertEqual(rules.apply(from), to, from) }
     }
 
     func testReaderListsEveryMissingAndMisshapedWeightAndIgnoresUnknownOnes() throws {
-        try write([("model.diffusion_model.x.weight", [2, 3]), ("model.diffusion_model.y", [5]), ("extra", [1])], to: "m.safetensors")
+        try write(
+            [("model.diffusion_model.x.weight", [2, 3]), ("model.diffusion_model.y", [5]), ("extra", [1])],
+            to: "m.safetensors")
         let checkpoint = try Checkpoint.open(folder.appendingPathComponent("m.safetensors"))
         var reader = try WeightReader(checkpoint: checkpoint, rules: .wanDiT, backend: try DiTBackends.cpu())
         let x = try reader.take("x.weight", shape: [2, 3])

@@ -84,7 +84,8 @@ final class WeightsSafetensorsTests: XCTestCase {
         try huge.write(to: hugeURL)
         assertRejected(hugeURL, mentioning: ["exceeds"])
         // Data cut short: the header promises 16 bytes, 8 are there.
-        let cut = try raw(#"{"w":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}"#, data: Array(repeating: 0, count: 8))
+        let cut = try raw(
+            #"{"w":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}"#, data: Array(repeating: 0, count: 8))
         assertRejected(cut, mentioning: ["'w'", "past the data section"])
         XCTAssertThrowsError(try SafetensorsFile(url: folder.appendingPathComponent("missing.safetensors"))) {
             XCTAssertTrue("\($0)".contains("missing.safetensors"))

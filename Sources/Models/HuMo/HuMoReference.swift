@@ -46,14 +46,16 @@ public enum HuMoReference {
         zeroVAE: Tensor, ref: Tensor?, frames: Int, refFrames: Int = 1, on backend: any Backend
     ) throws -> Tensor {
         guard zeroVAE.rank == 4, zeroVAE.shape[1] >= frames, refFrames >= 1, refFrames < frames else {
-            throw WanError.invalidInput("zero-video latent \(zeroVAE.shape) for \(frames) frames (\(refFrames) reference)")
+            throw WanError.invalidInput(
+                "zero-video latent \(zeroVAE.shape) for \(frames) frames (\(refFrames) reference)")
         }
         let (h, w) = (zeroVAE.shape[2], zeroVAE.shape[3])
         let m = try mask(frames: frames, videoFrames: frames - refFrames, height: h, width: w, on: backend)
         let latent: Tensor
         if let ref {
             guard ref.shape == [zeroVAE.shape[0], refFrames, h, w] else {
-                throw WanError.invalidInput("reference latent \(ref.shape), expected [\(zeroVAE.shape[0]), \(refFrames), \(h), \(w)]")
+                throw WanError.invalidInput(
+                    "reference latent \(ref.shape), expected [\(zeroVAE.shape[0]), \(refFrames), \(h), \(w)]")
             }
             latent = try backend.concat(
                 [try zeroVAE.narrowed(axis: 1, start: 0, length: frames - refFrames), ref], axis: 1)

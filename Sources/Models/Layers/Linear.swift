@@ -14,7 +14,8 @@ public struct Linear: Sendable {
     }
 
     /// Reads `<prefix>.weight` `[out, in]` and (when `bias`) `<prefix>.bias` `[out]`.
-    public init(_ reader: inout WeightReader, _ prefix: String, in inFeatures: Int, out: Int, bias: Bool = true) throws {
+    public init(_ reader: inout WeightReader, _ prefix: String, in inFeatures: Int, out: Int, bias: Bool = true) throws
+    {
         weight = try reader.take("\(prefix).weight", shape: [out, inFeatures])
         self.bias = bias ? try reader.take("\(prefix).bias", shape: [out]) : nil
     }

@@ -26,7 +26,8 @@ public struct WanBlock: Sendable {
     public init(_ r: inout WeightReader, index: Int, config c: WanConfig) throws {
         let p = "blocks.\(index)"
         modulation = try r.take("\(p).modulation", shape: [1, 6, c.dim])
-        selfAttention = try WanAttention(&r, "\(p).self_attn", dim: c.dim, contextDim: c.dim, heads: c.numHeads, eps: c.eps)
+        selfAttention = try WanAttention(
+            &r, "\(p).self_attn", dim: c.dim, contextDim: c.dim, heads: c.numHeads, eps: c.eps)
         norm3 = try LayerNorm(&r, "\(p).norm3", dim: c.dim, eps: c.eps)
         crossAttention = try WanAttention(
             &r, "\(p).cross_attn", dim: c.dim, contextDim: c.dim, heads: c.numHeads, eps: c.eps)

@@ -55,7 +55,8 @@ public enum WanCheckpoint {
             let head = r.shape(of: "head.head.weight"), head.count == 2
         else {
             throw WanError.notAWanCheckpoint(
-                "\(r.checkpoint.path) lacks patch_embedding / blocks.0 / text_embedding / time_embedding / head weights")
+                "\(r.checkpoint.path) lacks patch_embedding / blocks.0 / text_embedding / time_embedding / head weights"
+            )
         }
         let dim = patch[0]
         var layers = 0
@@ -65,7 +66,8 @@ public enum WanCheckpoint {
         let numHeads = heads ?? dim / 128
         guard numHeads > 0, dim % numHeads == 0, perToken > 0, head[0] % perToken == 0 else {
             throw WanError.notAWanCheckpoint(
-                "dim \(dim) does not split into \(numHeads) heads (head dim 128 unless a config.json says), or head \(head)")
+                "dim \(dim) does not split into \(numHeads) heads (head dim 128 unless a config.json says), or head \(head)"
+            )
         }
         var audio: HuMoAudioConfig?
         if let g1 = r.shape(of: "audio_proj.audio_proj_glob_1.layer.weight"),
@@ -78,7 +80,8 @@ public enum WanCheckpoint {
                 tokensPerFrame: g3[0] / gn[0])
         }
         return WanConfig(
-            dim: dim, numHeads: numHeads, numLayers: layers, ffnDim: ffn[0], inDim: patch[1], outDim: head[0] / perToken,
+            dim: dim, numHeads: numHeads, numLayers: layers, ffnDim: ffn[0], inDim: patch[1],
+            outDim: head[0] / perToken,
             textDim: text[1], textLen: 512, freqDim: time[1], patchSize: patchSize, eps: 1e-6, audio: audio)
     }
 

@@ -25,8 +25,14 @@ public struct WanConfig: Codable, Sendable, Hashable {
 
     enum CodingKeys: String, CodingKey {
         case dim, eps, audio
-        case numHeads = "num_heads", numLayers = "num_layers", ffnDim = "ffn_dim", inDim = "in_dim"
-        case outDim = "out_dim", textDim = "text_dim", textLen = "text_len", freqDim = "freq_dim"
+        case numHeads = "num_heads"
+        case numLayers = "num_layers"
+        case ffnDim = "ffn_dim"
+        case inDim = "in_dim"
+        case outDim = "out_dim"
+        case textDim = "text_dim"
+        case textLen = "text_len"
+        case freqDim = "freq_dim"
         case patchSize = "patch_size"
     }
 
@@ -112,7 +118,9 @@ public struct HuMoAudioConfig: Codable, Sendable, Hashable {
 
     enum CodingKeys: String, CodingKey {
         case window, groups, channels, intermediate
-        case tokenDim = "token_dim", tokensPerFrame = "tokens_per_frame", layernormEps = "layernorm_eps"
+        case tokenDim = "token_dim"
+        case tokensPerFrame = "tokens_per_frame"
+        case layernormEps = "layernorm_eps"
     }
 
     public init(

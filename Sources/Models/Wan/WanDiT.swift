@@ -75,7 +75,8 @@ public struct WanDiT: Sendable {
 
     /// e `[dim]` and e0 `[6, dim]` for timestep t.
     public func timeEmbedding(_ t: Double, on backend: any Backend) throws -> (e: Tensor, e0: Tensor) {
-        let s = try backend.upload(try sinusoidalEmbedding(t, dim: config.freqDim), shape: [1, config.freqDim], dtype: .f32)
+        let s = try backend.upload(
+            try sinusoidalEmbedding(t, dim: config.freqDim), shape: [1, config.freqDim], dtype: .f32)
         let e = try time2(try backend.unary(.silu, try time0(s, on: backend)), on: backend)
         let e0 = try timeProjection(try backend.unary(.silu, e), on: backend)
         return (try e.reshaped([config.dim]), try e0.reshaped([6, config.dim]))
@@ -88,7 +89,8 @@ public struct WanDiT: Sendable {
                 "context \(context.shape), expected [L ≤ \(config.textLen), \(config.textDim)]")
         }
         let padded = try backend.pad(
-            context, padding: [AxisPadding(0, config.textLen - context.shape[0]), AxisPadding(0, 0)], mode: .constant(0))
+            context, padding: [AxisPadding(0, config.textLen - context.shape[0]), AxisPadding(0, 0)], mode: .constant(0)
+        )
         return try text2(try backend.unary(.geluTanh, try text0(padded, on: backend)), on: backend)
     }
 
@@ -102,7 +104,8 @@ public struct WanDiT: Sendable {
         if let audio {
             guard audio.rank == 4, audio.shape[0] == frames else {
                 throw WanError.invalidInput(
-                    "audio \(audio.shape), expected [\(frames), \(a.window), \(a.groups), \(a.channels)] (one window per latent frame)")
+                    "audio \(audio.shape), expected [\(frames), \(a.window), \(a.groups), \(a.channels)] (one window per latent frame)"
+                )
             }
             return try proj(audio, on: backend)
         }
@@ -132,7 +135,8 @@ public struct WanDiT: Sendable {
 
     /// RoPE tables `[L, headDim/2]` for a token grid (Wan's 3-D split; frames continue into the
     /// reference frames).
-    public func ropeTables(grid: (f: Int, h: Int, w: Int), on backend: any Backend) throws -> (cos: Tensor, sin: Tensor) {
+    public func ropeTables(grid: (f: Int, h: Int, w: Int), on backend: any Backend) throws -> (cos: Tensor, sin: Tensor)
+    {
         try RoPETable.wan3D(frames: grid.f, height: grid.h, width: grid.w, headDim: config.headDim).upload(on: backend)
     }
 

@@ -27,7 +27,9 @@ public final class SafetensorsFile: @unchecked Sendable {
         let path = url.path
         self.path = path
         let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw WeightsError.io(path: path, reason: "cannot open: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            throw WeightsError.io(path: path, reason: "cannot open: \(String(cString: strerror(errno)))")
+        }
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else {
@@ -36,7 +38,8 @@ public final class SafetensorsFile: @unchecked Sendable {
         guard (st.st_mode & S_IFMT) == S_IFREG else { throw WeightsError.io(path: path, reason: "not a regular file") }
         let size = Int(st.st_size)
         guard size >= 8 else {
-            throw WeightsError.invalidFile(path: path, reason: "\(size) bytes is too short for the 8-byte header length")
+            throw WeightsError.invalidFile(
+                path: path, reason: "\(size) bytes is too short for the 8-byte header length")
         }
         guard let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), mapped != MAP_FAILED else {
             throw WeightsError.io(path: path, reason: "cannot mmap: \(String(cString: strerror(errno)))")
@@ -86,10 +89,25 @@ public final class SafetensorsFile: @unchecked Sendable {
         let e = try entry(name)
         return try withBytes(name) { raw in
             switch e.dtype {
-            case .f32: (0..<e.count).map { Float(bitPattern: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self).littleEndian) }
-            case .f16: (0..<e.count).map { HalfConversion.float(f16Bits: raw.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self).littleEndian) }
-            case .bf16: (0..<e.count).map { Float(bitPattern: UInt32(raw.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self).littleEndian) << 16) }
-            case .f64: (0..<e.count).map { Float(Double(bitPattern: raw.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self).littleEndian)) }
+            case .f32:
+                (0..<e.count).map {
+                    Float(bitPattern: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self).littleEndian)
+                }
+            case .f16:
+                (0..<e.count).map {
+                    HalfConversion.float(
+                        f16Bits: raw.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self).littleEndian)
+                }
+            case .bf16:
+                (0..<e.count).map {
+                    Float(
+                        bitPattern: UInt32(raw.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self).littleEndian)
+                            << 16)
+                }
+            case .f64:
+                (0..<e.count).map {
+                    Float(Double(bitPattern: raw.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self).littleEndian))
+                }
             default: throw WeightsError.unsupportedDType(path: path, tensor: name, dtype: e.dtype.rawValue)
             }
         }

@@ -4,10 +4,21 @@ import Tensor
 /// Element types a safetensors header may name. Only F32, F16 and BF16 become tensors; the others
 /// are known so that their byte lengths can still be validated and `inspect` can list them.
 public enum SafetensorsDType: String, Sendable, Hashable, CaseIterable {
-    case f64 = "F64", f32 = "F32", f16 = "F16", bf16 = "BF16"
-    case i64 = "I64", i32 = "I32", i16 = "I16", i8 = "I8"
-    case u64 = "U64", u32 = "U32", u16 = "U16", u8 = "U8", bool = "BOOL"
-    case f8e4m3 = "F8_E4M3", f8e5m2 = "F8_E5M2"
+    case f64 = "F64"
+    case f32 = "F32"
+    case f16 = "F16"
+    case bf16 = "BF16"
+    case i64 = "I64"
+    case i32 = "I32"
+    case i16 = "I16"
+    case i8 = "I8"
+    case u64 = "U64"
+    case u32 = "U32"
+    case u16 = "U16"
+    case u8 = "U8"
+    case bool = "BOOL"
+    case f8e4m3 = "F8_E4M3"
+    case f8e5m2 = "F8_E5M2"
 
     /// Bytes per element.
     public var byteSize: Int {
@@ -146,7 +157,9 @@ public struct SafetensorsHeader: Sendable {
         guard let shapeValues = fields["shape"] as? [Any] else { throw bad("no shape array") }
         guard shapeValues.count <= 16 else { throw bad("\(shapeValues.count) axes (at most 16)") }
         let shape = try shapeValues.map { v -> Int in
-            guard let i = exactInt(v), i >= 0 else { throw bad("shape \(shapeValues) has a size that is not a non-negative integer") }
+            guard let i = exactInt(v), i >= 0 else {
+                throw bad("shape \(shapeValues) has a size that is not a non-negative integer")
+            }
             return i
         }
         guard let offsets = fields["data_offsets"] as? [Any], offsets.count == 2,

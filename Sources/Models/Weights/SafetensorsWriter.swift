@@ -37,7 +37,8 @@ public struct SafetensorsWriter: Sendable {
 
     /// Adds a tensor downloaded from `backend` in its dtype.
     public mutating func add(_ name: String, _ tensor: Tensor, from backend: some MemoryOps) throws {
-        try add(name, dtype: SafetensorsDType(tensor.dtype), shape: tensor.shape, bytes: try backend.downloadBytes(tensor))
+        try add(
+            name, dtype: SafetensorsDType(tensor.dtype), shape: tensor.shape, bytes: try backend.downloadBytes(tensor))
     }
 
     /// The file's bytes.

@@ -47,7 +47,8 @@ public struct WeightReader {
 
     /// A reader whose every weight is `generate(key, shape)` (e.g. random weights for a benchmark at
     /// a real model size); nothing is missing or unused.
-    public init(generating generate: @escaping @Sendable (String, [Int]) throws -> Tensor, backend: any Backend) throws {
+    public init(generating generate: @escaping @Sendable (String, [Int]) throws -> Tensor, backend: any Backend) throws
+    {
         self.checkpoint = try Checkpoint(path: "(generated weights)", files: [])
         self.rules = .identity
         self.backend = backend
@@ -73,7 +74,8 @@ public struct WeightReader {
             let t = try generator(key, shape)
             guard t.shape == shape else {
                 throw WeightsError.incompatible(
-                    checkpoint: checkpoint.path, missing: [], misshaped: ["\(key): expected \(shape), found \(t.shape)"])
+                    checkpoint: checkpoint.path, missing: [], misshaped: ["\(key): expected \(shape), found \(t.shape)"]
+                )
             }
             return t
         }
