@@ -52,6 +52,23 @@ final class AttentionTests: VulkanTestCase {
         assertClose(try backend.download(y), expected, atol: 1e-5, rtol: 1e-4)
     }
 
+    func testHeadDimsNotMultipleOfFourUseTheDirectShaderCorrectly() throws {
+        for backend in try styleBackends() {
+            var random = SeededRandom(21)
+            let (lq, lk, heads, d, dv) = (9, 13, 2, 10, 6)
+            let q = random.floats(lq * heads * d)
+            let k = random.floats(lk * heads * d)
+            let v = random.floats(lk * heads * dv)
+            let y = try backend.attention(
+                q: try backend.upload(q, shape: [lq, heads, d], dtype: .f32),
+                k: try backend.upload(k, shape: [lk, heads, d], dtype: .f32),
+                v: try backend.upload(v, shape: [lk, heads, dv], dtype: .f32), scale: 0.3)
+            let expected = Reference.attention(
+                q, k, v, lq: lq, lk: lk, heads: heads, kvHeads: heads, d: d, dv: dv, scale: 0.3)
+            assertClose(try backend.download(y), expected, atol: 1e-5, rtol: 1e-4, "\(backend.kernelStyle)")
+        }
+    }
+
     func testSoftmaxRowsSumToOneAndMatchReference() throws {
         let backend = try vulkan()
         var random = SeededRandom(8)

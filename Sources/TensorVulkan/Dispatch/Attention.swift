@@ -78,7 +78,8 @@ extension VulkanBackend {
         }
         let push =
             try [lq, lk, heads, kvHeads].map { try u32($0, "attention") } + [(scale * Float(M_LOG2E)).bitPattern]
-        if kernelStyle == .direct {
+        // The tiled shader splits each head vector over 4 invocations; other head dims take the direct one.
+        if kernelStyle == .direct || d % 4 != 0 || dv % 4 != 0 {
             try context.record { recorder in
                 try recorder.dispatch(
                     "attention_direct", constants: [UInt32(d), UInt32(dv)], buffers: buffers, push: push,
@@ -86,11 +87,11 @@ extension VulkanBackend {
             }
             return out
         }
-        // Keys per shared-memory tile: as many as fit (up to 32) in the device's shared memory,
-        // leaving room for the compiler's own use.
+        // Keys per shared-memory tile: as many as fit (up to 32) beside the 32 rows × 4 partial dot
+        // products per key, leaving room for the compiler's own use.
         let shared = Int(context.limits.maxComputeSharedMemorySize) - 1024
-        let tile = max(1, min(32, shared / ((d + dv) * 4)))
-        let groups = (x: (lq + 63) / 64, y: heads, z: b)
+        let tile = max(1, min(32, shared / ((d + dv + 128) * 4)))
+        let groups = (x: (lq + 31) / 32, y: heads, z: b)
         try context.record { recorder in
             try recorder.dispatch(
                 "attention", constants: [UInt32(d), UInt32(dv), UInt32(tile)], buffers: buffers, push: push,
