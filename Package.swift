@@ -74,7 +74,8 @@ var targets: [Target] = [
     // Naive reference ops + test data shared by the CPU tests and the CPU-vs-Vulkan conformance tests.
     .target(
         name: "TensorTestSupport", dependencies: ["Tensor"], path: "Tests/TensorTestSupport", exclude: ["README.md"]),
-    .testTarget(name: "TensorTests", dependencies: ["Tensor", "TensorCPU", "TensorTestSupport"]),
+    .testTarget(
+        name: "TensorTests", dependencies: ["Tensor", "TensorCPU", "TensorTestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "TensorVulkanTests", dependencies: ["Tensor", "TensorCPU", "TensorVulkan"]),
     .testTarget(name: "MediaTests", dependencies: ["Media", "CSndFile"], resources: [.copy("Fixtures")]),
     .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "CFFmpeg"]),
