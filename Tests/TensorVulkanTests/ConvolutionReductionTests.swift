@@ -1,6 +1,7 @@
 import Tensor
-import TensorVulkan
 import XCTest
+
+@testable import TensorVulkan
 
 /// Convolutions against the direct (no im2col) Double reference; reductions against host loops.
 final class ConvolutionReductionTests: VulkanTestCase {
@@ -48,6 +49,25 @@ final class ConvolutionReductionTests: VulkanTestCase {
             padBefore: geometry.padding.map(\.before), dilation: geometry.dilation, groups: geometry.groups,
             outSpatial: outSpatial)
         assertClose(try backend.download(y), expected, atol: 1e-4, rtol: 1e-4, "conv\(n)d \(backend.kernelStyle)")
+    }
+
+    func testConvInSlicesOfOutputPositionsMatchesWholeConv() throws {
+        for backend in try styleBackends() {
+            var random = SeededRandom(31)
+            let (xShape, wShape) = ([2, 4, 3, 5, 7], [6, 2, 2, 3, 3])
+            let geometry = try ConvGeometry(
+                spatialRank: 3, stride: [1, 1, 2], padding: [AxisPadding(1, 0), .symmetric(1), .symmetric(1)], groups: 2
+            )
+            let x = try backend.upload(random.floats(xShape.reduce(1, *)), shape: xShape, dtype: .f32)
+            let w = try backend.upload(random.floats(wShape.reduce(1, *)), shape: wShape, dtype: .bf16)
+            let bias = try backend.upload(random.floats(6), shape: [6], dtype: .f32)
+            let whole = try backend.download(try backend.conv(x, weight: w, bias: bias, geometry: geometry))
+            // 4·18 = 72 column rows; a budget of 72·7 floats gives slices of 7 of the 3·5·4 = 60 output
+            // positions (the last one 4 wide). Same sums in the same order: equal to the bit.
+            let sliced = try backend.download(
+                try backend.conv(x, weight: w, bias: bias, geometry: geometry, columnBudget: 72 * 7))
+            XCTAssertEqual(sliced, whole, "\(backend.kernelStyle)")
+        }
     }
 
     func testConvRejectsWrongInputChannels() throws {

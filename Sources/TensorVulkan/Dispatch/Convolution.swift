@@ -1,9 +1,18 @@
-// ConvolutionOps: N-d convolution (N = 1, 2, 3) as im2col + GEMM. One batch item at a time shares
-// one column buffer, so the columns cost Cin·ΠK·ΠO floats, not B times that.
+// ConvolutionOps: N-d convolution (N = 1, 2, 3) as im2col + GEMM. One batch item and one range of
+// output positions at a time share one column buffer of at most `columnBudget` floats, so a VAE-sized
+// convolution (Cin·ΠK·ΠO in the billions) runs in slices instead of failing to allocate.
 import Tensor
 
 extension VulkanBackend {
     public func conv(_ x: Tensor, weight: Tensor, bias: Tensor?, geometry: ConvGeometry) throws -> Tensor {
+        try conv(x, weight: weight, bias: bias, geometry: geometry, columnBudget: 1 << 25)
+    }
+
+    /// `conv` with the column buffer limited to `columnBudget` floats (128 MiB by default; tests
+    /// pass a tiny budget to prove the slicing).
+    func conv(_ x: Tensor, weight: Tensor, bias: Tensor?, geometry: ConvGeometry, columnBudget: Int) throws
+        -> Tensor
+    {
         let n = geometry.spatialRank
         guard x.rank == n + 2, weight.rank == n + 2 else {
             throw TensorError.shapeMismatch(
@@ -36,41 +45,47 @@ extension VulkanBackend {
         let positions = o.reduce(1, *)
         let taps = k.reduce(1, *)
         let rowsPerGroup = cinPerGroup * taps
-        let columnCount = try Layout.elementCount([cin, taps, positions], op: "conv (im2col columns)")
-        try checkIndexable(columnCount, "conv (im2col columns)")
+        let rows = try Layout.elementCount([cin, taps], op: "conv (im2col rows)")
+        try checkIndexable(rows, "conv (im2col rows)")
+        // Output positions per slice: as many as the budget allows, at least one.
+        let chunk = max(1, min(positions, columnBudget / max(rows, 1)))
+        try checkIndexable(rows * chunk, "conv (im2col columns)")
 
         let dense = try dense(x, "conv")
         let packedWeight = weight.isContiguous ? weight : try contiguous(weight)
         let biasTensor = try bias.map { try self.dense($0, "conv") }
-        let columns = try newTensor([cin * taps, positions], op: "conv")
+        let columns = try newTensor([rows, chunk], op: "conv")
         let source = try buffer(dense, "conv")
         let columnBuffer = try buffer(columns, "conv")
         let perItem = cin * s.reduce(1, *)
         let coutPerGroup = cout / groups
         for b in 0..<batch {
-            let count = cin * taps * positions
-            let push = [count, cin] + s + k + o + stride + dilation + before + [b * perItem]
-            let words = try push.map { try u32($0, "conv") }
-            try context.record { recorder in
-                try recorder.dispatch(
-                    "im2col", buffers: [source, columnBuffer], push: words, groups: grid(count))
+            for first in Swift.stride(from: 0, to: positions, by: chunk) {
+                let width = min(chunk, positions - first)
+                let count = rows * width
+                let push = [count, cin] + s + k + o + stride + dilation + before + [b * perItem, first, width]
+                let words = try push.map { try u32($0, "conv") }
+                try context.record { recorder in
+                    try recorder.dispatch(
+                        "im2col", buffers: [source, columnBuffer], push: words, groups: grid(count))
+                }
+                // out[b, g·Cout/G + m, first + j] = Σ_r W[g·Cout/G + m, r] · columns[g·rowsPerGroup + r, j]
+                var offsets: [Int] = []
+                for g in 0..<groups {
+                    offsets += [
+                        packedWeight.offset + g * coutPerGroup * rowsPerGroup,
+                        g * rowsPerGroup * width,
+                        (b * cout + g * coutPerGroup) * positions + first,
+                        g * coutPerGroup,
+                    ]
+                }
+                try gemm(
+                    GEMMProblem(
+                        m: coutPerGroup, n: width, k: rowsPerGroup, sam: rowsPerGroup, sak: 1, sbk: width, sbn: 1,
+                        ldc: positions, offsets: offsets, a: packedWeight, b: columns, c: out,
+                        bias: biasTensor.map { ($0, 2) }),
+                    op: "conv")
             }
-            // out[b, g·Cout/G + m, p] = Σ_r W[g·Cout/G + m, r] · columns[g·rowsPerGroup + r, p]
-            var offsets: [Int] = []
-            for g in 0..<groups {
-                offsets += [
-                    packedWeight.offset + g * coutPerGroup * rowsPerGroup,
-                    g * rowsPerGroup * positions,
-                    (b * cout + g * coutPerGroup) * positions,
-                    g * coutPerGroup,
-                ]
-            }
-            try gemm(
-                GEMMProblem(
-                    m: coutPerGroup, n: positions, k: rowsPerGroup, sam: rowsPerGroup, sak: 1, sbk: positions, sbn: 1,
-                    ldc: positions, offsets: offsets, a: packedWeight, b: columns, c: out,
-                    bias: biasTensor.map { ($0, 2) }),
-                op: "conv")
         }
         return out
     }

@@ -1,7 +1,8 @@
 #version 450
-// im2col of one batch item: x [C, T, H, W] contiguous f32 from element x_offset (1-D and 2-D
-// convolutions use T = H = 1 axes) -> columns [C·KT·KH·KW, To·Ho·Wo]: row (c, kt, kh, kw), column
-// (t, h, w) holds x[c, t·st + kt·dt − pt, h·sh + kh·dh − ph, w·sw + kw·dw − pw], 0 outside the input.
+// im2col of one batch item and one range of output positions: x [C, T, H, W] contiguous f32 from
+// element x_offset (1-D and 2-D convolutions use T = H = 1 axes) -> columns [C·KT·KH·KW, chunk]:
+// row (c, kt, kh, kw), column j = output position (t, h, w) = first + j, holds
+// x[c, t·st + kt·dt − pt, h·sh + kh·dh − ph, w·sw + kw·dw − pw], 0 outside the input.
 #include "common.glsl"
 
 layout(local_size_x = 256) in;
@@ -17,6 +18,8 @@ layout(push_constant) uniform Push {
     uint dt; uint dh; uint dw;
     uint pt; uint ph; uint pw;
     uint x_offset;
+    uint first;
+    uint chunk;
 } p;
 
 void main() {
@@ -24,9 +27,8 @@ void main() {
     if (i >= p.count) {
         return;
     }
-    uint positions = p.TO * p.HO * p.WO;
-    uint column = i % positions;
-    uint row = i / positions;
+    uint column = p.first + i % p.chunk;
+    uint row = i / p.chunk;
     uint wo = column % p.WO;
     uint ho = (column / p.WO) % p.HO;
     uint to = column / (p.WO * p.HO);
