@@ -30,3 +30,18 @@ final class StagingPathTests: VulkanTestCase {
         XCTAssertEqual(try backend.download(transposed)[1], values[10])
     }
 }
+
+/// Tensors of one device context are refused by a backend on another (a VkBuffer of another VkDevice
+/// would be undefined behaviour), while backends sharing a context share tensors.
+final class ContextOwnershipTests: VulkanTestCase {
+    func testTensorsOfAnotherContextAreForeignButSharedContextsShare() throws {
+        let shared = try vulkan()
+        let other = VulkanBackend(context: try VulkanContext.open(policy: .anyDevice))
+        let x = try other.upload([1, 2, 3], shape: [3], dtype: .f32)
+        XCTAssertThrowsError(try shared.unary(.neg, x)) { error in
+            guard case TensorError.foreignStorage = error else { return XCTFail("\(error)") }
+        }
+        let sibling = VulkanBackend(context: other.context, kernelStyle: .tiled)
+        XCTAssertEqual(try sibling.download(try sibling.unary(.neg, x)), [-1, -2, -3])
+    }
+}

@@ -18,7 +18,13 @@ let groupSize = 256
 extension VulkanBackend {
     /// The Vulkan storage of `x`, or `foreignStorage` naming `op`.
     func buffer(_ x: Tensor, _ op: String) throws -> VulkanBuffer {
-        try own(x, as: VulkanStorage.self, op: op).buffer
+        let buffer = try own(x, as: VulkanStorage.self, op: op).buffer
+        // A buffer of another VkDevice would be undefined behaviour in the driver, not an error.
+        guard buffer.context === context else {
+            throw TensorError.foreignStorage(
+                "\(op): a tensor of another Vulkan device context given to the vulkan backend on \(device.name)")
+        }
+        return buffer
     }
 
     /// A new zero-initialised-or-not device buffer for `count` elements of `dtype` (rounded up to whole
