@@ -90,17 +90,23 @@ struct BenchVAE: ParsableCommand {
                     frames, 8 * tile, 8 * tile, "\(mu.shape)", MemoryProbe.peakGiB() - eBefore))
         }
 
-        // The standard tiling of a 480×832×97 clip (latent 25×60×104): tiles run one after another,
-        // each holding its working set and its decoded frames; the blend buffers are on the host.
-        let tiling = VAETiling.standard
+        // A 480×832×97 clip (latent 25×60×104) tiled with this tile size (overlap a quarter of it):
+        // tiles run one after another, each holding its working set and its decoded frames; the
+        // blend buffers are on the host.
+        let tiling = try VAETiling(tile: tile, overlap: tile / 4)
         let tiles = tiling.ranges(60).count * tiling.ranges(104).count
-        let tileOutput = Double(3 * 97 * 256 * 256 * 4 * 2) / Double(1 << 30)  // on the backend + downloaded
-        let blend = Double((3 * 97 + 1) * 480 * 832 * 4) / Double(1 << 30)
+        let tileWidth = 8 * min(tile, 104)
+        let tileHeight = 8 * min(tile, 60)
+        let tileFloats = 3 * 97 * tileWidth * tileHeight
+        let tileOutput = Double(tileFloats * 8) / Double(1 << 30)  // f32 on the backend + its host copy
+        let blendFloats = (3 * 97 + 1) * 480 * 832
+        let blend = Double(blendFloats * 4) / Double(1 << 30)
+        let total = weightGiB + tilePeak + tileOutput + blend
         print(
             String(
                 format:
-                    "budget, 480×832×97 decode (%d tiles of 256×256, overlap 64): weights %.2f + tile working set %.2f (measured, %d latent frames) + tile output %.2f + blend buffers %.2f = %.2f GiB",
-                tiles, weightGiB, tilePeak, latentFrames, tileOutput, blend, weightGiB + tilePeak + tileOutput + blend))
+                    "budget, 480×832×97 decode in %d tiles of %d cells (overlap %d): weights %.2f + tile working set %.2f (measured above) + tile output %.2f + blend buffers %.2f = %.2f GiB",
+                tiles, tile, tile / 4, weightGiB, tilePeak, tileOutput, blend, total))
     }
 }
 
