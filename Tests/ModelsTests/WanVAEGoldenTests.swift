@@ -107,4 +107,19 @@ final class WanVAEGoldenTests: XCTestCase {
         let diff = frame2.map { abs(base[$0] - changed[$0]) }.max() ?? 0
         XCTAssertGreaterThan(diff, 1e-3, "latent frame 2 ignores frame 0")
     }
+
+    /// Weights stored as bf16 (half the memory) keep the decode within bf16 rounding of the golden.
+    func testBF16WeightsStayCloseToTheF32Golden() throws {
+        let backend = try GoldenBackends.cpuBackend()
+        let file = try GoldenFixture.open("wan_vae_tiny")
+        let config = try GoldenFixture.config(file, as: WanVAEConfig.self)
+        var reader = try WeightReader(
+            checkpoint: file, rules: GoldenFixture.weightRules, backend: backend, storeAs: .bf16)
+        let vae = try WanVAE.load(config: config, from: &reader)
+        let z = try file.tensor("intermediates/z_denormalized", on: backend)
+        let raw = try backend.download(vae.decodeUnclamped(z, on: backend))
+        assertMatchesGolden(raw, try file.floats("outputs/decoded_unclamped"), tolerance: 5e-2, "bf16 decode")
+        let mu = try backend.download(vae.encodeMean(try file.tensor("inputs/video", on: backend), on: backend))
+        assertMatchesGolden(mu, try file.floats("outputs/mu"), tolerance: 5e-2, "bf16 encode")
+    }
 }
