@@ -6,15 +6,11 @@ import Foundation
 private var rt: HostRuntime { HostRuntime.shared }
 
 private func effect(_ h: OfxImageEffectHandle?, _ call: String) -> EffectObject? {
-    let e = rt.registry.lookup(UnsafeRawPointer(h), as: EffectObject.self)
-    if e == nil { rt.diagnostics.problem("\(call) called with an invalid image effect handle") }
-    return e
+    rt.lookup(UnsafeRawPointer(h), as: EffectObject.self, call, "image effect")
 }
 
 private func clip(_ h: OfxImageClipHandle?, _ call: String) -> ClipObject? {
-    let c = rt.registry.lookup(UnsafeRawPointer(h), as: ClipObject.self)
-    if c == nil { rt.diagnostics.problem("\(call) called with an invalid clip handle") }
-    return c
+    rt.lookup(UnsafeRawPointer(h), as: ClipObject.self, call, "clip")
 }
 
 private func handle(_ object: AnyObject) -> OpaquePointer { OpaquePointer(rt.registry.handle(for: object)) }

@@ -8,15 +8,11 @@ import Foundation
 private var rt: HostRuntime { HostRuntime.shared }
 
 private func paramSet(_ h: OfxParamSetHandle?, _ call: String) -> ParamSetObject? {
-    let s = rt.registry.lookup(UnsafeRawPointer(h), as: ParamSetObject.self)
-    if s == nil { rt.diagnostics.problem("\(call) called with an invalid parameter set handle") }
-    return s
+    rt.lookup(UnsafeRawPointer(h), as: ParamSetObject.self, call, "parameter set")
 }
 
 private func param(_ h: OfxParamHandle?, _ call: String) -> ParamObject? {
-    let p = rt.registry.lookup(UnsafeRawPointer(h), as: ParamObject.self)
-    if p == nil { rt.diagnostics.problem("\(call) called with an invalid parameter handle") }
-    return p
+    rt.lookup(UnsafeRawPointer(h), as: ParamObject.self, call, "parameter")
 }
 
 private let knownTypes: Set<String> = [

@@ -3,9 +3,7 @@ import COpenFX
 import Foundation
 
 private func store(_ h: OfxPropertySetHandle?, _ call: String) -> PropertyStore? {
-    let s = HostRuntime.shared.registry.lookup(UnsafeRawPointer(h), as: PropertyStore.self)
-    if s == nil { HostRuntime.shared.diagnostics.problem("\(call) called with an invalid property set handle") }
-    return s
+    HostRuntime.shared.lookup(UnsafeRawPointer(h), as: PropertyStore.self, call, "property set")
 }
 
 private func name(_ p: UnsafePointer<CChar>?) -> String? { p.map { String(cString: $0) } }

@@ -44,6 +44,14 @@ final class HostRuntime: @unchecked Sendable {
         set { lock.withLock { _abort = newValue } }
     }
 
+    /// The live object of type `T` behind a handle a plugin passed to `call`; an invalid handle is
+    /// reported (naming `what` it should have been) and answered with nil.
+    func lookup<T: AnyObject>(_ handle: UnsafeRawPointer?, as: T.Type, _ call: String, _ what: String) -> T? {
+        let object = registry.lookup(handle, as: T.self)
+        if object == nil { diagnostics.problem("\(call) called with an invalid \(what) handle") }
+        return object
+    }
+
     /// Reports a plugin misuse and returns `status` (for one-line returns in suite entries).
     func problem(_ text: String, _ status: Int32 = kOfxStatErrBadHandle) -> OfxStatus {
         diagnostics.problem(text)
