@@ -8,14 +8,14 @@ import Foundation
 /// Lives in device-local memory. When that memory is also host-visible in the device's main heap
 /// (lavapipe, integrated GPUs, resizable BAR) it is mapped and read/written directly; otherwise
 /// reads and writes go through a host-visible staging buffer and a copy on the queue.
-public final class VulkanBuffer: @unchecked Sendable {
+final class VulkanBuffer: @unchecked Sendable {
     // @unchecked: handles are immutable; the bytes are only touched under the context's lock or by
     // the device between a submit and its fence.
     let context: VulkanContext
     let buffer: VkBuffer
     let memory: VkDeviceMemory
     /// Bytes the caller asked for (the allocation may be larger).
-    public let byteCount: Int
+    let byteCount: Int
     let mapped: UnsafeMutableRawPointer?
     let coherent: Bool
 
@@ -115,7 +115,7 @@ extension VulkanBuffer {
     /// Copies `bytes` into the buffer at `offset` (bytes).
     ///
     /// - Throws: `VulkanError` when the range does not fit or a staging copy fails.
-    public func write(_ bytes: UnsafeRawBufferPointer, at offset: Int = 0) throws {
+    func write(_ bytes: UnsafeRawBufferPointer, at offset: Int = 0) throws {
         guard offset >= 0, bytes.count <= byteCount - offset else {
             throw VulkanError("write of \(bytes.count) bytes at \(offset) into a buffer of \(byteCount) bytes")
         }
@@ -138,7 +138,7 @@ extension VulkanBuffer {
     /// Copies `into.count` bytes starting at `offset` out of the buffer, after all submitted work.
     ///
     /// - Throws: `VulkanError` when the range does not fit or a staging copy fails.
-    public func read(into destination: UnsafeMutableRawBufferPointer, at offset: Int = 0) throws {
+    func read(into destination: UnsafeMutableRawBufferPointer, at offset: Int = 0) throws {
         guard offset >= 0, destination.count <= byteCount - offset else {
             throw VulkanError("read of \(destination.count) bytes at \(offset) from a buffer of \(byteCount) bytes")
         }
