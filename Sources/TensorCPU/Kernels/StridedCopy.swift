@@ -172,13 +172,15 @@ func widenF16(_ s: UnsafePointer<UInt16>, into d: UnsafeMutablePointer<UInt32>, 
         let sign = (h & 0x8000) &<< 16
         let magnitude = (h & 0x7FFF) &<< 13
         let exponent = magnitude & 0x0F80_0000
-        var bits = magnitude &+ 0x3800_0000  // rebias 15 → 127
-        bits.replace(with: bits &+ 0x3800_0000, where: exponent .== 0x0F80_0000)  // inf/NaN
-        let tiny = exponent .== 0
+        // Integer-only inf/NaN fix-up (1 exactly when the f16 exponent is 31): the mutating
+        // `replace(with:where:)` and scalar-operand compares run lane by lane (15× slower).
+        let isMax = (exponent &+ 0x0080_0000) &>> 28
+        let bits = magnitude &+ 0x3800_0000 &+ isMax &* 0x3800_0000  // rebias 15 → 127 (inf/NaN → 255)
         // Zero/subnormal: (2⁻¹⁴ + m·2⁻²⁴) as bits, minus 2⁻¹⁴.
-        let renormalised = unsafeBitCast(bits &+ 0x0080_0000, to: SIMD8<Float>.self) - SIMD8<Float>(repeating: 0x1p-14)
-        bits.replace(with: unsafeBitCast(renormalised, to: U.self), where: tiny)
-        UnsafeMutableRawPointer(d + i).storeBytes(of: bits | sign, as: U.self)
+        let renormalised = unsafeBitCast(
+            unsafeBitCast(bits &+ 0x0080_0000, to: SIMD8<Float>.self) - SIMD8<Float>(repeating: 0x1p-14), to: U.self)
+        let widened = bits.replacing(with: renormalised, where: exponent .== U(repeating: 0))
+        UnsafeMutableRawPointer(d + i).storeBytes(of: widened | sign, as: U.self)
         i += 8
     }
     while i < n {
