@@ -33,7 +33,9 @@ var targets: [Target] = [
     system("CAVUtil", "libavutil", "libavutil-dev"),
     system("CFFmpeg", "libavformat", "libavformat-dev"),
     system("CSwResample", "libswresample", "libswresample-dev"),
-    system("CVulkan", "vulkan", "libvulkan-dev"),
+    // Vulkan headers only: the loader (libvulkan.so.1) is opened at run time, so a machine without
+    // Vulkan still runs everything on the CPU backend.
+    .systemLibrary(name: "CVulkan", path: "Sources/CVulkan", providers: [.apt(["libvulkan-dev"])]),
 
     // Compute runtime.
     .target(name: "Tensor", exclude: ["README.md"]),
