@@ -104,7 +104,8 @@ struct BenchDiT: ParsableCommand {
     /// norm gains 1 ± 0.1, modulation tables ±0.05.
     static func randomWeights(on cpu: CPUBackend, dtype: DType) -> @Sendable (String, [Int]) throws -> Tensor {
         { key, shape in
-            var rng = SplitMix(seed: UInt64(truncatingIfNeeded: key.hashValue))
+            // FNV-1a of the key: the same weights in every run (Swift's hashValue is seeded per process).
+            var rng = SplitMix(seed: key.utf8.reduce(0xCBF2_9CE4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01B3 })
             let count = shape.reduce(1, *)
             let values: [Float]
             if key.hasSuffix("modulation") {

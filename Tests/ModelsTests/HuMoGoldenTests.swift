@@ -111,6 +111,23 @@ final class HuMoGoldenTests: XCTestCase {
         }
     }
 
+    func testHalfPrecisionWeightsStayCloseToTheF32Golden() throws {
+        // Weights stored as bf16/f16 (as real checkpoints ship) are widened inside the ops; the
+        // result must stay within the README's half-precision bound (2e-2 of the output scale) and
+        // must actually differ from the f32 result (the weights were really rounded).
+        let cpu = try DiTBackends.cpu()
+        let c = try DiTGolden.checkpoint("humo_dit_tiny_1p7b")
+        let expected = try c.floats("outputs/velocity")
+        for dtype in [DType.bf16, .f16] {
+            var reader = try WeightReader(checkpoint: c, rules: DiTGolden.rules, backend: cpu, storeAs: dtype)
+            let model = try WanDiT(config: try WanCheckpoint.config(reader), reader: &reader)
+            XCTAssertEqual(model.blocks[0].ffnIn.weight.dtype, dtype)
+            let v = try cpu.download(try model.velocity(try inputs(c, on: cpu), on: cpu))
+            let error = assertDiTClose(v, expected, tolerance: 2e-2, "\(dtype) weights")
+            XCTAssertGreaterThan(error, 1e-6, "\(dtype) weights should not reproduce f32 exactly")
+        }
+    }
+
     func testReferenceHelpersBuildTheGoldenInputs() throws {
         let cpu = try DiTBackends.cpu()
         let small = try DiTGolden.checkpoint("humo_dit_tiny_1p7b")
