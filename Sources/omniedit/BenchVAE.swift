@@ -12,6 +12,9 @@ import TensorCPU
 /// clip length), and a tile's working set is what a tiled decode of any frame size needs on top of
 /// the weights and the output. From the measured tile peak it prints the budget of a 480×832×97
 /// decode with the standard tiling (32-cell tiles, 8-cell overlap).
+///
+/// The peer is `tools/bench/vae_torch.py`: the same tile decode (diffusers `AutoencoderKLWan`, real
+/// config, random weights, frame-by-frame feature cache) in PyTorch CPU, run in the same session.
 struct BenchVAE: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench-vae", abstract: "Wan2.1 VAE (real size, random weights): one tile, time and memory.")
