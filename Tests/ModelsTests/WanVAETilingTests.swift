@@ -57,7 +57,9 @@ final class WanVAETilingTests: XCTestCase {
         }
         let whole = try backend.download(local(x))
         for (tile, overlap) in [(3, 1), (4, 2), (5, 0), (2, 1)] {
-            let tiled = try VAETiling(tile: tile, overlap: overlap).run(x, inScale: 1, outScale: 8, on: backend, local)
+            let tiled = try VAETiling(tile: tile, overlap: overlap).run(x, inScale: 1, outScale: 8, on: backend) {
+                piece, _ in try local(piece)
+            }
             XCTAssertEqual(tiled.shape, [1, 2, 3, 88, 56])
             assertMatchesGolden(try backend.download(tiled), whole, tolerance: 1e-6, "tile \(tile) overlap \(overlap)")
         }
@@ -75,5 +77,27 @@ final class WanVAETilingTests: XCTestCase {
         XCTAssertEqual(
             try backend.download(g.vae.encodeTiled(video, tiling: tiling, on: backend)),
             try backend.download(g.vae.encode(video, on: backend)))
+    }
+
+    /// Progress counts every chunk of every tile once, in order; throwing from it aborts the pass.
+    func testProgressCountsChunksOverTilesAndCanAbort() throws {
+        let backend = try GoldenBackends.cpuBackend()
+        let g = try WanVAEGoldenTests.golden(on: backend)
+        let latent = try g.file.tensor("outputs/latent_normalized", on: backend)
+        var calls: [[Int]] = []
+        _ = try g.vae.decodeTiled(latent, tiling: try VAETiling(tile: 3, overlap: 1), on: backend) {
+            calls.append([$0, $1])
+        }
+        // 4×4 latent cells in tiles of 3 → 2×2 tiles; 3 latent frames → 3 chunks each.
+        XCTAssertEqual(calls, (1...12).map { [$0, 12] })
+        var encodeCalls: [[Int]] = []
+        _ = try g.vae.encode(try g.file.tensor("inputs/video", on: backend), on: backend) {
+            encodeCalls.append([$0, $1])
+        }
+        XCTAssertEqual(encodeCalls, [[1, 3], [2, 3], [3, 3]])
+        struct Abort: Error {}
+        XCTAssertThrowsError(
+            try g.vae.decode(latent, on: backend) { done, _ in if done == 2 { throw Abort() } }
+        ) { XCTAssertTrue($0 is Abort) }
     }
 }

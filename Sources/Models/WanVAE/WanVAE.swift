@@ -16,8 +16,14 @@ import Tensor
 /// grows with the frame size and the chunk length, not with the clip length; `WanVAETiling`
 /// bounds the frame size.
 ///
+/// Progress: `progress(done, total)` is called after every chunk (chunks finished, chunks in the
+/// pass); throwing from it stops the pass with that error (the caller's abort).
+///
 /// Follows: Wan-Video/Wan2.1 `wan/modules/vae.py` (`WanVAE_.encode/decode`, `WanVAE`).
 public struct WanVAE: Sendable {
+    /// Called after each chunk with (chunks done, chunks in the pass); throw to abort.
+    public typealias Progress = (_ done: Int, _ total: Int) throws -> Void
+
     public let config: WanVAEConfig
     public let encoder: VAEStack
     /// Top-level `conv1`: encoder output (2z channels) → moments (mu ‖ log-variance).
@@ -47,7 +53,9 @@ public struct WanVAE: Sendable {
 
     /// Raw posterior mean: video `[B, 3, 1+4k, H, W]` → mu `[B, z, 1+k, H/8, W/8]` (before
     /// normalisation). H and W must be multiples of 8 (the spatial stride).
-    public func encodeMean(_ video: Tensor, on backend: any Backend, framesPerChunk: Int = 4) throws -> Tensor {
+    public func encodeMean(
+        _ video: Tensor, on backend: any Backend, framesPerChunk: Int = 4, progress: Progress? = nil
+    ) throws -> Tensor {
         let s = config.stride
         guard video.rank == 5, video.shape[1] == 3, video.shape[2] >= 1, (video.shape[2] - 1) % s.t == 0,
             video.shape[3] % s.h == 0, video.shape[4] % s.w == 0, video.shape[3] > 0, video.shape[4] > 0
@@ -61,11 +69,13 @@ public struct WanVAE: Sendable {
         var cache = CausalCache(for: encoder)
         var pieces: [Tensor] = []
         var start = 0
+        let total = 1 + (video.shape[2] - 1 + framesPerChunk - 1) / framesPerChunk
         while start < video.shape[2] {
             let n = start == 0 ? 1 : min(framesPerChunk, video.shape[2] - start)
             pieces.append(
                 try encoder.forward(video.narrowed(axis: 2, start: start, length: n), cache: &cache, on: backend))
             start += n
+            try progress?(pieces.count, total)
         }
         let h = pieces.count == 1 ? pieces[0] : try backend.concat(pieces, axis: 2)
         let m = try moments(h, on: backend)
@@ -73,14 +83,18 @@ public struct WanVAE: Sendable {
     }
 
     /// The DiT's latent: `normalize(encodeMean(video))`.
-    public func encode(_ video: Tensor, on backend: any Backend, framesPerChunk: Int = 4) throws -> Tensor {
-        try normalize(encodeMean(video, on: backend, framesPerChunk: framesPerChunk), on: backend)
+    public func encode(
+        _ video: Tensor, on backend: any Backend, framesPerChunk: Int = 4, progress: Progress? = nil
+    ) throws -> Tensor {
+        try normalize(encodeMean(video, on: backend, framesPerChunk: framesPerChunk, progress: progress), on: backend)
     }
 
     // MARK: Decode
 
     /// Decoder output before the clamp: z `[B, z, T, h, w]` (de-normalised) → `[B, 3, 1+4(T−1), 8h, 8w]`.
-    public func decodeUnclamped(_ z: Tensor, on backend: any Backend, latentFramesPerChunk: Int = 1) throws -> Tensor {
+    public func decodeUnclamped(
+        _ z: Tensor, on backend: any Backend, latentFramesPerChunk: Int = 1, progress: Progress? = nil
+    ) throws -> Tensor {
         guard z.rank == 5, z.shape[1] == config.zDim, z.shape[2] >= 1, z.shape[3] >= 1, z.shape[4] >= 1 else {
             throw WanVAEError.invalidInput("latent \(z.shape) must be [B, \(config.zDim), T ≥ 1, h, w]")
         }
@@ -91,18 +105,23 @@ public struct WanVAE: Sendable {
         var cache = CausalCache(for: decoder)
         var pieces: [Tensor] = []
         var start = 0
+        let total = (x.shape[2] + latentFramesPerChunk - 1) / latentFramesPerChunk
         while start < x.shape[2] {
             let n = min(latentFramesPerChunk, x.shape[2] - start)
             pieces.append(try decoder.forward(x.narrowed(axis: 2, start: start, length: n), cache: &cache, on: backend))
             start += n
+            try progress?(pieces.count, total)
         }
         return pieces.count == 1 ? pieces[0] : try backend.concat(pieces, axis: 2)
     }
 
     /// Pixels in [−1, 1] from the DiT's latent: `clamp(decodeUnclamped(denormalize(latent)), −1, 1)`.
-    public func decode(_ latent: Tensor, on backend: any Backend, latentFramesPerChunk: Int = 1) throws -> Tensor {
+    public func decode(
+        _ latent: Tensor, on backend: any Backend, latentFramesPerChunk: Int = 1, progress: Progress? = nil
+    ) throws -> Tensor {
         let raw = try decodeUnclamped(
-            denormalize(latent, on: backend), on: backend, latentFramesPerChunk: latentFramesPerChunk)
+            denormalize(latent, on: backend), on: backend, latentFramesPerChunk: latentFramesPerChunk,
+            progress: progress)
         return try backend.clamp(raw, min: -1, max: 1)
     }
 

@@ -64,11 +64,14 @@ public struct VAETiling: Sendable, Hashable {
         }
     }
 
-    /// Runs `body` on every tile of x `[B, C, T, H, W]` (tiles of `tile` cells of `inScale` pixels in
-    /// H and W) and blends the outputs `[B, C′, T′, h·outScale, w·outScale]` on the host; returns
+    /// Tiles a frame of `cellsH` × `cellsW` cells is cut into.
+    public func tileCount(cellsH: Int, cellsW: Int) -> Int { ranges(cellsH).count * ranges(cellsW).count }
+
+    /// Runs `body(tile, index)` on every tile of x `[B, C, T, H, W]` (tiles of `tile` cells of `inScale` pixels in
+    /// H and W, index in row-major order) and blends the outputs `[B, C′, T′, h·outScale, w·outScale]` on the host; returns
     /// `[B, C′, T′, H/inScale·outScale, W/inScale·outScale]` on `backend`.
     func run(
-        _ x: Tensor, inScale: Int, outScale: Int, on backend: any Backend, _ body: (Tensor) throws -> Tensor
+        _ x: Tensor, inScale: Int, outScale: Int, on backend: any Backend, _ body: (Tensor, Int) throws -> Tensor
     ) throws -> Tensor {
         guard x.rank == 5, inScale >= 1, outScale >= 1, x.shape[3] % inScale == 0, x.shape[4] % inScale == 0 else {
             throw WanVAEError.invalidInput(
@@ -77,7 +80,7 @@ public struct VAETiling: Sendable, Hashable {
         let (cellsH, cellsW) = (x.shape[3] / inScale, x.shape[4] / inScale)
         let rowsH = ranges(cellsH)
         let rowsW = ranges(cellsW)
-        if rowsH.count == 1 && rowsW.count == 1 { return try body(x) }
+        if rowsH.count == 1 && rowsW.count == 1 { return try body(x, 0) }
         let (outH, outW) = (cellsH * outScale, cellsW * outScale)
         var sum: [Float] = []
         var outShape: [Int] = []
@@ -88,7 +91,7 @@ public struct VAETiling: Sendable, Hashable {
                 let ww = Self.weights(rowsW, j, scale: outScale)
                 let piece = try x.narrowed(axis: 3, start: rh.lowerBound * inScale, length: rh.count * inScale)
                     .narrowed(axis: 4, start: rw.lowerBound * inScale, length: rw.count * inScale)
-                let y = try body(piece)
+                let y = try body(piece, i * rowsW.count + j)
                 let (th, tw) = (rh.count * outScale, rw.count * outScale)
                 guard y.rank == 5, y.shape[3] == th, y.shape[4] == tw else {
                     throw WanVAEError.invalidInput("tiling: a tile gave \(y.shape), expected [·, ·, ·, \(th), \(tw)]")
@@ -124,13 +127,18 @@ public struct VAETiling: Sendable, Hashable {
 extension WanVAE {
     /// `decode` tile by tile: latent `[B, z, T, h, w]` → pixels in [−1, 1], each tile decoded with
     /// its own caches, outputs blended before the clamp.
+    /// `progress` counts chunks over all tiles.
     public func decodeTiled(
-        _ latent: Tensor, tiling: VAETiling = .standard, on backend: any Backend, latentFramesPerChunk: Int = 1
+        _ latent: Tensor, tiling: VAETiling = .standard, on backend: any Backend, latentFramesPerChunk: Int = 1,
+        progress: Progress? = nil
     ) throws -> Tensor {
         let z = try denormalize(latent, on: backend)
         let s = config.stride.h
-        let raw = try tiling.run(z, inScale: 1, outScale: s, on: backend) {
-            try decodeUnclamped($0, on: backend, latentFramesPerChunk: latentFramesPerChunk)
+        let tiles = z.rank == 5 ? tiling.tileCount(cellsH: z.shape[3], cellsW: z.shape[4]) : 1
+        let raw = try tiling.run(z, inScale: 1, outScale: s, on: backend) { piece, index in
+            try decodeUnclamped(piece, on: backend, latentFramesPerChunk: latentFramesPerChunk) { done, total in
+                try progress?(index * total + done, tiles * total)
+            }
         }
         return try backend.clamp(raw, min: -1, max: 1)
     }
@@ -138,22 +146,28 @@ extension WanVAE {
     /// `encode` tile by tile: video `[B, 3, 1+4k, H, W]` → normalised latent, tiles of
     /// `tiling.tile` latent cells (×8 pixels) blended in latent space.
     public func encodeTiled(
-        _ video: Tensor, tiling: VAETiling = .standard, on backend: any Backend, framesPerChunk: Int = 4
+        _ video: Tensor, tiling: VAETiling = .standard, on backend: any Backend, framesPerChunk: Int = 4,
+        progress: Progress? = nil
     ) throws -> Tensor {
         try normalize(
-            encodeMeanTiled(video, tiling: tiling, on: backend, framesPerChunk: framesPerChunk), on: backend)
+            encodeMeanTiled(video, tiling: tiling, on: backend, framesPerChunk: framesPerChunk, progress: progress),
+            on: backend)
     }
 
     /// `encodeMean` tile by tile (the raw posterior mean, blended in latent space).
     public func encodeMeanTiled(
-        _ video: Tensor, tiling: VAETiling = .standard, on backend: any Backend, framesPerChunk: Int = 4
+        _ video: Tensor, tiling: VAETiling = .standard, on backend: any Backend, framesPerChunk: Int = 4,
+        progress: Progress? = nil
     ) throws -> Tensor {
         let s = config.stride.h
         guard video.rank == 5, video.shape[3] % s == 0, video.shape[4] % s == 0 else {
             throw WanVAEError.invalidInput("video \(video.shape) must be [B, 3, T, H, W] with H, W multiples of \(s)")
         }
-        return try tiling.run(video, inScale: s, outScale: 1, on: backend) {
-            try encodeMean($0, on: backend, framesPerChunk: framesPerChunk)
+        let tiles = tiling.tileCount(cellsH: video.shape[3] / s, cellsW: video.shape[4] / s)
+        return try tiling.run(video, inScale: s, outScale: 1, on: backend) { piece, index in
+            try encodeMean(piece, on: backend, framesPerChunk: framesPerChunk) { done, total in
+                try progress?(index * total + done, tiles * total)
+            }
         }
     }
 }
