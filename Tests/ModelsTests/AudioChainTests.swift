@@ -14,8 +14,8 @@ final class AudioChainTests: XCTestCase {
         let file = try GoldenFixture.open("humo_audio_chain_tiny")
         let e = try GoldenFixture.config(file, as: ChainConfig.self).encoder
         let config = WhisperEncoderConfig(
-            dModel: e.d_model, layers: e.layers, heads: e.heads, ffnDim: e.ffn, melBins: e.num_mel_bins,
-            maxSourcePositions: e.max_source_positions)
+            dModel: e.dModel, layers: e.layers, heads: e.heads, ffnDim: e.ffn, melBins: e.melBins,
+            maxSourcePositions: e.maxSourcePositions)
         var reader = try WeightReader(checkpoint: file, rules: WhisperGoldenTests.rules, backend: backend)
         let encoder = try WhisperEncoder.load(config: config, from: &reader)
         let samples = Int(try file.floats("inputs/num_samples")[0])

@@ -9,19 +9,26 @@ final class WhisperGoldenTests: XCTestCase {
     /// The golden's `config.encoder` block (its own names, not transformers').
     struct GoldenConfig: Decodable {
         struct Encoder: Decodable {
-            let d_model: Int
+            let dModel: Int
             let layers: Int
             let heads: Int
             let ffn: Int
-            let num_mel_bins: Int
-            let max_source_positions: Int
+            let melBins: Int
+            let maxSourcePositions: Int
+
+            enum CodingKeys: String, CodingKey {
+                case dModel = "d_model"
+                case layers, heads, ffn
+                case melBins = "num_mel_bins"
+                case maxSourcePositions = "max_source_positions"
+            }
         }
         let encoder: Encoder
 
         var whisper: WhisperEncoderConfig {
             WhisperEncoderConfig(
-                dModel: encoder.d_model, layers: encoder.layers, heads: encoder.heads, ffnDim: encoder.ffn,
-                melBins: encoder.num_mel_bins, maxSourcePositions: encoder.max_source_positions)
+                dModel: encoder.dModel, layers: encoder.layers, heads: encoder.heads, ffnDim: encoder.ffn,
+                melBins: encoder.melBins, maxSourcePositions: encoder.maxSourcePositions)
         }
     }
 
