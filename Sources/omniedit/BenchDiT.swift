@@ -35,17 +35,20 @@ struct BenchDiT: ParsableCommand {
     @Option(help: "Timed forwards (the best is reported) after one untimed warm-up when > 1.")
     var repeats = 1
 
+    @Option(help: "Threads of the Swift kernels (default: all cores; set OPENBLAS_NUM_THREADS for BLAS to match).")
+    var threads: Int?
+
     @Option(help: "Store the generated weights as f32, bf16 or f16.")
-    var weightDType = "f32"
+    var weightDtype = "f32"
 
     func run() throws {
         guard frames > 0, height > 0, width > 0, height % 2 == 0, width % 2 == 0, layers > 0, repeats >= 1,
             (1...512).contains(textRows)
         else { throw ValidationError("sizes must be positive, H and W even, text rows 1…512") }
-        guard let dtype = DType(rawValue: weightDType) else { throw ValidationError("--weight-dtype f32|bf16|f16") }
+        guard let dtype = DType(rawValue: weightDtype) else { throw ValidationError("--weight-dtype f32|bf16|f16") }
         var config = WanConfig.wan1_3B
         config.numLayers = layers
-        let cpu = try CPUBackend()
+        let cpu = try CPUBackend(threads: threads)
         print("device: \(cpu.device)")
         let tokens = frames * (height / 2) * (width / 2)
         print(
