@@ -90,6 +90,18 @@ final class WanVAEGoldenTests: XCTestCase {
         assertMatchesGolden(all, one, tolerance: 1e-5, "decoded, whole clip vs 1 latent frame per chunk")
     }
 
+    /// The whole clip as one chunk (frame 0 kept apart inside the time downsamplers, zero causal
+    /// padding) gives the golden too: streaming and the whole-clip computation are the same function.
+    func testWholeClipInOneChunkMatchesGolden() throws {
+        let backend = try GoldenBackends.cpuBackend()
+        let g = try Self.golden(on: backend)
+        var cache = CausalCache(for: g.vae.encoder)
+        let h = try g.vae.encoder.forward(try g.file.tensor("inputs/video", on: backend), cache: &cache, on: backend)
+        let moments = try g.vae.moments(h, on: backend)
+        assertMatchesGolden(
+            try backend.download(moments), try g.file.floats("intermediates/moments"), tolerance: 1e-4, "moments")
+    }
+
     /// The cache really carries the past: a clip whose first chunk changes gives a different later
     /// latent frame (with fresh caches per chunk it would not).
     func testLaterLatentFramesDependOnEarlierFrames() throws {
