@@ -28,6 +28,9 @@ struct BenchVAE: ParsableCommand {
     @Flag(help: "Also encode the decoded tile (chunks of 4 frames).")
     var encode = false
 
+    @Option(help: "Also decode a whole latent frame of H,W cells with this tiling (e.g. 60,104 for 480×832).")
+    var frameCells: String?
+
     func run() throws {
         guard tile >= 1, latentFrames >= 1 else { throw ValidationError("--tile and --latent-frames must be ≥ 1") }
         let backend = try CPUBackend()
@@ -80,6 +83,27 @@ struct BenchVAE: ParsableCommand {
                 format:
                     "decode: %.1f s for %d frames of %d×%d (%.2f s per frame); peak working set %.2f GiB above the weights",
                 seconds, frames, 8 * tile, 8 * tile, seconds / Double(frames), tilePeak))
+
+        if let frameCells {
+            let hw = frameCells.split(separator: ",").compactMap { Int($0) }
+            guard hw.count == 2, hw.allSatisfy({ $0 >= 1 }) else {
+                throw ValidationError("--frame-cells needs H,W (latent cells), got '\(frameCells)'")
+            }
+            let tiling = try VAETiling(tile: tile, overlap: tile / 4)
+            let latent = try backend.upload(
+                rng.normal(16 * latentFrames * hw[0] * hw[1], mean: 0, std: 1),
+                shape: [1, 16, latentFrames, hw[0], hw[1]], dtype: .f32)
+            MemoryProbe.resetPeak()
+            let fBefore = MemoryProbe.residentGiB()
+            let t0 = Date()
+            let video = try vae.decodeTiled(latent, tiling: tiling, on: backend)
+            print(
+                String(
+                    format:
+                        "tiled decode of %d×%d pixels (%d tiles), %d frames: %.1f s; peak %.2f GiB above the weights",
+                    8 * hw[0], 8 * hw[1], tiling.tileCount(cellsH: hw[0], cellsW: hw[1]), video.shape[2],
+                    Date().timeIntervalSince(t0), MemoryProbe.peakGiB() - fBefore))
+        }
 
         if encode {
             MemoryProbe.resetPeak()
