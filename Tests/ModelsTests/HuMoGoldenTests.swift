@@ -128,6 +128,31 @@ final class HuMoGoldenTests: XCTestCase {
         }
     }
 
+    func testAConditionPreparedOnceGivesTheSameVelocityEveryStep() throws {
+        let cpu = try DiTBackends.cpu()
+        let (model, c) = try DiTGolden.model("humo_dit_tiny_17b", on: cpu)
+        let ins = try inputs(c, y: "inputs/y", on: cpu)
+        let condition = try model.condition(context: ins.context, audio: ins.audio, frames: 4, on: cpu)
+        // Two "steps": the golden timestep, then another timestep and latent, each against a fresh call.
+        let other = try cpu.scalar(.mul, ins.x, 0.5)
+        for (x, t) in [(ins.x, ins.timestep), (other, 400.0)] {
+            let cached = try model.velocity(x: x, y: ins.y, timestep: t, condition: condition, on: cpu)
+            var fresh = ins
+            fresh.x = x
+            fresh.timestep = t
+            XCTAssertEqual(try cpu.download(cached), try cpu.download(try model.velocity(fresh, on: cpu)))
+        }
+        assertDiTClose(
+            try cpu.download(
+                try model.velocity(x: ins.x, y: ins.y, timestep: ins.timestep, condition: condition, on: cpu)),
+            try c.floats("outputs/velocity"), tolerance: cpuTolerance, "cached condition")
+        let wrongFrames = try cpu.zeros([16, 3, 8, 12])
+        XCTAssertThrowsError(
+            try model.velocity(
+                x: wrongFrames, y: try cpu.zeros([20, 3, 8, 12]), timestep: 1, condition: condition, on: cpu)
+        ) { XCTAssertTrue("\($0)".contains("4 latent frames"), "\($0)") }
+    }
+
     func testReferenceHelpersBuildTheGoldenInputs() throws {
         let cpu = try DiTBackends.cpu()
         let small = try DiTGolden.checkpoint("humo_dit_tiny_1p7b")

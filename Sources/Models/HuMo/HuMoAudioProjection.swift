@@ -64,17 +64,35 @@ public struct HuMoAudioCrossAttention: Sendable {
         tokensPerFrame = audio.tokensPerFrame
     }
 
-    /// The residual update for x `[F·P, dim]` (P tokens per frame) given audio tokens
-    /// `[F·tokensPerFrame, tokenDim]`; returns the new x.
-    public func callAsFunction(_ x: Tensor, audio: Tensor, frames: Int, on backend: any Backend) throws -> Tensor {
-        guard frames > 0, x.shape[0] % frames == 0, audio.rank == 2, audio.shape[0] == frames * tokensPerFrame else {
+    /// Keys and values `[F, tokensPerFrame, dim]` of audio tokens `[F·tokensPerFrame, tokenDim]`
+    /// (constant across sampler steps for one audio clip and branch).
+    public func keysValues(audio: Tensor, frames: Int, on backend: any Backend) throws -> WanAttention.KeysValues {
+        guard frames > 0, audio.rank == 2, audio.shape[0] == frames * tokensPerFrame else {
             throw WanError.invalidInput(
-                "audio tokens \(audio.shape) for \(frames) latent frames (\(tokensPerFrame) tokens each), x \(x.shape)")
+                "audio tokens \(audio.shape) for \(frames) latent frames (\(tokensPerFrame) tokens each)")
+        }
+        return try attention.keysValues(
+            try audio.reshaped([frames, tokensPerFrame, audio.shape[1]]), on: backend)
+    }
+
+    /// The residual update for x `[F·P, dim]` (P tokens per frame) given the audio keys and values
+    /// `[F, tokensPerFrame, dim]`; returns the new x.
+    public func callAsFunction(_ x: Tensor, keysValues kv: WanAttention.KeysValues, on backend: any Backend) throws
+        -> Tensor
+    {
+        let frames = kv.k.shape[0]
+        guard x.rank == 2, frames > 0, x.shape[0] % frames == 0 else {
+            throw WanError.invalidInput("tokens \(x.shape) do not split into \(frames) latent frames")
         }
         let dim = x.shape[1]
         let q = try norm(x, on: backend).reshaped([frames, x.shape[0] / frames, dim])
-        let c = try audio.reshaped([frames, tokensPerFrame, audio.shape[1]])
-        let a = try attention(q, context: c, on: backend)
+        let a = try attention(q, keysValues: kv, on: backend)
         return try backend.add(x, try a.reshaped([x.shape[0], dim]))
+    }
+
+    /// The residual update for x `[F·P, dim]` (P tokens per frame) given audio tokens
+    /// `[F·tokensPerFrame, tokenDim]`; returns the new x.
+    public func callAsFunction(_ x: Tensor, audio: Tensor, frames: Int, on backend: any Backend) throws -> Tensor {
+        try self(x, keysValues: try keysValues(audio: audio, frames: frames, on: backend), on: backend)
     }
 }

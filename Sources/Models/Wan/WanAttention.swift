@@ -25,15 +25,33 @@ public struct WanAttention: Sendable {
         self.heads = heads
     }
 
+    /// The normalised keys and the values of a context, `[B?, Lk, dim]` each: what a cross-attention
+    /// needs from its context, computable once per prompt (or audio clip) and reused every step.
+    public struct KeysValues: Sendable {
+        public let k: Tensor
+        public let v: Tensor
+    }
+
+    /// `k = RMS(Wk·c + bk)`, `v = Wv·c + bv` for context `[B?, Lk, contextDim]`.
+    public func keysValues(_ context: Tensor, on backend: any Backend) throws -> KeysValues {
+        KeysValues(k: try normK(try k(context, on: backend), on: backend), v: try v(context, on: backend))
+    }
+
+    /// x `[B?, Lq, dim]` attends to precomputed keys and values (same leading axes) → `[B?, Lq, dim]`.
+    /// `rope` (cos/sin `[Lq, D/2]`) rotates q and k; self-attention only.
+    public func callAsFunction(
+        _ x: Tensor, keysValues kv: KeysValues, rope: (cos: Tensor, sin: Tensor)? = nil, on backend: any Backend
+    ) throws -> Tensor {
+        let qx = try normQ(try q(x, on: backend), on: backend)
+        let a = try multiHeadAttention(q: qx, k: kv.k, v: kv.v, heads: heads, rope: rope, on: backend)
+        return try o(a, on: backend)
+    }
+
     /// x `[B?, Lq, dim]` attends to context `[B?, Lk, contextDim]` (same leading axes) → `[B?, Lq, dim]`.
     /// `rope` (cos/sin `[Lq, D/2]`) rotates q and k; self-attention only.
     public func callAsFunction(
         _ x: Tensor, context: Tensor, rope: (cos: Tensor, sin: Tensor)? = nil, on backend: any Backend
     ) throws -> Tensor {
-        let qx = try normQ(try q(x, on: backend), on: backend)
-        let kx = try normK(try k(context, on: backend), on: backend)
-        let vx = try v(context, on: backend)
-        let a = try multiHeadAttention(q: qx, k: kx, v: vx, heads: heads, rope: rope, on: backend)
-        return try o(a, on: backend)
+        try self(x, keysValues: try keysValues(context, on: backend), rope: rope, on: backend)
     }
 }

@@ -39,11 +39,37 @@ public struct WanBlock: Sendable {
         eps = c.eps
     }
 
+    /// What the block's cross-attentions need from the conditions (text, audio), computed once.
+    public struct Condition: Sendable {
+        public let text: WanAttention.KeysValues
+        public let audio: WanAttention.KeysValues?
+    }
+
+    /// The block's keys and values for embedded text `[textLen, dim]` and audio tokens
+    /// `[F·16, tokenDim]` (required when the block has audio attention).
+    public func condition(text: Tensor, audio: Tensor?, frames: Int, on backend: any Backend) throws -> Condition {
+        var audioKV: WanAttention.KeysValues?
+        if let audioAttention {
+            guard let audio else { throw WanError.invalidInput("this block has audio attention but no audio tokens") }
+            audioKV = try audioAttention.keysValues(audio: audio, frames: frames, on: backend)
+        }
+        return Condition(text: try crossAttention.keysValues(text, on: backend), audio: audioKV)
+    }
+
     /// h `[L, dim]` → `[L, dim]`. e0 `[6, dim]`; text `[textLen, dim]` (already embedded); audio
     /// tokens `[F·16, tokenDim]` (required when the block has audio attention); rope tables `[L, D/2]`.
     public func callAsFunction(
         _ h: Tensor, e0: Tensor, text: Tensor, audio: Tensor?, frames: Int, rope: (cos: Tensor, sin: Tensor),
         on backend: any Backend
+    ) throws -> Tensor {
+        try self(
+            h, e0: e0, condition: try condition(text: text, audio: audio, frames: frames, on: backend), rope: rope,
+            on: backend)
+    }
+
+    /// h `[L, dim]` → `[L, dim]` with precomputed cross-attention keys and values.
+    public func callAsFunction(
+        _ h: Tensor, e0: Tensor, condition: Condition, rope: (cos: Tensor, sin: Tensor), on backend: any Backend
     ) throws -> Tensor {
         let dim = h.shape[1]
         let m = try backend.add(modulation, e0).reshaped([6, dim])
@@ -54,10 +80,12 @@ public struct WanBlock: Sendable {
         let n = try backend.modulate(try plain(x, on: backend), scale: try row(1), shift: try row(0))
         let sa = try selfAttention(n, context: n, rope: rope, on: backend)
         x = try backend.gatedAdd(x, sa, gate: try row(2))
-        x = try backend.add(x, try crossAttention(try norm3(x, on: backend), context: text, on: backend))
+        x = try backend.add(x, try crossAttention(try norm3(x, on: backend), keysValues: condition.text, on: backend))
         if let audioAttention {
-            guard let audio else { throw WanError.invalidInput("this block has audio attention but no audio tokens") }
-            x = try audioAttention(x, audio: audio, frames: frames, on: backend)
+            guard let audio = condition.audio else {
+                throw WanError.invalidInput("this block has audio attention but no audio keys/values")
+            }
+            x = try audioAttention(x, keysValues: audio, on: backend)
         }
         let y = try backend.modulate(try plain(x, on: backend), scale: try row(4), shift: try row(3))
         let f = try ffnOut(try backend.unary(.geluTanh, try ffnIn(y, on: backend)), on: backend)

@@ -114,9 +114,13 @@ public struct WanDiT: Sendable {
 
     /// The 36-channel (or 16-channel) patch-embedding input: x, or x ‖ y along channels.
     public func modelInput(_ inputs: WanDiTInputs, on backend: any Backend) throws -> Tensor {
-        let x = inputs.x
+        try modelInput(x: inputs.x, y: inputs.y, on: backend)
+    }
+
+    /// x `[C, F, H, W]`, or x ‖ y along channels (y `[inDim − C, F, H, W]`, HuMo-17B).
+    public func modelInput(x: Tensor, y: Tensor?, on backend: any Backend) throws -> Tensor {
         guard x.rank == 4 else { throw WanError.invalidInput("x \(x.shape), expected [C, F, H, W]") }
-        if let y = inputs.y {
+        if let y {
             guard y.rank == 4, Array(y.shape.dropFirst()) == Array(x.shape.dropFirst()),
                 x.shape[0] + y.shape[0] == config.inDim
             else {
@@ -152,19 +156,52 @@ public struct WanDiT: Sendable {
 
     // MARK: Forward
 
+    /// The conditions of one branch (text, audio) prepared for every block: the embedded text's and
+    /// the audio tokens' keys and values. They do not depend on the latent or the timestep, so a
+    /// sampler computes them once per branch and reuses them every step (1.3B: 2·512·1536 floats
+    /// per block for the text, 189 MB for 30 blocks; 14B/17B: 839 MB).
+    public struct Condition: Sendable {
+        /// Latent frames the audio windows were made for (nil audio: any count is fine for a plain Wan DiT).
+        public let frames: Int
+        public let blocks: [WanBlock.Condition]
+    }
+
+    /// The condition for text rows `[Lc, textDim]` and audio windows `[F, window, groups, channels]`
+    /// (nil: HuMo's "no audio", zero windows) for a latent of `frames` frames (reference included).
+    public func condition(context: Tensor, audio: Tensor?, frames: Int, on backend: any Backend) throws -> Condition {
+        guard frames > 0 else { throw WanError.invalidInput("\(frames) latent frames") }
+        let text = try textContext(context, on: backend)
+        let tokens = try audioTokens(audio, frames: frames, on: backend)
+        return Condition(
+            frames: frames,
+            blocks: try blocks.map { try $0.condition(text: text, audio: tokens, frames: frames, on: backend) })
+    }
+
     /// Velocity `[outDim, F, H, W]` for one call.
     public func velocity(_ inputs: WanDiTInputs, on backend: any Backend) throws -> Tensor {
-        let input = try modelInput(inputs, on: backend)
+        guard inputs.x.rank == 4 else { throw WanError.invalidInput("x \(inputs.x.shape), expected [C, F, H, W]") }
+        let condition = try condition(
+            context: inputs.context, audio: inputs.audio, frames: inputs.x.shape[1], on: backend)
+        return try velocity(x: inputs.x, y: inputs.y, timestep: inputs.timestep, condition: condition, on: backend)
+    }
+
+    /// Velocity `[outDim, F, H, W]` with a precomputed condition (same result as `velocity(_:on:)`).
+    public func velocity(x: Tensor, y: Tensor?, timestep: Double, condition: Condition, on backend: any Backend)
+        throws -> Tensor
+    {
+        let input = try modelInput(x: x, y: y, on: backend)
         let grid = try patchEmbedding.grid(for: input)
+        guard grid.f == condition.frames, condition.blocks.count == blocks.count else {
+            throw WanError.invalidInput(
+                "the condition was prepared for \(condition.frames) latent frames, x has \(grid.f)")
+        }
         let p = config.patchSize
         guard p[0] == 1 else { throw WanError.invalidConfig("temporal patch \(p[0]) (Wan2.1 uses 1)") }
         var h = try patchEmbedding(input, on: backend)
-        let (e, e0) = try timeEmbedding(inputs.timestep, on: backend)
-        let text = try textContext(inputs.context, on: backend)
-        let audio = try audioTokens(inputs.audio, frames: grid.f, on: backend)
+        let (e, e0) = try timeEmbedding(timestep, on: backend)
         let rope = try ropeTables(grid: grid, on: backend)
-        for block in blocks {
-            h = try block(h, e0: e0, text: text, audio: audio, frames: grid.f, rope: rope, on: backend)
+        for (block, c) in zip(blocks, condition.blocks) {
+            h = try block(h, e0: e0, condition: c, rope: rope, on: backend)
         }
         let out = try headOutput(h, e: e, on: backend)
         return try backend.unpatchify(out, grid: grid, patch: (p[0], p[1], p[2]))
