@@ -113,80 +113,26 @@ public enum GaussianNoise {
     /// Box–Muller of one Philox block: lanes (0, 1) and (2, 3) give two normals each.
     @inline(__always)
     static func boxMuller(_ w: SIMD4<UInt32>) -> SIMD4<Float> {
-        let r0 = (-2 * logUniform(w.x)).squareRoot()
-        let r1 = (-2 * logUniform(w.z)).squareRoot()
-        let (c0, s0) = cosSinTurn(w.y)
-        let (c1, s1) = cosSinTurn(w.w)
-        return SIMD4(Float(r0 * c0), Float(r0 * s0), Float(r1 * c1), Float(r1 * s1))
+        // Lanes 0 and 1 carry the two Box–Muller pairs (the wide path's functions, so both paths share
+        // one definition and are bit-identical by construction).
+        let r = (-2 * logUniform(SIMD4(w.x, w.z, w.x, w.z))).squareRoot()
+        let (c, s) = cosSinTurn(SIMD4(w.y, w.w, w.y, w.w))
+        return SIMD4(Float(r[0] * c[0]), Float(r[0] * s[0]), Float(r[1] * c[1]), Float(r[1] * s[1]))
     }
 
-    // The transcendental functions below use only +, -, ×, ÷ (IEEE-exact, never fused by Swift), so the
-    // noise is bit-identical on every platform and libm; they are also several times faster than libm
-    // calls. Both are accurate to a few units in the last place of a Double (tested against Foundation),
+    // The transcendental functions (GaussianNoise+Wide.swift) use only +, -, ×, ÷ (IEEE-exact, never fused by
+    // Swift), so the noise is bit-identical on every platform and libm; they are also several times faster
+    // than libm calls, and accurate to a few units in the last place of a Double (tested against Foundation),
     // far below the Float rounding applied to the result.
 
-    /// `ln u₁` for `u₁ = (w + 1)·2⁻³²`: write `k = w + 1 = 2^e·m` with `m ∈ [√½, √2)`, then
-    /// `ln u₁ = (e - 32)·ln 2 + ln m`, `ln m = 2·atanh(t) = 2·(t + t³/3 + … + t¹⁹/19)`, `t = (m-1)/(m+1)`,
-    /// `|t| ≤ 0.1716` (the next term is below 4·10⁻¹⁸).
+    /// `ln u₁` for `u₁ = (w + 1)·2⁻³²` (one lane of the wide ``logUniform(_:)-(SIMD4<UInt32>)``).
     @inline(__always)
-    static func logUniform(_ w: UInt32) -> Double {
-        let k = UInt64(w) + 1
-        var e = 63 - k.leadingZeroBitCount
-        // 2^-e built from its bits: exact, no libm.
-        var m = Double(k) * Double(bitPattern: UInt64(1023 - e) << 52)
-        if m > 1.414_213_562_373_095_1 {
-            m *= 0.5
-            e += 1
-        }
-        let t = (m - 1) / (m + 1)
-        let t2 = t * t
-        var p = 1.0 / 19.0
-        p = 1.0 / 17.0 + t2 * p
-        p = 1.0 / 15.0 + t2 * p
-        p = 1.0 / 13.0 + t2 * p
-        p = 1.0 / 11.0 + t2 * p
-        p = 1.0 / 9.0 + t2 * p
-        p = 1.0 / 7.0 + t2 * p
-        p = 1.0 / 5.0 + t2 * p
-        p = 1.0 / 3.0 + t2 * p
-        p = 1.0 + t2 * p
-        return Double(e - 32) * 0.693_147_180_559_945_3 + 2 * t * p
-    }
+    static func logUniform(_ w: UInt32) -> Double { logUniform(SIMD4(repeating: w))[0] }
 
-    /// `(cos 2πu₂, sin 2πu₂)` for `u₂ = w·2⁻³²`: the top two bits of `w` pick the quadrant, the low 30 bits
-    /// give `θ ∈ [0, π/2)`, and Taylor polynomials to θ²¹ (sin) and θ²² (cos) finish (next terms < 2·10⁻¹⁸).
+    /// `(cos 2πu₂, sin 2πu₂)` for `u₂ = w·2⁻³²` (one lane of the wide ``cosSinTurn(_:)-(SIMD4<UInt32>)``).
     @inline(__always)
     static func cosSinTurn(_ w: UInt32) -> (Double, Double) {
-        let theta = Double(w & 0x3FFF_FFFF) * (1.0 / 1_073_741_824.0) * (Double.pi / 2)
-        let t2 = theta * theta
-        var s = -1.0 / 51_090_942_171_709_440_000.0
-        s = 1.0 / 121_645_100_408_832_000.0 + t2 * s
-        s = -1.0 / 355_687_428_096_000.0 + t2 * s
-        s = 1.0 / 1_307_674_368_000.0 + t2 * s
-        s = -1.0 / 6_227_020_800.0 + t2 * s
-        s = 1.0 / 39_916_800.0 + t2 * s
-        s = -1.0 / 362_880.0 + t2 * s
-        s = 1.0 / 5040.0 + t2 * s
-        s = -1.0 / 120.0 + t2 * s
-        s = 1.0 / 6.0 + t2 * s
-        let sine = theta * (1 - t2 * s)
-        var c = -1.0 / 1_124_000_727_777_607_680_000.0
-        c = 1.0 / 2_432_902_008_176_640_000.0 + t2 * c
-        c = -1.0 / 6_402_373_705_728_000.0 + t2 * c
-        c = 1.0 / 20_922_789_888_000.0 + t2 * c
-        c = -1.0 / 87_178_291_200.0 + t2 * c
-        c = 1.0 / 479_001_600.0 + t2 * c
-        c = -1.0 / 3_628_800.0 + t2 * c
-        c = 1.0 / 40320.0 + t2 * c
-        c = -1.0 / 720.0 + t2 * c
-        c = 1.0 / 24.0 + t2 * c
-        c = -1.0 / 2.0 + t2 * c
-        let cosine = 1 + t2 * c
-        switch w >> 30 {
-        case 0: return (cosine, sine)
-        case 1: return (-sine, cosine)
-        case 2: return (-cosine, -sine)
-        default: return (sine, -cosine)
-        }
+        let (c, s) = cosSinTurn(SIMD4(repeating: w))
+        return (c[0], s[0])
     }
 }
