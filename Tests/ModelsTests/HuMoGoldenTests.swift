@@ -21,7 +21,7 @@ final class HuMoGoldenTests: XCTestCase {
     }
 
     func testConfigIsReadFromTheGoldenMetadata() throws {
-        let (model, _) = try DiTGolden.model("humo_dit_tiny_17b", on: try DiTBackends.cpu())
+        let (model, _) = try DiTGolden.model("humo_dit_tiny_17b", on: try GoldenBackends.cpuBackend())
         XCTAssertEqual(model.config.dim, 128)
         XCTAssertEqual(model.config.numHeads, 4)
         XCTAssertEqual(model.config.inDim, 36)
@@ -31,36 +31,36 @@ final class HuMoGoldenTests: XCTestCase {
     }
 
     func testEmbeddingsMatchTheGoldenIntermediates() throws {
-        let cpu = try DiTBackends.cpu()
+        let cpu = try GoldenBackends.cpuBackend()
         for name in ["humo_dit_tiny_1p7b", "humo_dit_tiny_17b"] {
             let (model, c) = try DiTGolden.model(name, on: cpu)
             let ins = try inputs(c, y: name.hasSuffix("17b") ? "inputs/y" : nil, on: cpu)
             let (e, e0) = try model.timeEmbedding(ins.timestep, on: cpu)
-            assertDiTClose(try cpu.download(e), try c.floats("intermediates/time_e"), tolerance: 1e-5, "\(name) time_e")
-            assertDiTClose(try cpu.download(e0), try c.floats("intermediates/time_e0"), tolerance: 1e-5, "\(name) e0")
+            assertMatchesGolden(try cpu.download(e), try c.floats("intermediates/time_e"), tolerance: 1e-5, "\(name) time_e")
+            assertMatchesGolden(try cpu.download(e0), try c.floats("intermediates/time_e0"), tolerance: 1e-5, "\(name) e0")
             let text = try model.textContext(ins.context, on: cpu)
             XCTAssertEqual(text.shape, [8, 128])
-            assertDiTClose(
+            assertMatchesGolden(
                 try cpu.download(text), try c.floats("intermediates/text_ctx"), tolerance: 1e-5, "\(name) text")
             let audio = try XCTUnwrap(try model.audioTokens(ins.audio, frames: 4, on: cpu))
-            assertDiTClose(
+            assertMatchesGolden(
                 try cpu.download(audio), try c.floats("intermediates/audio_tokens"), tolerance: 1e-5, "\(name) audio")
             let null = try XCTUnwrap(try model.audioTokens(nil, frames: 4, on: cpu))
-            assertDiTClose(
+            assertMatchesGolden(
                 try cpu.download(null), try c.floats("intermediates/audio_tokens_null"), tolerance: 1e-5,
                 "\(name) null audio")
             let tokens = try model.patchEmbedding(try model.modelInput(ins, on: cpu), on: cpu)
-            assertDiTClose(
+            assertMatchesGolden(
                 try cpu.download(tokens), try c.floats("intermediates/patch_tokens"), tolerance: 1e-5, "\(name) patches"
             )
             let rope = try model.ropeTables(grid: (4, 4, 6), on: cpu)
-            assertDiTClose(try cpu.download(rope.cos), try c.floats("intermediates/rope_cos"), tolerance: 1e-6, "cos")
-            assertDiTClose(try cpu.download(rope.sin), try c.floats("intermediates/rope_sin"), tolerance: 1e-6, "sin")
+            assertMatchesGolden(try cpu.download(rope.cos), try c.floats("intermediates/rope_cos"), tolerance: 1e-6, "cos")
+            assertMatchesGolden(try cpu.download(rope.sin), try c.floats("intermediates/rope_sin"), tolerance: 1e-6, "sin")
         }
     }
 
     func testEachBlockAndTheHeadMatchFromTheGoldenInputs() throws {
-        let cpu = try DiTBackends.cpu()
+        let cpu = try GoldenBackends.cpuBackend()
         for name in ["humo_dit_tiny_1p7b", "humo_dit_tiny_17b"] {
             let (model, c) = try DiTGolden.model(name, on: cpu)
             let ins = try inputs(c, on: cpu)
@@ -74,16 +74,16 @@ final class HuMoGoldenTests: XCTestCase {
                 let h = try c.tensor(previous, on: cpu)
                 let out = try block(h, e0: e0, text: text, audio: audio, frames: 4, rope: rope, on: cpu)
                 previous = "intermediates/block\(i)_out"
-                assertDiTClose(try cpu.download(out), try c.floats(previous), tolerance: 1e-5, "\(name) block \(i)")
+                assertMatchesGolden(try cpu.download(out), try c.floats(previous), tolerance: 1e-5, "\(name) block \(i)")
             }
             let head = try model.headOutput(try c.tensor(previous, on: cpu), e: e, on: cpu)
-            assertDiTClose(
+            assertMatchesGolden(
                 try cpu.download(head), try c.floats("intermediates/head_out"), tolerance: 1e-5, "\(name) head")
         }
     }
 
     func testHuMo1p7BVelocityMatchesEveryBranch() throws {
-        let cpu = try DiTBackends.cpu()
+        let cpu = try GoldenBackends.cpuBackend()
         let (model, c) = try DiTGolden.model("humo_dit_tiny_1p7b", on: cpu)
         let branches: [(String, WanDiTInputs)] = [
             ("outputs/velocity", try inputs(c, on: cpu)),
@@ -93,12 +93,12 @@ final class HuMoGoldenTests: XCTestCase {
         for (key, ins) in branches {
             let v = try model.velocity(ins, on: cpu)
             XCTAssertEqual(v.shape, [16, 4, 8, 12])
-            assertDiTClose(try cpu.download(v), try c.floats(key), tolerance: cpuTolerance, key)
+            assertMatchesGolden(try cpu.download(v), try c.floats(key), tolerance: cpuTolerance, key)
         }
     }
 
     func testHuMo17BVelocityMatchesEveryBranch() throws {
-        let cpu = try DiTBackends.cpu()
+        let cpu = try GoldenBackends.cpuBackend()
         let (model, c) = try DiTGolden.model("humo_dit_tiny_17b", on: cpu)
         let branches: [(String, WanDiTInputs)] = [
             ("outputs/velocity", try inputs(c, y: "inputs/y", on: cpu)),
@@ -107,7 +107,7 @@ final class HuMoGoldenTests: XCTestCase {
         ]
         for (key, ins) in branches {
             let v = try model.velocity(ins, on: cpu)
-            assertDiTClose(try cpu.download(v), try c.floats(key), tolerance: cpuTolerance, key)
+            assertMatchesGolden(try cpu.download(v), try c.floats(key), tolerance: cpuTolerance, key)
         }
     }
 
@@ -115,7 +115,7 @@ final class HuMoGoldenTests: XCTestCase {
         // Weights stored as bf16/f16 (as real checkpoints ship) are widened inside the ops; the
         // result must stay within the README's half-precision bound (2e-2 of the output scale) and
         // must actually differ from the f32 result (the weights were really rounded).
-        let cpu = try DiTBackends.cpu()
+        let cpu = try GoldenBackends.cpuBackend()
         let c = try DiTGolden.checkpoint("humo_dit_tiny_1p7b")
         let expected = try c.floats("outputs/velocity")
         for dtype in [DType.bf16, .f16] {
@@ -123,13 +123,13 @@ final class HuMoGoldenTests: XCTestCase {
             let model = try WanDiT(config: try WanCheckpoint.config(reader), reader: &reader)
             XCTAssertEqual(model.blocks[0].ffnIn.weight.dtype, dtype)
             let v = try cpu.download(try model.velocity(try inputs(c, on: cpu), on: cpu))
-            let error = assertDiTClose(v, expected, tolerance: 2e-2, "\(dtype) weights")
+            let error = assertMatchesGolden(v, expected, tolerance: 2e-2, "\(dtype) weights")
             XCTAssertGreaterThan(error, 1e-6, "\(dtype) weights should not reproduce f32 exactly")
         }
     }
 
     func testAConditionPreparedOnceGivesTheSameVelocityEveryStep() throws {
-        let cpu = try DiTBackends.cpu()
+        let cpu = try GoldenBackends.cpuBackend()
         let (model, c) = try DiTGolden.model("humo_dit_tiny_17b", on: cpu)
         let ins = try inputs(c, y: "inputs/y", on: cpu)
         let condition = try model.condition(context: ins.context, audio: ins.audio, frames: 4, on: cpu)
@@ -142,7 +142,7 @@ final class HuMoGoldenTests: XCTestCase {
             fresh.timestep = t
             XCTAssertEqual(try cpu.download(cached), try cpu.download(try model.velocity(fresh, on: cpu)))
         }
-        assertDiTClose(
+        assertMatchesGolden(
             try cpu.download(
                 try model.velocity(x: ins.x, y: ins.y, timestep: ins.timestep, condition: condition, on: cpu)),
             try c.floats("outputs/velocity"), tolerance: cpuTolerance, "cached condition")
@@ -154,7 +154,7 @@ final class HuMoGoldenTests: XCTestCase {
     }
 
     func testReferenceHelpersBuildTheGoldenInputs() throws {
-        let cpu = try DiTBackends.cpu()
+        let cpu = try GoldenBackends.cpuBackend()
         let small = try DiTGolden.checkpoint("humo_dit_tiny_1p7b")
         let noisy = try small.tensor("inputs/latent_noisy", on: cpu)
         let ref = try small.tensor("inputs/ref_latent", on: cpu)
@@ -175,21 +175,21 @@ final class HuMoGoldenTests: XCTestCase {
     }
 
     func testVelocityOnVulkanMatchesBothLayouts() throws {
-        let gpu = try DiTBackends.vulkan()
+        let gpu = try GoldenBackends.vulkanBackend()
         for (name, y) in [("humo_dit_tiny_1p7b", nil), ("humo_dit_tiny_17b", "inputs/y")] as [(String, String?)] {
             let (model, c) = try DiTGolden.model(name, on: gpu)
             let v = try model.velocity(try inputs(c, y: y, on: gpu), on: gpu)
-            assertDiTClose(
+            assertMatchesGolden(
                 try gpu.download(v), try c.floats("outputs/velocity"), tolerance: vulkanTolerance, "\(name) vulkan")
             let n = try model.velocity(try inputs(c, audio: false, y: y, on: gpu), on: gpu)
-            assertDiTClose(
+            assertMatchesGolden(
                 try gpu.download(n), try c.floats("outputs/velocity_null_audio"), tolerance: vulkanTolerance,
                 "\(name) vulkan null audio")
         }
     }
 
     func testBadInputsGiveErrorsNamingTheInput() throws {
-        let cpu = try DiTBackends.cpu()
+        let cpu = try GoldenBackends.cpuBackend()
         let (model, c) = try DiTGolden.model("humo_dit_tiny_17b", on: cpu)
         let ins = try inputs(c, on: cpu)
         XCTAssertThrowsError(try model.velocity(ins, on: cpu)) { error in

@@ -26,18 +26,18 @@ final class WanDiTDiffusersTests: XCTestCase {
     }
 
     func testShardedDiffusersCheckpointMatchesDiffusersOnCPU() throws {
-        let (v, expected) = try velocity(on: try DiTBackends.cpu())
-        assertDiTClose(v, expected, tolerance: 1e-5, "diffusers velocity")
+        let (v, expected) = try velocity(on: try GoldenBackends.cpuBackend())
+        assertMatchesGolden(v, expected, tolerance: 1e-5, "diffusers velocity")
     }
 
     func testShardedDiffusersCheckpointMatchesDiffusersOnVulkan() throws {
-        let (v, expected) = try velocity(on: try DiTBackends.vulkan())
-        assertDiTClose(v, expected, tolerance: 1e-3, "diffusers velocity (vulkan)")
+        let (v, expected) = try velocity(on: try GoldenBackends.vulkanBackend())
+        assertMatchesGolden(v, expected, tolerance: 1e-3, "diffusers velocity (vulkan)")
     }
 
     func testConfigIsInferredFromShapesAndConfigJSON() throws {
         let checkpoint = try Checkpoint.open(DiTGolden.folder.appendingPathComponent("wan_dit_diffusers_tiny"))
-        let reader = try WeightReader(checkpoint: checkpoint, rules: .wanDiT, backend: try DiTBackends.cpu())
+        let reader = try WeightReader(checkpoint: checkpoint, rules: .wanDiT, backend: try GoldenBackends.cpuBackend())
         let c = try WanCheckpoint.config(reader)
         XCTAssertEqual(
             c, WanConfig(dim: 32, numHeads: 2, numLayers: 2, ffnDim: 64, inDim: 16, outDim: 16, textDim: 32))
@@ -59,7 +59,7 @@ final class WanDiTDiffusersTests: XCTestCase {
             "repacked-\(UUID().uuidString).safetensors")
         defer { try? FileManager.default.removeItem(at: url) }
         try w.write(to: url)
-        let cpu = try DiTBackends.cpu()
+        let cpu = try GoldenBackends.cpuBackend()
         let (model, unused) = try WanCheckpoint.load(url, on: cpu)
         XCTAssertEqual(unused, [])
         XCTAssertEqual(WanCheckpoint.describe(model.config).family, "HuMo")
@@ -68,7 +68,7 @@ final class WanDiTDiffusersTests: XCTestCase {
                 x: try source.tensor("inputs/x", on: cpu), timestep: 937,
                 context: try source.tensor("inputs/context", on: cpu),
                 audio: try source.tensor("inputs/audio", on: cpu)), on: cpu)
-        assertDiTClose(try cpu.download(v), try source.floats("outputs/velocity"), tolerance: 1e-4, "repacked")
+        assertMatchesGolden(try cpu.download(v), try source.floats("outputs/velocity"), tolerance: 1e-4, "repacked")
     }
 
     func testAMissingBlockIsReportedWithEveryKey() throws {
@@ -85,7 +85,7 @@ final class WanDiTDiffusersTests: XCTestCase {
             "holed-\(UUID().uuidString).safetensors")
         defer { try? FileManager.default.removeItem(at: url) }
         try w.write(to: url)
-        XCTAssertThrowsError(try WanCheckpoint.load(url, on: try DiTBackends.cpu())) { error in
+        XCTAssertThrowsError(try WanCheckpoint.load(url, on: try GoldenBackends.cpuBackend())) { error in
             guard case WeightsError.incompatible(_, let missing, _) = error else { return XCTFail("\(error)") }
             XCTAssertEqual(
                 missing,

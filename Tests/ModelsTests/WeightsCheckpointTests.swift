@@ -99,7 +99,7 @@ final class WeightsCheckpointTests: XCTestCase {
             [("model.diffusion_model.x.weight", [2, 3]), ("model.diffusion_model.y", [5]), ("extra", [1])],
             to: "m.safetensors")
         let checkpoint = try Checkpoint.open(folder.appendingPathComponent("m.safetensors"))
-        var reader = try WeightReader(checkpoint: checkpoint, rules: .wanDiT, backend: try DiTBackends.cpu())
+        var reader = try WeightReader(checkpoint: checkpoint, rules: .wanDiT, backend: try GoldenBackends.cpuBackend())
         let x = try reader.take("x.weight", shape: [2, 3])
         XCTAssertEqual(x.shape, [2, 3])
         _ = try reader.take("y", shape: [4])
@@ -119,7 +119,7 @@ final class WeightsCheckpointTests: XCTestCase {
     func testTwoNamesForOneWeightAreAmbiguous() throws {
         try write([("model.diffusion_model.x", [1]), ("x", [1])], to: "m.safetensors")
         let checkpoint = try Checkpoint.open(folder.appendingPathComponent("m.safetensors"))
-        XCTAssertThrowsError(try WeightReader(checkpoint: checkpoint, rules: .wanDiT, backend: try DiTBackends.cpu())) {
+        XCTAssertThrowsError(try WeightReader(checkpoint: checkpoint, rules: .wanDiT, backend: try GoldenBackends.cpuBackend())) {
             XCTAssertTrue("\($0)".contains("'x'"), "\($0)")
         }
     }
@@ -129,7 +129,7 @@ final class WeightsCheckpointTests: XCTestCase {
         try w.add("w", dtype: .bf16, shape: [2], bytes: [0x80, 0x3F, 0x40, 0xC0])
         try w.write(to: folder.appendingPathComponent("h.safetensors"))
         let checkpoint = try Checkpoint.open(folder.appendingPathComponent("h.safetensors"))
-        let cpu = try DiTBackends.cpu()
+        let cpu = try GoldenBackends.cpuBackend()
         var reader = try WeightReader(checkpoint: checkpoint, rules: .identity, backend: cpu, storeAs: .f32)
         let t = try reader.take("w", shape: [2])
         XCTAssertEqual(t.dtype, .f32)

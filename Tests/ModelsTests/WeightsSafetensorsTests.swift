@@ -57,7 +57,7 @@ final class WeightsSafetensorsTests: XCTestCase {
         XCTAssertEqual(try f.floats("a/f32"), values)
         XCTAssertEqual(try f.floats("b/f16"), [1.5, 1])
         XCTAssertEqual(try f.floats("c/bf16"), [-2, 1])
-        let cpu = try DiTBackends.cpu()
+        let cpu = try GoldenBackends.cpuBackend()
         let t = try f.tensor("c/bf16", on: cpu)
         XCTAssertEqual(t.dtype, .bf16)
         XCTAssertEqual(t.shape, [1, 2])
@@ -120,7 +120,7 @@ final class WeightsSafetensorsTests: XCTestCase {
         // A dtype we can describe but not compute with: the file opens, loading it is the error.
         let ints = try raw(#"{"steps":{"dtype":"I64","shape":[2],"data_offsets":[0,16]}}"#, data: z)
         let f = try SafetensorsFile(url: ints)
-        XCTAssertThrowsError(try f.tensor("steps", on: try DiTBackends.cpu())) {
+        XCTAssertThrowsError(try f.tensor("steps", on: try GoldenBackends.cpuBackend())) {
             XCTAssertTrue("\($0)".contains("I64") && "\($0)".contains("'steps'"), "\($0)")
         }
     }
@@ -139,7 +139,7 @@ final class WeightsSafetensorsTests: XCTestCase {
         }
         let interesting: [UInt8] = Array("0123456789-.,:[]{}\"e ".utf8) + [0, 0xFF]
         var rejected = 0
-        let cpu = try DiTBackends.cpu()
+        let cpu = try GoldenBackends.cpuBackend()
         for trial in 0..<400 {
             var bytes = original
             for _ in 0...next(3) {
