@@ -1,11 +1,11 @@
-// omniedit: the developer tool. Benchmarks print figures next to a peer measured in the same run;
-// later issues add `forward` and `inspect` for the model families.
+// omniedit: the developer tool. `forward` runs one model component on given inputs, `inspect` describes
+// a checkpoint, and the benchmarks print figures next to a peer measured in the same run.
 import ArgumentParser
 
 struct OmniEditTool: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "omniedit",
-        abstract: "OmniEdit developer tool: benchmarks of the sampler and the compute backends.",
+        abstract: "OmniEdit developer tool: run model components, inspect checkpoints, benchmark.",
         subcommands: [
             Bench.self, BenchSampler.self, BenchTensor.self, BenchVulkan.self, BenchDiT.self, BenchVAE.self, Forward.self,
             Inspect.self,
