@@ -34,6 +34,39 @@ final class AttentionTests: CPUTestCase {
         }
     }
 
+    /// The multi-threaded path (work items per head and query tile, each thread with its own
+    /// scratch and BLAS held at one thread) against the naive reference: tiles that do not divide
+    /// the lengths (query tiles 112 + 112 + 76, key tiles 3 × 80 + 60), cross-attention over fewer
+    /// keys than one tile, and sharp scores whose exponentials underflow for most keys.
+    func testAttentionOnSeveralThreadsWithUnevenTilesEqualsNaive() throws {
+        let q = HostTensor.random([2, 300, 4, 16], seed: 460)
+        let k = HostTensor.random([2, 300, 2, 16], seed: 461)
+        let v = HostTensor.random([2, 300, 2, 12], seed: 462)
+        let kFew = HostTensor.random([2, 7, 2, 16], seed: 463)
+        let vFew = HostTensor.random([2, 7, 2, 12], seed: 464)
+        for threads in [1, 2, 3] {
+            let cpu = try CPUBackend(threads: threads, attentionTile: (query: 128, key: 80))
+            func run(_ q: HostTensor, _ k: HostTensor, _ v: HostTensor, _ scale: Float) throws -> [Float] {
+                try cpu.download(
+                    try cpu.attention(
+                        q: try cpu.upload(q.values, shape: q.shape, dtype: .f32),
+                        k: try cpu.upload(k.values, shape: k.shape, dtype: .f32),
+                        v: try cpu.upload(v.values, shape: v.shape, dtype: .f32), scale: scale))
+            }
+            for scale: Float in [0.25, 12] {
+                XCTAssertNil(
+                    Closeness.check(
+                        try run(q, k, v, scale), Reference.attention(q: q, k: k, v: v, scale: scale).values,
+                        atol: 2e-5, rtol: 1e-4), "self, threads \(threads), scale \(scale)")
+                XCTAssertNil(
+                    Closeness.check(
+                        try run(q, kFew, vFew, scale),
+                        Reference.attention(q: q, k: kFew, v: vFew, scale: scale).values, atol: 2e-5, rtol: 1e-4),
+                    "cross, threads \(threads), scale \(scale)")
+            }
+        }
+    }
+
     func testAttentionRank3AndBatchedPerFrameGroups() throws {
         // Rank 3 [L, H, D] (Whisper-like), and HuMo's per-frame audio attention: batch = frames,
         // 12 video tokens attend to 4 audio tokens of their own frame.

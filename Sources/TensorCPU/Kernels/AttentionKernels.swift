@@ -110,11 +110,27 @@ extension CPUBackend {
         return result
     }
 
-    /// Flash-attention-style SDPA: for each batch item, head and tile of `attentionTile.query`
-    /// query rows, walk the keys in tiles of `attentionTile.key`:
-    /// S = scale·Q·Kᵀ (GEMM), running max m and sum l per row, O ← O·e^(m_old − m_new) + P·V (GEMM),
-    /// finally O /= l. Only one tile of scores exists at a time. Q, K, V are read in place with the
-    /// head's row stride as the BLAS leading dimension; O is written straight into the output.
+    /// The largest tile ≤ `limit` that splits `length` into equal tiles (the last one shorter by
+    /// less than 16): 1560 keys in tiles of ≤ 1024 become 784 + 776 rather than 1024 + 536, and
+    /// 1560 queries in tiles of ≤ 512 become 3 × 400 + 360 rather than 3 × 512 + 24, whose thin
+    /// last GEMM runs far below the rate of the others.
+    static func balancedTile(_ limit: Int, _ length: Int) -> Int {
+        guard length > limit else { return max(length, 1) }
+        let count = (length + limit - 1) / limit
+        let even = (length + count - 1) / count
+        return min(limit, (even + 15) / 16 * 16)
+    }
+
+    /// Flash-attention-style SDPA, one independent work item per (batch item, head, tile of
+    /// `attentionTile.query` query rows). Each item walks the keys in tiles of `attentionTile.key`:
+    /// S = scale·Q·Kᵀ (GEMM), running max m and sum l per row, P = e^(S − m_new) with the row sum
+    /// taken in the same pass, O ← O·e^(m_old − m_new) + P·V (GEMM), finally O /= l.
+    ///
+    /// Work items are spread over the Swift threads, and each runs single-threaded BLAS on its own
+    /// cache-sized score tile and accumulator (OpenBLAS is held at one thread meanwhile, see
+    /// `SingleThreadBLAS`): one parallel phase for the whole call, no barrier per key tile, and the
+    /// scores never leave the core's cache. Q, K, V are read in place with the head's row stride as
+    /// the BLAS leading dimension.
     public func attention(q: Tensor, k: Tensor, v: Tensor, scale: Float) throws -> Tensor {
         let batched = q.rank == 4
         guard q.rank == 3 || q.rank == 4, k.rank == q.rank, v.rank == q.rank else {
@@ -142,94 +158,44 @@ extension CPUBackend {
         let outShape = batched ? [b, lq, heads, dv] : [lq, heads, dv]
         let (result, dst) = try output(outShape)
         if result.count == 0 { return result }
-        let tq = min(attentionTile.query, lq)
-        let tk = min(attentionTile.key, lk)
-        // Heads are handled in groups that share one online-softmax phase per key tile: fewer
-        // switches between BLAS threads and Swift threads (each switch is a barrier, and a
-        // barrier is expensive when other processes share the cores). Scores ≤ attentionScoreBudget floats.
-        let headGroup = max(1, min(heads, attentionScoreBudget / (tq * tk)))
-        let scores = try allocate(headGroup * tq * tk * 4, zeroed: false)
-        let stats = try allocate(2 * headGroup * tq * 4, zeroed: false)
-        let sp = scores.base.assumingMemoryBound(to: Float.self)
-        let mp = stats.base.assumingMemoryBound(to: Float.self)  // running max per (head, row)
-        let lp = mp + headGroup * tq  // running sum per (head, row)
+        // Each thread holds one query tile × key tile of scores; together at most attentionScoreBudget.
+        let keyTile = Self.balancedTile(attentionTile.key, lk)
+        let queryLimit = min(attentionTile.query, max(1, attentionScoreBudget / (threads * keyTile)))
+        let tile = AttentionTile(
+            query: Self.balancedTile(queryLimit, lq), key: keyTile, dk: dk, dv: dv, scale: scale)
+        // The GEMMs below call BLAS directly; check once that every size fits its 32-bit integers.
+        guard [heads * dk, hkv * dk, hkv * dv, heads * dv, tile.key, tile.query].allSatisfy({ $0 <= Int(Int32.max) })
+        else {
+            throw TensorError.invalidArgument("attention: q \(q.shape), k \(k.shape) exceed BLAS's 32-bit sizes")
+        }
+        let qTiles = (lq + tile.query - 1) / tile.query
+        let items = b * heads * qTiles
         let kvGroup = heads / hkv
-        let tileStride = tq * tk
-        for bi in 0..<b {
-            var q0 = 0
-            while q0 < lq {
-                let nq = min(tq, lq - q0)
-                var h0 = 0
-                while h0 < heads {
-                    let hg = min(headGroup, heads - h0)
-                    // Head g of the group: Q/K/V row stride is heads·D (resp. hkv·D); O is written in place.
-                    func qTile(_ g: Int) -> BLASMatrix {
-                        BLASMatrix(
-                            pointer: qr.pointer + ((bi * lq + q0) * heads + h0 + g) * dk, ld: heads * dk,
-                            transposed: false)
-                    }
-                    func oRow(_ g: Int, _ i: Int) -> UnsafeMutablePointer<Float> {
-                        dst + ((bi * lq + q0 + i) * heads + h0 + g) * dv
-                    }
-                    func kvHead(_ g: Int) -> Int { (h0 + g) / kvGroup }
-                    for r in 0..<(hg * nq) {
-                        mp[r] = -.infinity
-                        lp[r] = 0
-                    }
-                    var k0 = 0
-                    while k0 < lk {
-                        let nk = min(tk, lk - k0)
-                        for g in 0..<hg {
-                            try sgemm(
-                                nq, nk, dk, alpha: scale, a: qTile(g),
-                                b: BLASMatrix(
-                                    pointer: kr.pointer + ((bi * lk + k0) * hkv + kvHead(g)) * dk, ld: hkv * dk,
-                                    transposed: true),
-                                beta: 0, c: sp + g * tileStride, ldc: nk)
-                        }
-                        let first = k0 == 0
-                        parallelRanges(hg * nq, grain: 16, threads: threads) { rows in
-                            for r in rows {
-                                let g = r / nq
-                                let i = r % nq
-                                let srow = sp + g * tileStride + i * nk
-                                let newMax = Swift.max(mp[r], Self.rowMax(UnsafePointer(srow), nk))
-                                let total = Self.expRow(srow, nk, max: newMax)
-                                if first {
-                                    lp[r] = total
-                                } else {
-                                    let correction = Foundation.exp(mp[r] - newMax)
-                                    lp[r] = lp[r] * correction + total
-                                    let o = oRow(g, i)
-                                    for j in 0..<dv { o[j] *= correction }
-                                }
-                                mp[r] = newMax
-                            }
-                        }
-                        for g in 0..<hg {
-                            try sgemm(
-                                nq, dv, nk, alpha: 1,
-                                a: BLASMatrix(pointer: sp + g * tileStride, ld: nk, transposed: false),
-                                b: BLASMatrix(
-                                    pointer: vr.pointer + ((bi * lk + k0) * hkv + kvHead(g)) * dv, ld: hkv * dv,
-                                    transposed: false),
-                                beta: first ? 0 : 1, c: oRow(g, 0), ldc: heads * dv)
-                        }
-                        k0 += nk
-                    }
-                    parallelRanges(hg * nq, grain: 64, threads: threads) { rows in
-                        for r in rows {
-                            let inv = 1 / lp[r]
-                            let o = oRow(r / nq, r % nq)
-                            for j in 0..<dv { o[j] *= inv }
-                        }
-                    }
-                    h0 += hg
-                }
-                q0 += nq
+        // Item order is batch, head, query tile: consecutive items of one thread reuse one head's K and V.
+        let body: (Range<Int>) -> Void = { range in
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: tile.scratchFloats)
+            defer { scratch.deallocate() }
+            for item in range {
+                let qt = item % qTiles
+                let h = (item / qTiles) % heads
+                let bi = item / (qTiles * heads)
+                let q0 = qt * tile.query
+                let hk = h / kvGroup
+                tile.run(
+                    rows: min(tile.query, lq - q0), keys: lk,
+                    q: qr.pointer + ((bi * lq + q0) * heads + h) * dk, ldq: heads * dk,
+                    k: kr.pointer + (bi * lk * hkv + hk) * dk, ldk: hkv * dk,
+                    v: vr.pointer + (bi * lk * hkv + hk) * dv, ldv: hkv * dv,
+                    o: dst + ((bi * lq + q0) * heads + h) * dv, ldo: heads * dv, scratch: scratch)
             }
         }
-        _ = (qr, kr, vr, scores, stats)
+        if threads > 1 && items > 1 {
+            SingleThreadBLAS.run { parallelRanges(items, grain: 1, threads: threads, body) }
+        } else {
+            // One thread of ours: let BLAS use its own threads on the GEMMs.
+            body(0..<items)
+        }
+        _ = (qr, kr, vr)
         return result
     }
 }

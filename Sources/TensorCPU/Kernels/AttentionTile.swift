@@ -1,0 +1,167 @@
+import CBLAS
+import Foundation
+
+/// One query tile of the online-softmax attention, run start to finish by one thread with its own
+/// scratch: the score tile (query × key floats), the output accumulator (query × dv) and the
+/// running max and sum per row. Sized so that one thread's scratch stays in its core's L2 cache.
+struct AttentionTile {
+    /// Most query rows and key rows per step.
+    let query: Int
+    let key: Int
+    let dk: Int
+    let dv: Int
+    let scale: Float
+
+    /// Floats of scratch `run` needs.
+    var scratchFloats: Int { query * key + query * dv + 2 * query }
+
+    /// O[rows, dv] (row stride ldo) = softmax(scale·Q·Kᵀ)·V for `rows` ≤ `query` rows of Q (stride
+    /// ldq) over `keys` ≥ 1 rows of K and V (strides ldk, ldv); every size fits in Int32. BLAS must
+    /// be safe to call from this thread (held at one thread, or this is the only caller).
+    func run(
+        rows nq: Int, keys lk: Int, q: UnsafePointer<Float>, ldq: Int, k: UnsafePointer<Float>, ldk: Int,
+        v: UnsafePointer<Float>, ldv: Int, o: UnsafeMutablePointer<Float>, ldo: Int,
+        scratch: UnsafeMutablePointer<Float>
+    ) {
+        let s = scratch
+        let acc = s + query * key  // [nq, dv], row stride dv
+        let mx = acc + query * dv  // running max per row
+        let sum = mx + query  // running Σ exp per row
+        var k0 = 0
+        while k0 < lk {
+            let nk = min(key, lk - k0)
+            let first = k0 == 0
+            cblas_sgemm(
+                CblasRowMajor, CblasNoTrans, CblasTrans, Int32(nq), Int32(nk), Int32(dk), scale, q,
+                Int32(max(ldq, 1)), k + k0 * ldk, Int32(max(ldk, 1)), 0, s, Int32(nk))
+            for i in 0..<nq {
+                let row = s + i * nk
+                let rowMax = CPUBackend.rowMax(UnsafePointer(row), nk)
+                if first {
+                    mx[i] = rowMax
+                    sum[i] = Self.expRow(row, nk, max: rowMax)
+                } else {
+                    let newMax = Swift.max(mx[i], rowMax)
+                    let total = Self.expRow(row, nk, max: newMax)
+                    let correction = Foundation.exp(mx[i] - newMax)
+                    sum[i] = sum[i] * correction + total
+                    mx[i] = newMax
+                    // An unchanged max leaves the accumulator as it is (the common case after a few tiles).
+                    if correction != 1 { Self.scale(acc + i * dv, dv, by: correction) }
+                }
+            }
+            cblas_sgemm(
+                CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(nq), Int32(dv), Int32(nk), 1, s, Int32(nk),
+                v + k0 * ldv, Int32(max(ldv, 1)), first ? 0 : 1, acc, Int32(max(dv, 1)))
+            k0 += nk
+        }
+        for i in 0..<nq {
+            let inv = 1 / sum[i]
+            let a = acc + i * dv
+            let out = o + i * ldo
+            var j = 0
+            while j + 8 <= dv {
+                out.storeVector(a.loadVector(j) * inv, j)
+                j += 8
+            }
+            while j < dv {
+                out[j] = a[j] * inv
+                j += 1
+            }
+        }
+    }
+
+    /// s[j] ← e^(s[j] − m) for a row whose maximum is at most m; returns Σ of the new values.
+    @inline(__always)
+    static func expRow(_ s: UnsafeMutablePointer<Float>, _ n: Int, max m: Float) -> Float {
+        let mv = SIMD8<Float>(repeating: m)
+        var acc = SIMD8<Float>(repeating: 0)
+        var i = 0
+        while i + 8 <= n {
+            let e = expNonPositive(s.loadVector(i) - mv)
+            s.storeVector(e, i)
+            acc += e
+            i += 8
+        }
+        var total = acc.sum()
+        if i < n {
+            var x = SIMD8<Float>(repeating: -.infinity)
+            for k in 0..<(n - i) { x[k] = s[i + k] - m }
+            let e = expNonPositive(x)
+            for k in 0..<(n - i) {
+                s[i + k] = e[k]
+                total += e[k]
+            }
+        }
+        return total
+    }
+
+    /// eˣ for x ≤ 0 (a score minus its row maximum): `VectorMath.exp`'s reduction and polynomial
+    /// without its overflow branch, and with x below −87.3 clamped there instead of flushed to 0,
+    /// so eˣ ≈ 1.2e-38 rather than 0 — invisible next to the row's largest term, e⁰ = 1. One
+    /// compare-and-select instead of two compares and four selects (this is the hot loop of
+    /// attention after the GEMMs; a select is three instructions at the baseline x86-64 level).
+    @inline(__always)
+    static func expNonPositive(_ x: SIMD8<Float>) -> SIMD8<Float> {
+        typealias V = SIMD8<Float>
+        let c = x.replacing(with: -87.3, where: x .< -87.3)
+        let magic = V(repeating: 12_582_912)
+        let t = c * 1.442_695_04 + magic  // round(c·log2 e) sits in the low mantissa bits of t
+        let n = t - magic
+        var r = c - n * 0.693_359_375
+        r = r - n * -2.121_944_4e-4
+        var p: V = V(repeating: 1.987_569_15e-4)
+        p = p * r + 1.398_199_95e-3
+        p = p * r + 8.333_451_9e-3
+        p = p * r + 4.166_579_59e-2
+        p = p * r + 1.666_666_55e-1
+        p = p * r + 5.000_000_1e-1
+        p = p * (r * r) + r + 1
+        let ni = unsafeBitCast(t, to: SIMD8<Int32>.self) &- unsafeBitCast(magic, to: SIMD8<Int32>.self)
+        return p * unsafeBitCast((ni &+ 127) &<< 23, to: V.self)
+    }
+
+    @inline(__always)
+    static func scale(_ x: UnsafeMutablePointer<Float>, _ n: Int, by c: Float) {
+        var j = 0
+        while j + 8 <= n {
+            x.storeVector(x.loadVector(j) * c, j)
+            j += 8
+        }
+        while j < n {
+            x[j] *= c
+            j += 1
+        }
+    }
+}
+
+/// Holds OpenBLAS at one thread while several Swift threads call it at once (nesting its threads
+/// inside ours would oversubscribe the cores), then restores the previous count. Process-wide and
+/// counted, so overlapping callers (several backends on several threads) restore it exactly once.
+enum SingleThreadBLAS {
+    private static let state = Locked()
+
+    private final class Locked: @unchecked Sendable {
+        // @unchecked: every access goes through `lock`.
+        let lock = NSLock()
+        var depth = 0
+        var saved: Int32 = 1
+    }
+
+    static func run(_ body: () -> Void) {
+        state.lock.lock()
+        if state.depth == 0 {
+            state.saved = openblas_get_num_threads()
+            if state.saved != 1 { openblas_set_num_threads(1) }
+        }
+        state.depth += 1
+        state.lock.unlock()
+        defer {
+            state.lock.lock()
+            state.depth -= 1
+            if state.depth == 0 && state.saved != 1 { openblas_set_num_threads(state.saved) }
+            state.lock.unlock()
+        }
+        body()
+    }
+}
