@@ -21,8 +21,8 @@ public final class CPUBackend: Backend, @unchecked Sendable {
     let pool: BufferPool
     /// Most floats of im2col columns built per GEMM in `conv` (bounds its scratch memory).
     public let convColumnBudget: Int
-    /// Most floats of attention scores held at once (a group of heads × one query tile × one key
-    /// tile; at least one head's tile).
+    /// Most floats of attention scores held at once (threads × query tile × key tile; the query tile
+    /// shrinks when the product would exceed it).
     public let attentionScoreBudget: Int
 
     /// - threads: Swift-kernel threads, default all active cores.

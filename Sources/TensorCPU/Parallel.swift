@@ -4,8 +4,9 @@ import Foundation
 /// Splits `0..<count` into at most `threads` contiguous chunks of at least `grain` items and runs
 /// `body(range)` on each, in parallel when there is more than one chunk.
 ///
-/// Never call a (multi-threaded) BLAS routine inside `body`: OpenBLAS runs its own threads, and
-/// nesting the two oversubscribes the cores. GEMM calls happen between parallel phases.
+/// Never call a multi-threaded BLAS routine inside `body`: OpenBLAS runs its own threads, and nesting
+/// the two oversubscribes the cores. GEMM calls happen between parallel phases, except in attention,
+/// which holds OpenBLAS at one thread while its Swift threads each run their own GEMMs.
 @inline(__always)
 func parallelRanges(_ count: Int, grain: Int, threads: Int, _ body: (Range<Int>) -> Void) {
     guard count > 0 else { return }
