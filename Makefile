@@ -58,7 +58,7 @@ lint:
 
 test: lint bundle tools
 	$(SWIFT_BUILD) --build-tests
-	OMNIEDIT_BUNDLE=$(CURDIR)/$(BUNDLE) OMNIEDIT_OFX_HOST=$(CURDIR)/$(BIN)/ofx-host \
+	OMNIEDIT_BUNDLE=$(CURDIR)/$(BUNDLE) OMNIEDIT_OFX_HOST=$(CURDIR)/$(BIN)/ofx-host OMNIEDIT_TOOL=$(CURDIR)/$(BIN)/omniedit \
 		swift test -c release -Xswiftc -enable-testing --scratch-path .build --skip-build --disable-swift-testing
 
 icons:

@@ -86,7 +86,7 @@ var targets: [Target] = [
         name: "ModelsTests", dependencies: ["Models", "Tensor", "TensorCPU", "TensorVulkan"], exclude: ["Fixtures"]),
     .target(name: "OFXTestSupport", dependencies: ["OFXHost"], path: "Tests/OFXTestSupport", exclude: ["Fixtures"]),
     .testTarget(name: "OFXHostTests", dependencies: ["OFXHost", "OFXTestSupport"]),
-    .testTarget(name: "EndToEndTests", dependencies: ["OFXHost", "OFXTestSupport"], exclude: ["Fixtures"]),
+    .testTarget(name: "EndToEndTests", dependencies: ["OFXHost", "OFXTestSupport", "Models"], exclude: ["Fixtures"]),
 ]
 
 var products: [Product] = [

@@ -1,0 +1,81 @@
+// The `omniedit` developer tool as a script runs it: `forward` reproduces the HuMo goldens through
+// the command line on both backends, and `inspect` names the family, variant and unused keys.
+import Foundation
+import Models
+import OFXHost
+import XCTest
+
+final class OmniEditToolTests: XCTestCase {
+    static let fixtures = OmniEditBundleTests.root + "/Tests/ModelsTests/Fixtures"
+
+    private var tool: String {
+        get throws {
+            let path = ProcessInfo.processInfo.environment["OMNIEDIT_TOOL"] ?? OmniEditBundleTests.root + "/.build/release/omniedit"
+            guard FileManager.default.isExecutableFile(atPath: path) else {
+                throw HostError("no omniedit at \(path): run `make test`, which builds it before the tests")
+            }
+            return path
+        }
+    }
+
+    private func run(_ arguments: [String]) throws -> (Int32, String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: try tool)
+        p.arguments = arguments
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    func testForwardReproducesTheHuMoGoldensOnBothBackends() throws {
+        for (golden, backend, tolerance) in [
+            ("humo_dit_tiny_1p7b", "cpu", Float(1e-4)), ("humo_dit_tiny_17b", "cpu", 1e-4),
+            ("humo_dit_tiny_1p7b", "vulkan", 1e-3),
+        ] {
+            let file = "\(Self.fixtures)/\(golden).safetensors"
+            let output = NSTemporaryDirectory() + "omniedit-forward-\(getpid())-\(golden)-\(backend).safetensors"
+            let (status, out) = try run([
+                "forward", "--component", "dit", "--model", file, "--drop-prefix", "weights/", "--inputs", file,
+                "--output", output, "--backend", backend,
+            ])
+            if backend == "vulkan" && status != 0 && out.lowercased().contains("no vulkan") {
+                throw XCTSkip("no Vulkan device: \(out)")
+            }
+            XCTAssertEqual(status, 0, "\(golden) \(backend): \(out)")
+            let v = try SafetensorsFile(path: output).floats("velocity")
+            let expected = try SafetensorsFile(path: file).floats("outputs/velocity")
+            XCTAssertEqual(v.count, expected.count)
+            let scale = max(1, expected.map(abs).max() ?? 0)
+            let worst = zip(v, expected).map { abs($0 - $1) }.max() ?? .infinity
+            XCTAssertLessThanOrEqual(worst / scale, tolerance, "\(golden) on \(backend)")
+            try? FileManager.default.removeItem(atPath: output)
+        }
+    }
+
+    func testForwardExplainsABadModel() throws {
+        let (status, out) = try run([
+            "forward", "--component", "dit", "--model", "\(Self.fixtures)/whisper_frontend.safetensors", "--inputs",
+            "\(Self.fixtures)/humo_dit_tiny_1p7b.safetensors", "--output", NSTemporaryDirectory() + "never.safetensors",
+        ])
+        XCTAssertNotEqual(status, 0, out)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: NSTemporaryDirectory() + "never.safetensors"))
+        XCTAssertFalse(out.isEmpty)
+    }
+
+    func testInspectNamesFamilyVariantAndUnusedKeys() throws {
+        let (status, out) = try run(["inspect", "--list", "100", "--drop-prefix", "weights/", "\(Self.fixtures)/humo_dit_tiny_17b.safetensors"])
+        XCTAssertEqual(status, 0, out)
+        XCTAssertTrue(out.contains("family: HuMo"), out)
+        XCTAssertTrue(out.contains("36 channels"), out)
+        XCTAssertTrue(out.contains("missing keys: none"), out)
+        XCTAssertTrue(out.contains("outputs/velocity"), "goldens' outputs are listed as unused keys: \(out)")
+        let (s2, diffusers) = try run(["inspect", "\(Self.fixtures)/wan_dit_diffusers_tiny"])
+        XCTAssertEqual(s2, 0, diffusers)
+        XCTAssertTrue(diffusers.contains("files: 5"), diffusers)
+        XCTAssertTrue(diffusers.contains("family: Wan2.1"), diffusers)
+    }
+}
