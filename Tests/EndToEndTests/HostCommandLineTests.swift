@@ -8,28 +8,9 @@ import XCTest
 final class HostCommandLineTests: XCTestCase {
     static let root = OmniEditBundleTests.root
 
-    private var hostBinary: String {
-        get throws {
-            let path = ProcessInfo.processInfo.environment["OMNIEDIT_OFX_HOST"] ?? Self.root + "/.build/release/ofx-host"
-            guard FileManager.default.isExecutableFile(atPath: path) else {
-                throw HostError("no ofx-host at \(path): run `make test`, which builds it before the tests")
-            }
-            return path
-        }
-    }
-
     /// Runs ofx-host; returns (exit status, stdout + stderr).
     private func host(_ arguments: [String]) throws -> (Int32, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: try hostBinary)
-        p.arguments = arguments
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        try BuiltTool(environment: "OMNIEDIT_OFX_HOST", name: "ofx-host").run(arguments)
     }
 
     private func temporaryFolder() throws -> String {

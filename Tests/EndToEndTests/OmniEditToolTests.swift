@@ -3,32 +3,14 @@
 import Foundation
 import Models
 import OFXHost
+import OFXTestSupport
 import XCTest
 
 final class OmniEditToolTests: XCTestCase {
     static let fixtures = OmniEditBundleTests.root + "/Tests/ModelsTests/Fixtures"
 
-    private var tool: String {
-        get throws {
-            let path = ProcessInfo.processInfo.environment["OMNIEDIT_TOOL"] ?? OmniEditBundleTests.root + "/.build/release/omniedit"
-            guard FileManager.default.isExecutableFile(atPath: path) else {
-                throw HostError("no omniedit at \(path): run `make test`, which builds it before the tests")
-            }
-            return path
-        }
-    }
-
     private func run(_ arguments: [String]) throws -> (Int32, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: try tool)
-        p.arguments = arguments
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        try BuiltTool(environment: "OMNIEDIT_TOOL", name: "omniedit").run(arguments)
     }
 
     func testForwardReproducesTheHuMoGoldensOnBothBackends() throws {

@@ -55,3 +55,31 @@ public enum Fixtures {
         }
     }
 }
+
+/// A built executable of this package the end-to-end tests run: found through an environment
+/// variable (`make test` sets it) or in `.build/release`.
+public struct BuiltTool {
+    public let path: String
+
+    public init(environment variable: String, name: String) throws {
+        let path = ProcessInfo.processInfo.environment[variable] ?? Fixtures.packageRoot + "/.build/release/\(name)"
+        guard FileManager.default.isExecutableFile(atPath: path) else {
+            throw HostError("no \(name) at \(path): run `make test`, which builds it before the tests")
+        }
+        self.path = path
+    }
+
+    /// Runs the tool; returns its exit status and stdout + stderr together.
+    public func run(_ arguments: [String]) throws -> (Int32, String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = arguments
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
