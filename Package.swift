@@ -9,6 +9,14 @@ import PackageDescription
 let pluginLinkerFlags: [LinkerSetting] = [
     .unsafeFlags([
         "-static-stdlib",
+        // Foundation (used by Models, Media and Pipeline) is linked into the plugin too, and every
+        // reference inside the plugin binds to the plugin's own copy (-Bsymbolic, --exclude-libs): a
+        // host that has its own Foundation loaded (a Swift host such as ofx-host) must never serve
+        // the plugin's CoreFoundation calls, and a host without one (Natron) must find nothing missing.
+        "-lFoundation", "-lFoundationInternationalization", "-lFoundationEssentials", "-l_FoundationICU",
+        "-lCoreFoundation", "-l_FoundationCShims", "-l_FoundationCollections", "-lswiftSynchronization",
+        "-lswiftDispatch", "-ldispatch", "-lBlocksRuntime",
+        "-Xlinker", "-Bsymbolic",
         "-Xlinker", "--version-script=plugin-manifest/exports.map",
         "-Xlinker", "-z", "-Xlinker", "nodelete",
     ])
@@ -58,7 +66,9 @@ var targets: [Target] = [
     .target(name: "Sampler", exclude: ["README.md"]),
 
     // OpenFX glue.
-    .target(name: "Pipeline", exclude: ["README.md"]),
+    .target(
+        name: "Pipeline", dependencies: ["Sampler", "Models", "Media", "Tensor", "TensorCPU", "TensorVulkan"],
+        exclude: ["README.md"]),
     .target(
         name: "OFXPlugin", dependencies: ["COpenFX", "Pipeline"], exclude: ["README.md"],
         swiftSettings: [.swiftLanguageMode(.v5)], linkerSettings: pluginLinkerFlags),
@@ -70,7 +80,7 @@ var targets: [Target] = [
         name: "ofx-host", dependencies: ["OFXHost", "VideoIO", "Media", argumentParser],
         swiftSettings: [.swiftLanguageMode(.v5)]),
     .executableTarget(
-        name: "omniedit", dependencies: ["Sampler", "Tensor", "TensorCPU", "TensorVulkan", "Models", argumentParser]),
+        name: "omniedit", dependencies: ["Pipeline", "VideoIO", "Media", "Sampler", "Tensor", "TensorCPU", "TensorVulkan", "Models", argumentParser]),
 
     .testTarget(name: "SamplerTests", dependencies: ["Sampler"]),
     // Naive reference ops + test data shared by the CPU tests and the CPU-vs-Vulkan conformance tests.

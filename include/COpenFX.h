@@ -35,10 +35,13 @@ static inline OfxStatus COpenFX_paramSetDouble(const OfxParameterSuiteV1 *s, Ofx
 static inline OfxStatus COpenFX_paramSetString(const OfxParameterSuiteV1 *s, OfxParamHandle h, const char *v)
 { return s->paramSetValue(h, v); }
 /* Messages always pass user text through "%s" so a '%' in a file name cannot be read as a format. */
-static inline OfxStatus COpenFX_message(const OfxMessageSuiteV1 *s, void *h, const char *type, const char *id, const char *text)
-{ return s->message(h, type, id, "%s", text); }
-static inline OfxStatus COpenFX_setPersistentMessage(const OfxMessageSuiteV2 *s, void *h, const char *type, const char *id, const char *text)
-{ return s->setPersistentMessage(h, type, id, "%s", text); }
+/* The message text is passed as the format itself, with every '%' already doubled by the caller, and no
+   variadic arguments: Natron 2.5 forwards a message's variadic arguments wrongly (a "%s", text call arrives
+   as garbage), and a format without conversions is printed the same by every host. */
+static inline OfxStatus COpenFX_message(const OfxMessageSuiteV1 *s, void *h, const char *type, const char *id, const char *escapedText)
+{ return s->message(h, type, id, escapedText); }
+static inline OfxStatus COpenFX_setPersistentMessage(const OfxMessageSuiteV2 *s, void *h, const char *type, const char *id, const char *escapedText)
+{ return s->setPersistentMessage(h, type, id, escapedText); }
 
 /* Path of the shared object that contains `address` (a plugin finds its own bundle this way). */
 static inline const char *COpenFX_binaryPath(const void *address)

@@ -27,26 +27,22 @@ public struct ModelSource: Sendable {
         self.bundleResources = bundleResources
     }
 
-    /// Checks the model can be run and throws a `ModelUnavailable` saying why not.
-    /// Inference for the model families lands with their issues; until then every path ends in an
-    /// honest error that says what is missing, never in a fake result.
-    public func requireRunnable(fileExists: (String) -> Bool, listFolder: (String) -> [String]?) throws {
-        if folder.isEmpty {
-            let builtIn = (bundleResources ?? "") + "/models/" + (family == .humo ? "lipsync" : "avedit")
-            guard bundleResources != nil, fileExists(builtIn + "/config.json") else {
-                throw ModelUnavailable(
-                    message: "No model is installed yet: this build has no built-in \(family.rawValue) model. "
-                        + "Set 'Model folder' to a folder of \(family.rawValue) safetensors once model support is available.")
-            }
-        } else {
-            guard let entries = listFolder(folder) else {
+    /// The folder to load: the user's, or the built-in model inside the bundle
+    /// (`Contents/Resources/models/lipsync` or `…/avedit`). Throws a `ModelUnavailable` saying why
+    /// there is none.
+    public func resolvedFolder(fileExists: (String) -> Bool) throws -> String {
+        if !folder.isEmpty {
+            guard fileExists(folder) else {
                 throw ModelUnavailable(message: "Model folder '\(folder)' does not exist or cannot be read.")
             }
-            guard entries.contains(where: { $0.hasSuffix(".safetensors") }) else {
-                throw ModelUnavailable(message: "Model folder '\(folder)' holds no .safetensors file.")
-            }
+            return folder
         }
-        throw ModelUnavailable(
-            message: "\(family.rawValue) inference is not available in this build yet; no frame was rendered.")
+        let builtIn = (bundleResources ?? "") + "/models/" + (family == .humo ? "lipsync" : "avedit")
+        guard bundleResources != nil, fileExists(builtIn) else {
+            throw ModelUnavailable(
+                message: "This build has no built-in \(family.rawValue) model (looked in '\(builtIn)'). "
+                    + "Set 'Model folder' to a folder of \(family.rawValue) weights.")
+        }
+        return builtIn
     }
 }

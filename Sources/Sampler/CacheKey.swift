@@ -6,6 +6,9 @@ public struct CacheKey: Hashable, Sendable, CustomStringConvertible {
     /// The 32 digest bytes.
     public let bytes: [UInt8]
 
+    /// Wraps a digest read back from a cache entry (the sampler re-derives and compares keys before use).
+    public init(bytes: [UInt8]) { self.bytes = bytes }
+
     /// Lower-case hex, 64 characters.
     public var description: String { bytes.map { String(format: "%02x", $0) }.joined() }
 }

@@ -1,6 +1,7 @@
 import Tensor
 
-/// HuMo's audio conditioning from Whisper hidden states: the 33 large-v3 states grouped into 5,
+/// HuMo's audio conditioning from Whisper hidden states: the 33 large-v3 states (or 4g+1 of a smaller
+/// Whisper-structured encoder) grouped into 5,
 /// resampled from 50 Hz to the video rate, and cut into one 8-frame window per latent frame.
 ///
 /// 1. `group`: g0…g3 = mean of states [0,8), [8,16), [16,24), [24,32); g4 = state 32 → `[T50, 5, C]`.
@@ -14,8 +15,7 @@ import Tensor
 /// Follows: Phantom-video/HuMo `humo/utils/audio_processor_whisper.py` and `humo/generate*.py`
 /// (goldens README §3.4, models.md §1.5).
 public enum HuMoAudioFeatures {
-    /// Hidden states per group (HuMo's 33 → 5 grouping: four means of 8, then the last state).
-    public static let groupSize = 8
+    /// Groups HuMo makes of the encoder's hidden states: four means of consecutive states, then the last.
     public static let groups = 5
     /// Rows per window and how the window sits around latent frame k: rows 4k−5 … 4k+2.
     public static let windowLength = 8
@@ -23,14 +23,21 @@ public enum HuMoAudioFeatures {
     /// Audio samples per 25-fps video frame at 16 kHz.
     public static let samplesPerVideoFrame = 640
 
-    /// States `[33]` of `[T, C]` → `[T, 5, C]`.
+    /// States per group for an encoder with `stateCount` = layers + 1 hidden states: large-v3's 33
+    /// give HuMo's groups of 8; a smaller encoder with 4g layers gives groups of g (the same rule:
+    /// four equal runs of states, then the final-norm state alone). Nil when 4 does not divide layers.
+    public static func groupSize(stateCount: Int) -> Int? {
+        guard stateCount >= 5, (stateCount - 1) % 4 == 0 else { return nil }
+        return (stateCount - 1) / 4
+    }
+
+    /// States `[4g+1]` of `[T, C]` → `[T, 5, C]` (HuMo: 33 states, g = 8).
     public static func group(_ states: [Tensor], on backend: any Backend) throws -> Tensor {
-        let needed = groupSize * (groups - 1) + 1
-        guard states.count == needed, let first = states.first, first.rank == 2,
+        guard let groupSize = groupSize(stateCount: states.count), let first = states.first, first.rank == 2,
             states.allSatisfy({ $0.shape == first.shape })
         else {
             throw WhisperError.invalidInput(
-                "HuMo grouping needs \(needed) hidden states of one shape [T, C]; got \(states.count) of \(states.map(\.shape))"
+                "HuMo grouping needs 4g+1 hidden states (an encoder of 4g layers; large-v3: 33) of one shape [T, C]; got \(states.count) of \(states.map(\.shape))"
             )
         }
         var parts: [Tensor] = []
@@ -39,7 +46,7 @@ public enum HuMoAudioFeatures {
             for i in 1..<groupSize { sum = try backend.add(sum, states[g * groupSize + i]) }
             parts.append(try backend.scalar(.div, sum, Float(groupSize)).unsqueezed(1))
         }
-        parts.append(try states[needed - 1].unsqueezed(1))
+        parts.append(try states[states.count - 1].unsqueezed(1))
         return try backend.concat(parts, axis: 1)
     }
 

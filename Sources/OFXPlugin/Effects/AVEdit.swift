@@ -1,6 +1,7 @@
 // AV Edit: edits a clip's video and audio together from a source prompt to a target prompt (LTX-2,
 // a joint audio-video model). OpenFX carries no audio, so the edited track is written to a file.
 import COpenFX
+import Glibc
 import Pipeline
 
 enum AVEdit {
@@ -59,7 +60,16 @@ enum AVEdit {
         try validateSteps(p)
     }
 
+    static func render(_ inst: EffectInstance, _ request: RenderRequest) throws {
+        try inst.requireTemporalClipAccess()
+        _ = try ModelSource(
+            family: .ltx2, folder: try request.params.string("modelFolder"), bundleResources: PluginHost.bundleResources
+        ).resolvedFolder(fileExists: { access($0, R_OK) == 0 })
+        throw PluginError.failed(
+            "the LTX-2 model family is not built yet, so AV Edit cannot render; no frame was written.")
+    }
+
     static let definition = EffectDefinition(
         identifier: identifier, label: label, description: description, params: params,
-        frameVarying: false, family: .ltx2, plan: plan, validate: validate)
+        frameVarying: true, family: .ltx2, plan: plan, validate: validate, render: render)
 }

@@ -24,6 +24,14 @@ struct EffectDefinition {
     let plan: (ParamReader, ClosedRange<Int>) throws -> WindowPlan?
     /// Checks what the user gave (files, ranges) before any heavy work; throws a user-facing message.
     let validate: (ParamReader) throws -> Void
+    /// Renders the output frame at a time (after `validate`); throws a user-facing message.
+    let render: (EffectInstance, RenderRequest) throws -> Void
+}
+
+/// What the host asked a Render action for.
+struct RenderRequest {
+    let time: Double
+    let params: ParamReader
 }
 
 /// Per-instance state, kept in kOfxPropInstanceData.

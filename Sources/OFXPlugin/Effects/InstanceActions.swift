@@ -1,5 +1,5 @@
 // Instance actions: clip preferences, frames needed, parameter changes and render. Render never
-// pretends: until a model runs, it fails with a persistent message saying why.
+// pretends: when it cannot edit, it fails with a persistent message saying why and writes nothing.
 import COpenFX
 import Glibc
 import Pipeline
@@ -32,14 +32,36 @@ extension EffectInstance {
         return Int(r[0].rounded(.down))...Int(r[1].rounded(.down))
     }
 
+    /// The source clip's frame rate (25 when the host does not say).
+    func sourceFrameRate() -> Double {
+        guard let c = try? clipProperties(kOfxImageEffectSimpleSourceClipName),
+            let r = try? c.double(kOfxImageEffectPropFrameRate), r.isFinite, r > 0
+        else { return 25 }
+        return r
+    }
+
+    /// Throws a message when the host cannot give other frames than the one rendered.
+    func requireTemporalClipAccess() throws {
+        let s = try suites
+        guard (try? s.hostProperties.int(kOfxImageEffectPropTemporalClipAccess)) == 1 else {
+            throw PluginError.failed(
+                "this host does not let an effect read other frames than the one it renders (temporal clip access); \(definition.label) edits windows of frames together and cannot run here.")
+        }
+    }
+
     /// Shows `text` as a persistent error on the node (message suite V2), or as a one-off message.
-    func reportError(_ text: String) {
+    func reportError(_ text: String) { report(text, type: kOfxMessageError) }
+
+    /// Shows `text` as a persistent message of `type` (error or warning), or a one-off message.
+    /// The text travels as the format itself with '%' doubled (see COpenFX_message).
+    func report(_ text: String, type: String) {
         guard let s = try? suites else { return }
         let me = UnsafeMutableRawPointer(handle)
+        let escaped = String(text.flatMap { $0 == "%" ? ["%", "%"] : [$0] })
         if let v2 = s.messageV2 {
-            _ = COpenFX_setPersistentMessage(v2, me, CStrings.get(kOfxMessageError), CStrings.get(definition.identifier), text)
+            _ = COpenFX_setPersistentMessage(v2, me, CStrings.get(type), CStrings.get(definition.identifier), escaped)
         } else if let v1 = s.messageV1 {
-            _ = COpenFX_message(v1, me, CStrings.get(kOfxMessageError), CStrings.get(definition.identifier), text)
+            _ = COpenFX_message(v1, me, CStrings.get(type), CStrings.get(definition.identifier), escaped)
         }
     }
 
@@ -78,10 +100,17 @@ func instanceChanged(_ inst: EffectInstance, _ inArgs: OfxPropertySetHandle?) th
     let param = try args.string(kOfxPropName)
     // A new file or model may fix what failed before: drop the stale message.
     if param != "clearCache" { inst.clearError() }
+    if param == "clearCache" {
+        let time = (try? args.double(kOfxPropTime)) ?? 0
+        let p = try inst.params(at: time)
+        if let store = try? CacheStore.shared(folder: try p.string("cacheFolder"), budgetMB: try p.int("cacheSizeMB")) {
+            store.clear()
+        }
+    }
     return OfxStatus(kOfxStatOK)
 }
 
-/// Render: validate what the user gave, find the model, run the pipeline. Every failure is a
+/// Render: validate what the user gave, then the effect's render section. Every failure is a
 /// persistent message on the node plus kOfxStatFailed; the output image is left untouched.
 func render(_ inst: EffectInstance, _ inArgs: OfxPropertySetHandle?) -> OfxStatus {
     do {
@@ -90,14 +119,17 @@ func render(_ inst: EffectInstance, _ inArgs: OfxPropertySetHandle?) -> OfxStatu
         let time = try PropertySet(inArgs, s.property).double(kOfxPropTime)
         let params = try inst.params(at: time)
         try inst.definition.validate(params)
-        let source = ModelSource(
-            family: inst.definition.family, folder: try params.string("modelFolder"),
-            bundleResources: PluginHost.bundleResources)
-        try source.requireRunnable(fileExists: { access($0, R_OK) == 0 }, listFolder: listFolder)
+        try inst.definition.render(inst, RenderRequest(time: time, params: params))
         inst.clearError()
         return OfxStatus(kOfxStatOK)
     } catch let e as ModelUnavailable {
         inst.reportError("\(inst.definition.label): \(e.message)")
+        return OfxStatus(kOfxStatFailed)
+    } catch PipelineError.aborted {
+        // Not an error the user must read: the host asked to stop. The steps done are cached.
+        return OfxStatus(kOfxStatFailed)
+    } catch let e as PipelineError {
+        inst.reportError("\(inst.definition.label): \(e.description)")
         return OfxStatus(kOfxStatFailed)
     } catch let e as PluginError {
         inst.reportError("\(inst.definition.label): \(e.message)")

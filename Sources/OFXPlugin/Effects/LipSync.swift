@@ -2,6 +2,8 @@
 // identity, pose and background. Sections in openfx-misc order: identity, parameters, window plan,
 // validation; the action mapping is shared (Effect.swift, InstanceActions.swift).
 import COpenFX
+import Glibc
+import Media
 import Pipeline
 
 enum LipSync {
@@ -38,12 +40,12 @@ enum LipSync {
             SharedParams.group("groupWindows", "Windows and reference"),
             ParamSpec(
                 name: "windowLength", label: "Window length (frames)",
-                hint: "Frames edited together (rounded down to 4k+1). Longer windows are more coherent and need more memory.",
-                kind: .int(default: 97, min: 5, max: 257, displayMin: 17, displayMax: 129), parent: "groupWindows"),
+                hint: "Frames edited together, rounded down to 4k+1 (e.g. 30 → 29). 0 = the model's own length (97 for HuMo, 25 for the built-in model). Longer windows are more coherent and need more memory.",
+                kind: .int(default: 0, min: 0, max: 257, displayMin: 0, displayMax: 129), parent: "groupWindows"),
             ParamSpec(
                 name: "windowOverlap", label: "Window overlap (frames)",
                 hint: "Frames shared by neighbouring windows and cross-faded, so there is no seam.",
-                kind: .int(default: 16, min: 0, max: 128, displayMin: 0, displayMax: 48), parent: "groupWindows"),
+                kind: .int(default: 8, min: 0, max: 128, displayMin: 0, displayMax: 48), parent: "groupWindows"),
             ParamSpec(
                 name: "referenceMode", label: "Reference frame",
                 hint: "Identity reference: the first frame of each window (as the reference work), or one fixed frame for the whole clip.",
@@ -57,10 +59,23 @@ enum LipSync {
         + SharedParams.compute
         + [SharedParams.group("groupAdvanced", "Advanced", open: false)]
         + SharedParams.advanced
+        + [
+            ParamSpec(
+                name: "composite", label: "Composite",
+                hint: "Keep source detail (default): the source frame plus what the model changed, so untouched areas stay pixel-exact at any resolution. Model output: the decoded model frames, resized to the clip.",
+                kind: .choice(options: ["Keep source detail", "Model output"], default: 0), parent: "groupAdvanced")
+        ]
 
+    /// The window plan a render uses. A length of 0 means the model's own; here, before the model is
+    /// loaded, the built-in model's 25 frames (or HuMo's 97 for a user folder) stand for it.
     static func plan(_ p: ParamReader, _ frames: ClosedRange<Int>) throws -> WindowPlan? {
-        WindowPlan(frames: frames, length: try p.int("windowLength"), overlap: try p.int("windowOverlap"))
+        var length = try p.int("windowLength")
+        if length == 0 { length = (try p.string("modelFolder")).isEmpty ? builtInWindowLength : 97 }
+        return WindowPlan(frames: frames, length: length, overlap: try p.int("windowOverlap"))
     }
+
+    /// Frames per window of the built-in model (its omniedit.json says the same; checked by a test).
+    static let builtInWindowLength = 25
 
     static func validate(_ p: ParamReader) throws {
         let audio = try p.string("audioFile")
@@ -71,9 +86,63 @@ enum LipSync {
         try validateSteps(p)
     }
 
+    // MARK: Render
+
+    static func settings(_ p: ParamReader) throws -> LipSyncSettings {
+        var s = LipSyncSettings()
+        s.steps = try p.int("steps")
+        s.startStep = try p.int("startStep")
+        s.endStep = try p.int("endStep")
+        s.guidance = try p.double("guidance")
+        s.shift = try p.double("shift")
+        s.seed = UInt64(max(0, try p.int("seed")))
+        s.windowLength = try p.int("windowLength")
+        s.windowOverlap = try p.int("windowOverlap")
+        s.reference = try p.int("referenceMode") == 1 ? .fixed(frame: try p.int("referenceFrame")) : .firstFrameOfWindow
+        s.sampler = [.omniEdit, .flowEdit, .omniEditRandomNoise][min(max(try p.int("sampler"), 0), 2)]
+        s.previewStep = try p.int("previewStep")
+        s.audioOffset = try p.double("audioOffset")
+        s.composite = try p.int("composite") == 1 ? .modelOutput : .keepSourceDetail
+        return s
+    }
+
+    static func render(_ inst: EffectInstance, _ request: RenderRequest) throws {
+        let p = request.params
+        try inst.requireTemporalClipAccess()
+        guard let frames = inst.sourceFrames() else { throw PluginError.failed("the host did not say the Source clip's frame range.") }
+        let frameRate = inst.sourceFrameRate()
+        let folder = try ModelSource(
+            family: .humo, folder: try p.string("modelFolder"), bundleResources: PluginHost.bundleResources
+        ).resolvedFolder(fileExists: { access($0, R_OK) == 0 })
+        let backend = ComputeBackend(rawValue: try p.int("backend")) ?? .auto
+        let model = try HuMoModel.shared(folder: folder, backend: backend)
+        let cache = try CacheStore.shared(folder: try p.string("cacheFolder"), budgetMB: try p.int("cacheSizeMB"))
+        let source = try p.string("sourceAudioFile")
+        let inputs = LipSyncInputs(
+            frames: frames, frameRate: frameRate, targetAudio: try p.string("audioFile"),
+            sourceAudio: source.isEmpty ? nil : source, settings: try settings(p))
+        let job = try LipSyncJob(model: model, inputs: inputs, cache: cache, fetch: { try inst.sourcePlanar($0) })
+        var notes: [String] = []
+        let frame = Int(request.time.rounded(.down))
+        let edited = try inst.withProgress("LipSync: editing frames around \(frame)") { update in
+            try job.render(
+                frame: frame,
+                hooks: JobHooks(progress: update, shouldAbort: { inst.abortRequested }, note: { notes.append($0) }))
+        }
+        let output = try inst.fetchImage(kOfxImageEffectOutputClipName, at: request.time)
+        defer { output.release() }
+        guard output.image.bounds.width == edited.width, output.image.bounds.height == edited.height else {
+            throw PluginError.failed(
+                "the output image is \(output.image.bounds.width)×\(output.image.bounds.height) but the source is \(edited.width)×\(edited.height).")
+        }
+        try PixelConversion().write(edited, to: output.image, window: output.image.bounds)
+        inst.clearError()
+        if !notes.isEmpty { inst.report("LipSync: " + notes.joined(separator: " "), type: kOfxMessageWarning) }
+    }
+
     static let definition = EffectDefinition(
         identifier: identifier, label: label, description: description, params: params,
-        frameVarying: true, family: .humo, plan: plan, validate: validate)
+        frameVarying: true, family: .humo, plan: plan, validate: validate, render: render)
 }
 
 /// Shared check of the step parameters: start ≤ end < steps.

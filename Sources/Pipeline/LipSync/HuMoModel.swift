@@ -1,0 +1,186 @@
+// Pipeline — a HuMo-family model folder loaded on a backend: the DiT, the Wan VAE, the Whisper
+// encoder, the text context and the model's own settings. Loaded once per process per (folder,
+// backend) and shared by every job and effect instance (weights are the heavy state).
+import Foundation
+import Models
+import Sampler
+import Tensor
+import TensorCPU
+import TensorVulkan
+
+/// What a model folder recommends (`omniedit.json`); every field optional, defaults are HuMo's.
+public struct ModelSettings: Codable, Sendable, Hashable {
+    /// The model's native frame size: frames are resized to it and back.
+    public var width = 832
+    public var height = 480
+    /// Frames per window when the user leaves 'Window length' at 0.
+    public var windowLength = 97
+    /// A short name for messages and the model card.
+    public var name: String?
+
+    enum CodingKeys: String, CodingKey { case width, height, windowLength, name, family, fps, sampleRate }
+
+    public init() {}
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = ModelSettings()
+        width = try c.decodeIfPresent(Int.self, forKey: .width) ?? d.width
+        height = try c.decodeIfPresent(Int.self, forKey: .height) ?? d.height
+        windowLength = try c.decodeIfPresent(Int.self, forKey: .windowLength) ?? d.windowLength
+        name = try c.decodeIfPresent(String.self, forKey: .name)
+        if let family = try c.decodeIfPresent(String.self, forKey: .family), family.lowercased() != "humo" {
+            throw PipelineError.model("omniedit.json says family '\(family)'; LipSync runs HuMo models")
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(width, forKey: .width)
+        try c.encode(height, forKey: .height)
+        try c.encode(windowLength, forKey: .windowLength)
+        try c.encodeIfPresent(name, forKey: .name)
+    }
+
+    func validate(vaeStride: Int, patch: Int) throws {
+        let unit = vaeStride * patch
+        guard (unit...8192).contains(width), (unit...8192).contains(height), width % unit == 0, height % unit == 0 else {
+            throw PipelineError.model(
+                "omniedit.json: width × height \(width)×\(height) must be multiples of \(unit) between \(unit) and 8192")
+        }
+        guard (5...1025).contains(windowLength) else {
+            throw PipelineError.model("omniedit.json: windowLength \(windowLength) must be between 5 and 1025")
+        }
+    }
+}
+
+/// The user's compute choice (the effects' 'Compute backend' menu, in its order).
+public enum ComputeBackend: Int, Sendable, CaseIterable {
+    case auto, vulkan, cpu
+
+    var choice: BackendChoice {
+        switch self {
+        case .auto: .auto
+        case .vulkan: .vulkan
+        case .cpu: .cpu
+        }
+    }
+}
+
+/// A loaded HuMo-family model.
+public final class HuMoModel: @unchecked Sendable {
+    public let files: HuMoFolder
+    public let settings: ModelSettings
+    public let dit: WanDiT
+    public let vae: WanVAE
+    public let whisper: WhisperEncoder
+    /// The precomputed text context `[L, textDim]`.
+    public let context: Tensor
+    public let backend: any Backend
+    /// "CPU" or the Vulkan device, for messages.
+    public let backendName: String
+    /// Names the weights (paths, sizes, modification times, inodes) and the backend: cache keys of
+    /// different models or backends never meet.
+    public let identity: String
+    /// Velocity evaluations made since loading (diagnostics and tests: a cached re-render makes none).
+    public private(set) var modelCalls = 0
+    /// One computation at a time per model: a backend's scratch buffers are not shared safely, and
+    /// two renders on the same cores only slow each other down.
+    let computeLock = NSLock()
+    private let counterLock = NSLock()
+    /// Reference layout: HuMo-17B concatenates `[mask ‖ conditioning]` channels; the 1.7B replaces the last frame.
+    public var usesChannelReference: Bool { dit.config.inDim == dit.config.outDim + 20 }
+
+    init(folder: URL, choice: BackendChoice) throws {
+        files = try HuMoFolder(folder: folder)
+        var settings = ModelSettings()
+        if let file = files.settingsFile {
+            do { settings = try JSONDecoder().decode(ModelSettings.self, from: Data(contentsOf: file)) } catch {
+                throw PipelineError.model("\(file.path): \(error)")
+            }
+        }
+        switch try VulkanBackend.open(for: choice) {
+        case .vulkan(let v):
+            backend = v
+            backendName = "Vulkan"
+        case .cpu:
+            backend = try CPUBackend()
+            backendName = "CPU"
+        }
+        let (dit, _) = try WanCheckpoint.load(files.dit.url, on: backend, config: try files.dit.config(WanConfig.self))
+        guard dit.config.audio != nil else {
+            throw PipelineError.model("\(files.dit.url.path): the DiT has no HuMo audio path")
+        }
+        guard dit.config.inDim == dit.config.outDim || dit.config.inDim == dit.config.outDim + 20 else {
+            throw PipelineError.model(
+                "\(files.dit.url.path): in_dim \(dit.config.inDim) is neither \(dit.config.outDim) (HuMo-1.7B layout) nor \(dit.config.outDim + 20) (HuMo-17B layout)")
+        }
+        self.dit = dit
+        vae = try WanVAE.load(checkpoint: files.vae.url, config: try files.vae.config(WanVAEConfig.self), backend: backend)
+        guard vae.config.zDim == dit.config.outDim else {
+            throw PipelineError.model("the VAE's z_dim \(vae.config.zDim) differs from the DiT's out_dim \(dit.config.outDim)")
+        }
+        whisper = try WhisperEncoder.load(
+            checkpoint: files.whisper.url, config: try files.whisper.config(WhisperEncoderConfig.self), backend: backend)
+        if let audio = dit.config.audio {
+            guard audio.channels == whisper.config.dModel, audio.groups == HuMoAudioFeatures.groups,
+                audio.window == HuMoAudioFeatures.windowLength,
+                HuMoAudioFeatures.groupSize(stateCount: whisper.config.layers + 1) != nil
+            else {
+                throw PipelineError.model(
+                    "the DiT's audio path (window \(audio.window), groups \(audio.groups), channels \(audio.channels)) does not fit the Whisper encoder (d_model \(whisper.config.dModel), \(whisper.config.layers) layers; HuMo needs 8 × 5 groups of d_model and 4g layers)")
+            }
+        }
+        let contextFile = try Checkpoint.open(files.textContext.url)
+        let context = try contextFile.tensor("context", on: backend)
+        guard context.rank == 2, context.shape[1] == dit.config.textDim, context.shape[0] >= 1,
+            context.shape[0] <= dit.config.textLen
+        else {
+            throw PipelineError.model(
+                "\(files.textContext.url.path): 'context' is \(context.shape); the DiT needs [L ≤ \(dit.config.textLen), \(dit.config.textDim)]")
+        }
+        self.context = try backend.cast(context, to: .f32)
+        try settings.validate(vaeStride: vae.config.stride.h, patch: dit.config.patchSize[1])
+        self.settings = settings
+        identity = Self.identity(of: files.files, backend: backendName)
+    }
+
+    static func identity(of files: [URL], backend: String) -> String {
+        var sha = SHA256()
+        for url in files.sorted(by: { $0.path < $1.path }) {
+            var st = stat()
+            let facts = stat(url.path, &st) == 0 ? "\(st.st_size) \(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec) \(st.st_ino)" : "missing"
+            sha.update(data: Array("\(url.standardizedFileURL.path) \(facts)\n".utf8))
+        }
+        sha.update(data: Array("backend \(backend)".utf8))
+        return "humo:" + sha.finalize().prefix(16).map { String(format: "%02x", $0) }.joined()
+    }
+
+    func countCalls(_ n: Int) {
+        counterLock.lock()
+        modelCalls += n
+        counterLock.unlock()
+    }
+
+    // MARK: Process-wide store
+
+    nonisolated(unsafe) private static var loaded: [String: HuMoModel] = [:]
+    private static let storeLock = NSLock()
+
+    /// The model in `folder` on `backend`, loaded once per process. A folder whose files changed is loaded again.
+    public static func shared(folder path: String, backend: ComputeBackend) throws -> HuMoModel {
+        storeLock.lock()
+        defer { storeLock.unlock() }
+        let folder = URL(fileURLWithPath: path)
+        let choice = backend.choice
+        let name = "\(folder.standardizedFileURL.path)|\(choice)"
+        if let m = loaded[name], let files = try? HuMoFolder(folder: folder),
+            identity(of: files.files, backend: m.backendName) == m.identity
+        {
+            return m
+        }
+        let m = try HuMoModel(folder: folder, choice: choice)
+        loaded[name] = m
+        return m
+    }
+}
