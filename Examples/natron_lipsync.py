@@ -1,6 +1,6 @@
 # Render LipSync from a Natron Python script (NatronRenderer, no GUI):
 #
-#   OFX_PLUGIN_PATH=/path/to/build NatronRenderer -w LipSyncWriter 1-49 Examples/natron_lipsync.py
+#   OFX_PLUGIN_PATH=/path/to/build NatronRenderer -w LipSyncWriter 1-75 Examples/natron_lipsync.py
 #
 # (or install the bundle with `make install`, which puts it in /usr/OFX/Plugins, Natron's default
 # OpenFX folder). Natron predefines `app` for the script. Paths are taken relative to this file;
