@@ -5,7 +5,8 @@
     Examples/source.wav                           sentence A, 16 kHz mono 16-bit, exactly 75 * 640 samples
     Examples/voice.wav                            sentence B, same voice, same length (the target audio)
     Examples/truth/face0001.png ... face0075.png  the same face and head motion saying sentence B (ground truth)
-    Examples/example.json                         sentences, voice, rates, mouth boxes and openings per frame
+    Examples/example.json                         sentences, voice, rates, mouth boxes and openings per frame, the
+                                                  measured openings and their sync correlations (truth, floor)
 
 The face, sentences and voice are all from the held-out split (never in training data).
     python3 tools/data/make_example.py [--out Examples]
@@ -23,17 +24,18 @@ from PIL import Image
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import faces  # noqa: E402
 import generate  # noqa: E402
+import mouth_metric  # noqa: E402
 import sentences  # noqa: E402
 import speech  # noqa: E402
 
 N_FRAMES = 75
 SENTENCE_A = "Bob opened the map and pointed to the moon."
-SENTENCE_B = "Would you like to join us for dinner?"
+SENTENCE_B = "We ordered soup, bread and a big salad."  # chosen so its openings correlate little with A (r 0.11)
 VOICE = "en-us+f4"
 PITCH = 50
 FACE_SEED = 2 * 1004 + 1  # odd: a held-out face
 MOTION_SEED = 7
-LEAD_S, TAIL_S = 0.24, 0.16
+LEAD_S, TAIL_S = 0.16, 0.12
 
 assert SENTENCE_A in sentences.HELDOUT and SENTENCE_B in sentences.HELDOUT
 assert VOICE in generate.HELDOUT_VOICES
@@ -81,6 +83,8 @@ def main():
     frames_a, boxes, open_a = face.render(vis_a, MOTION_SEED)
     frames_b, boxes_b, open_b = face.render(vis_b, MOTION_SEED)
     assert np.array_equal(boxes, boxes_b)
+    m_src, m_truth = mouth_metric.measure(frames_a, boxes), mouth_metric.measure(frames_b, boxes)
+    r = lambda x, y: round(float(np.corrcoef(x, y)[0, 1]), 4)  # noqa: E731
     write_frames(os.path.join(out, "clip"), frames_a)
     write_frames(os.path.join(out, "truth"), frames_b)
     write_wav(os.path.join(out, "source.wav"), audio_a)
@@ -95,6 +99,11 @@ def main():
                    "opening": [round(float(v), 4) for v in open_b],
                    "visemes": [[round(float(x), 4) for x in v] for v in vis_b]},
         "mouth_box": [[int(x) for x in b] for b in boxes],
+        "measured_opening": {"source": [round(float(v), 4) for v in m_src],
+                             "truth": [round(float(v), 4) for v in m_truth]},
+        "sync_r": {"truth_vs_target": r(m_truth, open_b), "source_vs_target_floor": r(m_src, open_b),
+                   "source_vs_source": r(m_src, open_a),
+                   "note": "Pearson r of mouth_metric.measure() on the frames with the true openings"},
         "mouth_box_format": "x0, y0, x1, y1 in pixels (x1, y1 exclusive), frame 1 first; the same for source and truth",
     }
     with open(os.path.join(out, "example.json"), "w") as f:
