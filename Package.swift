@@ -91,7 +91,7 @@ var targets: [Target] = [
     .testTarget(name: "TensorVulkanTests", dependencies: ["Tensor", "TensorCPU", "TensorVulkan"]),
     .testTarget(name: "MediaTests", dependencies: ["Media", "CSndFile"], resources: [.copy("Fixtures")]),
     .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "CFFmpeg"]),
-    .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
+    .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Models", "Media", "Sampler"]),
     .testTarget(
         name: "ModelsTests", dependencies: ["Models", "Tensor", "TensorCPU", "TensorVulkan"], exclude: ["Fixtures"]),
     .target(name: "OFXTestSupport", dependencies: ["OFXHost"], path: "Tests/OFXTestSupport", exclude: ["Fixtures"]),
