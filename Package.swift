@@ -13,9 +13,11 @@ let pluginLinkerFlags: [LinkerSetting] = [
         // reference inside the plugin binds to the plugin's own copy (-Bsymbolic, --exclude-libs): a
         // host that has its own Foundation loaded (a Swift host such as ofx-host) must never serve
         // the plugin's CoreFoundation calls, and a host without one (Natron) must find nothing missing.
-        "-lFoundation", "-lFoundationInternationalization", "-lFoundationEssentials", "-l_FoundationICU",
-        "-lCoreFoundation", "-l_FoundationCShims", "-l_FoundationCollections", "-lswiftSynchronization",
+        "-Xlinker", "--start-group",
+        "-lFoundation", "-lFoundationInternationalization", "-lFoundationEssentials", "-lCoreFoundation",
+        "-l_FoundationICU", "-l_FoundationCShims", "-l_FoundationCollections", "-lswiftSynchronization",
         "-lswiftDispatch", "-ldispatch", "-lBlocksRuntime",
+        "-Xlinker", "--end-group",
         "-Xlinker", "-Bsymbolic",
         "-Xlinker", "--version-script=plugin-manifest/exports.map",
         "-Xlinker", "-z", "-Xlinker", "nodelete",
@@ -96,7 +98,8 @@ var targets: [Target] = [
         name: "ModelsTests", dependencies: ["Models", "Tensor", "TensorCPU", "TensorVulkan"], exclude: ["Fixtures"]),
     .target(name: "OFXTestSupport", dependencies: ["OFXHost"], path: "Tests/OFXTestSupport", exclude: ["Fixtures"]),
     .testTarget(name: "OFXHostTests", dependencies: ["OFXHost", "OFXTestSupport"]),
-    .testTarget(name: "EndToEndTests", dependencies: ["OFXHost", "OFXTestSupport", "Models"], exclude: ["Fixtures"]),
+    .testTarget(
+        name: "EndToEndTests", dependencies: ["OFXHost", "OFXTestSupport", "Models", "VideoIO"], exclude: ["Fixtures"]),
 ]
 
 var products: [Product] = [

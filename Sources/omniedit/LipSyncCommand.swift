@@ -21,7 +21,7 @@ struct LipSyncCommand: ParsableCommand {
     var model: String?
     @Option(help: "Output: a video file (the speech is muxed in) or an image-sequence pattern.")
     var output: String
-    @Option(help: "Frames A-B of the input (default: all).")
+    @Option(help: "Render only frames A-B of the input (windows still follow the whole clip; default: all).")
     var frames: String?
     @Option(help: "Frame rate of an image-sequence input (default 25).")
     var frameRate: Double?
@@ -57,8 +57,10 @@ struct LipSyncCommand: ParsableCommand {
         let model = try HuMoModel.shared(folder: modelFolder, backend: compute)
         let loadSeconds = Date().timeIntervalSince(started)
         let cache = try CacheStore.shared(folder: cacheFolder, budgetMB: cacheSizeMb)
+        // Windows are planned over the whole clip, as the plugin plans them over the host's clip, so a
+        // sub-range renders exactly the frames a whole render gives.
         let inputs = LipSyncInputs(
-            frames: range, frameRate: clip.frameRate, targetAudio: audio, sourceAudio: sourceAudio, settings: settings)
+            frames: all, frameRate: clip.frameRate, targetAudio: audio, sourceAudio: sourceAudio, settings: settings)
         let job = try LipSyncJob(model: model, inputs: inputs, cache: cache, fetch: { try planar(clip.frame($0)) })
         print("model: \(modelFolder) (\(model.backendName), loaded in \(String(format: "%.2f", loadSeconds)) s)")
         print("clip: \(range.count) frames \(clip.width)×\(clip.height) at \(clip.frameRate) fps; \(job.planSummary)")

@@ -3,6 +3,7 @@
 import Foundation
 import OFXHost
 import OFXTestSupport
+import VideoIO
 import XCTest
 
 final class HostCommandLineTests: XCTestCase {
@@ -64,10 +65,54 @@ final class HostCommandLineTests: XCTestCase {
             "render", Self.root + "/build/OmniEdit.ofx.bundle", "--effect", "LipSync",
             "--input", Self.root + "/Examples/clip/face####.png", "--output", dir + "/o####.png",
             "--set", "audioFile=" + Self.root + "/Examples/voice.wav", "--frames", "1-2",
+            "--set", "modelFolder=/nonexistent/model",
         ])
         XCTAssertEqual(status, 1, out)
-        XCTAssertTrue(out.contains("No model is installed yet"), out)
+        XCTAssertTrue(out.contains("Model folder '/nonexistent/model' does not exist"), out)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), [])
+    }
+
+    func testLipSyncRendersAVideoWithTheSpeechMuxedInAndOmnieditLipSyncGivesTheSameFrames() throws {
+        let dir = try temporaryFolder()
+        let model = try OmniEditBundleTests.randomModel(layout: "comfy")
+        let common = [
+            "--set", "steps=4", "--set", "startStep=1", "--set", "endStep=2", "--set", "windowLength=9",
+            "--set", "windowOverlap=4",
+        ]
+        var (status, out) = try host(
+            [
+                "render", Self.root + "/build/OmniEdit.ofx.bundle", "--effect", "LipSync", "--input",
+                Self.root + "/Examples/clip/face####.png", "--frame-rate", "25", "--frames", "1-20",
+                "--output", dir + "/host####.png", "--set", "audioFile=" + Self.root + "/Examples/voice.wav",
+                "--set", "modelFolder=" + model, "--set", "cacheFolder=" + dir + "/cache", "--set", "backend=2",
+                "--depth", "byte",
+            ] + common)
+        XCTAssertEqual(status, 0, out)
+        (status, out) = try BuiltTool(environment: "OMNIEDIT_TOOL", name: "omniedit").run(
+            [
+                "lipsync", "--input", Self.root + "/Examples/clip/face####.png", "--frames", "1-20", "--audio",
+                Self.root + "/Examples/voice.wav", "--model", model, "--output", dir + "/cli####.png",
+                "--cache-folder", dir + "/cache2",
+            ] + common)
+        XCTAssertEqual(status, 0, out)
+        XCTAssertTrue(out.contains("model calls"), out)
+        // The same job in both: 8-bit frames equal to within one code value (the two write paths round alike
+        // up to ties).
+        let hostFrames = try openFrameSource(dir + "/host####.png")
+        let cliFrames = try openFrameSource(dir + "/cli####.png")
+        let sourceFrames = try openFrameSource(Self.root + "/Examples/clip/face####.png")
+        for f in [1, 9, 20] {
+            let a = try hostFrames.frame(f).pixels, b = try cliFrames.frame(f).pixels
+            let worst = zip(a, b).map { abs($0 - $1) }.max() ?? 1
+            XCTAssertLessThanOrEqual(worst, 1.01 / 255, "frame \(f): the plugin in ofx-host and omniedit lipsync run the same job")
+            XCTAssertNotEqual(a, try sourceFrames.frame(f).pixels, "frame \(f) was edited")
+        }
+        // Refuses to write over its input.
+        (status, out) = try BuiltTool(environment: "OMNIEDIT_TOOL", name: "omniedit").run(
+            ["lipsync", "--input", dir + "/cli####.png", "--audio", Self.root + "/Examples/voice.wav", "--model", model,
+             "--output", dir + "/../" + (dir as NSString).lastPathComponent + "/cli####.png"])
+        XCTAssertNotEqual(status, 0, out)
+        XCTAssertTrue(out.contains("input"), out)
     }
 
     func testBadArgumentsAreExplained() throws {

@@ -4,6 +4,7 @@
 import COpenFX
 import Foundation
 import OFXHost
+import OFXTestSupport
 import XCTest
 
 final class OmniEditBundleTests: XCTestCase {
@@ -86,7 +87,7 @@ final class OmniEditBundleTests: XCTestCase {
         XCTAssertEqual(valued(lip), [
             "audioFile", "audioOffset", "sourceAudioFile", "modelFolder", "steps", "startStep", "endStep", "guidance", "shift",
             "seed", "windowLength", "windowOverlap", "referenceMode", "referenceFrame", "backend", "previewStep",
-            "cacheSizeMB", "cacheFolder", "clearCache", "sampler",
+            "cacheSizeMB", "cacheFolder", "clearCache", "sampler", "composite",
         ])
         XCTAssertEqual(valued(av), [
             "sourcePrompt", "targetPrompt", "sourceAudioFile", "outputAudioFile", "modelFolder", "steps", "startStep",
@@ -125,19 +126,23 @@ final class OmniEditBundleTests: XCTestCase {
         }
     }
 
-    func testRenderFailsCleanlyWithAMessageWhileNoModelIsInstalled() throws {
+    func testRenderFailsCleanlyWithAMessageOnBadInput() throws {
         let binary = try PluginBinary(bundle: try bundle)
         let wav = NSTemporaryDirectory() + "omniedit-e2e-\(getpid()).wav"
         FileManager.default.createFile(atPath: wav, contents: Data("RIFF".utf8))
+        let model = try Self.randomModel()
         let clip = ClipInput(width: 16, height: 8, frames: 0...3, frameRate: 25, pixelAspect: 1) { _ in
             FrameBuffer(width: 16, height: 8, pixels: [Float](repeating: 0.5, count: 16 * 8 * 4))
         }
         let cases: [(LoadedPlugin, [(name: String, value: String)], String)] = [
             (binary.plugins[0], [], "set 'Target audio'"),
             (binary.plugins[0], [("audioFile", "/nonexistent/voice.wav")], "does not exist"),
-            (binary.plugins[0], [("audioFile", wav)], "No model is installed yet"),
+            // The text reaches the host intact, conversions and all (it is passed as an escaped format).
+            (binary.plugins[0], [("audioFile", "/nonexistent/100%s%n%d.wav")], "/nonexistent/100%s%n%d.wav' does not exist"),
+            (binary.plugins[0], [("audioFile", wav), ("modelFolder", "/nonexistent/model")], "Model folder '/nonexistent/model' does not exist"),
+            (binary.plugins[0], [("audioFile", wav), ("modelFolder", model)], "cannot read the audio file"),
             (binary.plugins[0], [("audioFile", wav), ("startStep", "12"), ("endStep", "8")], "'End step' (8) must not be below"),
-            (binary.plugins[1], [("targetPrompt", "a cat")], "No model is installed yet"),
+            (binary.plugins[1], [("targetPrompt", "a cat")], "no built-in LTX-2"),
             (binary.plugins[1], [("targetPrompt", "x"), ("sourceAudioFile", wav), ("outputAudioFile", wav)], "must not be the source audio"),
         ]
         for (plugin, params, expected) in cases {
@@ -147,11 +152,57 @@ final class OmniEditBundleTests: XCTestCase {
                 XCTAssertTrue("\(error)".contains(expected), "\(plugin.identifier) \(params): \(error)")
                 XCTAssertTrue("\(error)".contains("kOfxStatFailed"), "\(error)")
             }
-            XCTAssertEqual(frames, 0, "no frame may be produced without a model")
+            XCTAssertEqual(frames, 0, "no frame may be produced from bad input")
             XCTAssertEqual(session.diagnostics.problems, [])
             XCTAssertNotNil(session.diagnostics.persistentError)
             session.close()
         }
+    }
+
+    /// A tiny random-weight HuMo folder written by `omniedit make-test-model` (once per test run).
+    static func randomModel(layout: String = "humo") throws -> String {
+        let dir = NSTemporaryDirectory() + "omniedit-e2e-model-\(getpid())-\(layout)"
+        if !FileManager.default.fileExists(atPath: dir + "/omniedit.json") {
+            let (status, out) = try BuiltTool(environment: "OMNIEDIT_TOOL", name: "omniedit").run(
+                ["make-test-model", "--output", dir, "--layout", layout])
+            guard status == 0 else { throw NSError(domain: "make-test-model", code: Int(status), userInfo: [NSLocalizedDescriptionKey: out]) }
+        }
+        return dir
+    }
+
+    func testLipSyncRendersAMultiWindowClipInTheHostInAnyFrameOrder() throws {
+        let binary = try PluginBinary(bundle: try bundle)
+        let model = try Self.randomModel()
+        let wav = Self.root + "/Examples/voice.wav"
+        let clip = ClipInput(width: 40, height: 24, frames: 0...19, frameRate: 25, pixelAspect: 1) { f in
+            FrameBuffer(
+                width: 40, height: 24,
+                pixels: (0..<(40 * 24 * 4)).map { i in i % 4 == 3 ? 1 : Float(0.5 + 0.4 * sin(Double(i / 4 + f) * 0.37 + Double(i % 4))) })
+        }
+        func renderAll(_ order: [Int], cache: String) throws -> [Int: [Float]] {
+            let session = try RenderSession(
+                plugin: binary.plugins[0], input: clip,
+                request: RenderRequest(parameters: [
+                    ("audioFile", wav), ("modelFolder", model), ("steps", "4"), ("startStep", "1"), ("endStep", "2"),
+                    ("windowLength", "9"), ("windowOverlap", "4"), ("cacheFolder", cache), ("backend", "2"),
+                ]))
+            defer { session.close() }
+            var out: [Int: [Float]] = [:]
+            for f in order { try session.render(frames: f...f) { frame, buffer in out[frame] = buffer.pixels } }
+            XCTAssertEqual(session.diagnostics.problems, [])
+            return out
+        }
+        let cacheA = NSTemporaryDirectory() + "omniedit-e2e-cache-\(UUID().uuidString)"
+        let cacheB = NSTemporaryDirectory() + "omniedit-e2e-cache-\(UUID().uuidString)"
+        defer { for c in [cacheA, cacheB] { try? FileManager.default.removeItem(atPath: c) } }
+        let inOrder = try renderAll(Array(0...19), cache: cacheA)
+        let reversed = try renderAll(Array((0...19).reversed()), cache: cacheB)
+        XCTAssertEqual(inOrder.count, 20)
+        for f in 0...19 { XCTAssertEqual(inOrder[f], reversed[f], "frame \(f)") }
+        // The edit changed pixels, and alpha passed through.
+        let source = try clip.provider(7)!.pixels
+        XCTAssertNotEqual(inOrder[7], source)
+        XCTAssertEqual(stride(from: 3, to: source.count, by: 4).map { inOrder[7]![$0] }, stride(from: 3, to: source.count, by: 4).map { source[$0] })
     }
 
     func testFramesNeededCoverTheWindowOfTheFrame() throws {
