@@ -34,11 +34,12 @@ bundle: deps
 	cp $(BIN)/libOmniEditOFX.so $(BINARY)
 	strip --strip-unneeded $(BINARY)
 	cp plugin-manifest/Info.plist $(BUNDLE)/Contents/
-	cp plugin-manifest/Resources/* $(BUNDLE)/Contents/Resources/
+	cp -r plugin-manifest/Resources/. $(BUNDLE)/Contents/Resources/
 	@echo "built $(BUNDLE)"
 
 tools: deps
 	$(SWIFT_BUILD) --product ofx-host
+	$(SWIFT_BUILD) --product omniedit
 
 install: bundle
 	mkdir -p $(PREFIX)
@@ -51,7 +52,7 @@ uninstall:
 
 # The main job: LipSync on the example clip with the built-in model.
 demo: bundle tools
-	@bash Examples/demo.sh "$(BIN)/ofx-host" "$(BUNDLE)"
+	@bash Examples/demo.sh "$(BIN)/ofx-host" "$(BUNDLE)" "$(BIN)/omniedit"
 
 lint:
 	tools/lint

@@ -84,7 +84,9 @@ struct LipSyncCommand: ParsableCommand {
             try sink.write(rgba(image), frame: f)
         }
         if interactive { print() }
-        let muxed = try muxAudio(for: range, rate: clip.frameRate, offset: settings.audioOffset)
+        let muxed = try muxAudio(
+            for: (range.lowerBound - all.lowerBound)...(range.upperBound - all.lowerBound), rate: clip.frameRate,
+            offset: settings.audioOffset)
         defer { if let muxed { try? FileManager.default.removeItem(atPath: muxed) } }
         try sink.finish(audioFile: muxed)
         let seconds = Date().timeIntervalSince(renderStart)
@@ -113,7 +115,8 @@ struct LipSyncCommand: ParsableCommand {
         return found
     }
 
-    /// The target speech over the rendered span, as a temporary WAV (the muxer takes audio from time 0).
+    /// The target speech over the rendered span (frames counted from the clip's first), as a temporary
+    /// WAV (the muxer takes audio from time 0).
     private func muxAudio(for range: ClosedRange<Int>, rate: Double, offset: Double) throws -> String? {
         let ext = (output as NSString).pathExtension.lowercased()
         guard !output.contains("#"), !output.contains("%"), !["png", "pfm"].contains(ext) else { return nil }

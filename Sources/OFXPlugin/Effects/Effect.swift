@@ -39,6 +39,8 @@ final class EffectInstance {
     let definition: EffectDefinition
     let handle: OfxImageEffectHandle
     let context: String
+    /// The last warning shown, so a note that holds for the whole clip is shown once, not per frame.
+    var lastWarning: String?
     init(definition: EffectDefinition, handle: OfxImageEffectHandle, context: String) {
         self.definition = definition
         self.handle = handle

@@ -55,6 +55,7 @@ extension EffectInstance {
     /// Shows `text` as a persistent message of `type` (error or warning), or a one-off message.
     /// The text travels as the format itself with '%' doubled (see COpenFX_message).
     func report(_ text: String, type: String) {
+        if type == kOfxMessageError { lastWarning = nil }
         guard let s = try? suites else { return }
         let me = UnsafeMutableRawPointer(handle)
         let escaped = String(text.flatMap { $0 == "%" ? ["%", "%"] : [$0] })
@@ -66,6 +67,7 @@ extension EffectInstance {
     }
 
     func clearError() {
+        lastWarning = nil
         guard let s = try? suites, let v2 = s.messageV2 else { return }
         _ = v2.pointee.clearPersistentMessage(UnsafeMutableRawPointer(handle))
     }
@@ -120,7 +122,8 @@ func render(_ inst: EffectInstance, _ inArgs: OfxPropertySetHandle?) -> OfxStatu
         let params = try inst.params(at: time)
         try inst.definition.validate(params)
         try inst.definition.render(inst, RenderRequest(time: time, params: params))
-        inst.clearError()
+        // Success replaces an earlier error; a warning the render left stays up.
+        if inst.lastWarning == nil { inst.clearError() }
         return OfxStatus(kOfxStatOK)
     } catch let e as ModelUnavailable {
         inst.reportError("\(inst.definition.label): \(e.message)")

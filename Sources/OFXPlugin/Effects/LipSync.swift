@@ -136,8 +136,12 @@ enum LipSync {
                 "the output image is \(output.image.bounds.width)×\(output.image.bounds.height) but the source is \(edited.width)×\(edited.height).")
         }
         try PixelConversion().write(edited, to: output.image, window: output.image.bounds)
-        inst.clearError()
-        if !notes.isEmpty { inst.report("LipSync: " + notes.joined(separator: " "), type: kOfxMessageWarning) }
+        let warning = notes.isEmpty ? nil : "LipSync: " + notes.joined(separator: " ")
+        if warning != inst.lastWarning {
+            inst.clearError()
+            if let warning { inst.report(warning, type: kOfxMessageWarning) }
+        }
+        inst.lastWarning = warning
     }
 
     static let definition = EffectDefinition(

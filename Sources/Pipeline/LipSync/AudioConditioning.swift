@@ -36,7 +36,8 @@ enum AudioConditioning {
             throw PipelineError.invalidInput("cannot read the audio file '\(path)': \(error)")
         }
         guard info.frameCount > 0 else { throw PipelineError.invalidInput("the audio file '\(path)' is empty") }
-        let span = try AudioSpan(frames: frames.lowerBound..<(frames.upperBound + 1), frameRate: frameRate, offset: offset)
+        // The clip's first frame lines up with `offset` seconds into the file, whatever its frame number.
+        let span = try AudioSpan(frames: 0..<frames.count, frameRate: frameRate, offset: offset)
         let covered = max(0, min(span.start + span.duration, info.duration) - max(span.start, 0))
         let samples: [Float]
         do { samples = try AudioFile.readMono(path, sampleRate: sampleRate, span: span) } catch {
