@@ -1,0 +1,97 @@
+import ArgumentParser
+import Foundation
+import Media
+import Pipeline
+import Sampler
+import VideoIO
+
+/// `omniedit bench lipsync`: the LipSync evaluation on generated held-out cases (tools/eval/make_cases.py):
+/// sync, preservation and fidelity of OmniEdit beside its ablations (FlowEdit, OmniEdit with random
+/// noise) on the same cases and seeds, and seconds per window.
+struct BenchLipSync: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-lipsync",
+        abstract: "LipSync on held-out cases: sync r, PSNR outside the mouth, PSNR/SSIM vs ground truth, OmniEdit vs FlowEdit vs random noise.")
+
+    @Option(help: "Folder of cases (each like Examples/: clip/, truth/, source.wav, voice.wav, example.json).")
+    var cases: String
+    @Option(help: "Model folder (default: the built-in model).")
+    var model: String = "plugin-manifest/Resources/models/lipsync"
+    @Option(help: "Samplers to compare, comma-separated: omniEdit, flowEdit, omniEditRandomNoise.")
+    var samplers: String = "omniEdit,flowEdit,omniEditRandomNoise"
+    @Option(help: "Compute backend: cpu or vulkan.")
+    var backend: String = "cpu"
+    @Option(name: .customLong("set"), help: "A LipSync parameter name=value (repeatable).")
+    var sets: [String] = []
+    @Option(help: "Use at most this many cases.")
+    var limit: Int?
+    @Option(help: "Write every figure to this JSON file.")
+    var json: String?
+
+    func run() throws {
+        let names = try FileManager.default.contentsOfDirectory(atPath: cases).filter {
+            FileManager.default.fileExists(atPath: cases + "/" + $0 + "/example.json")
+        }.sorted().prefix(limit ?? Int.max)
+        guard !names.isEmpty else { throw ValidationError("\(cases) holds no case folder (example.json)") }
+        let compute: ComputeBackend = backend == "vulkan" ? .vulkan : .cpu
+        let model = try HuMoModel.shared(folder: self.model, backend: compute)
+        print("model \(self.model) on \(model.backendName); \(names.count) case(s)")
+        var table: [String: [String: Any]] = [:]
+        for samplerName in samplers.split(separator: ",").map(String.init) {
+            var settings = LipSyncSettings()
+            for s in sets {
+                guard let eq = s.firstIndex(of: "=") else { throw ValidationError("--set \(s): expected name=value") }
+                try settings.set(String(s[..<eq]), String(s[s.index(after: eq)...]))
+            }
+            try settings.set("sampler", samplerName)
+            var all: [LipSyncScores] = []
+            var seconds = 0.0, windows = 0, calls = 0
+            for name in names {
+                let dir = cases + "/" + name
+                let example = try JSONDecoder().decode(
+                    ExampleCase.self, from: Data(contentsOf: URL(fileURLWithPath: dir + "/example.json")))
+                let clip = try openFrameSource(dir + "/clip/face####.png", frameRate: 25)
+                let frames = clip.firstFrame...(clip.firstFrame + clip.frameCount - 1)
+                let job = try LipSyncJob(
+                    model: model,
+                    inputs: LipSyncInputs(
+                        frames: frames, frameRate: 25, targetAudio: dir + "/voice.wav", sourceAudio: dir + "/source.wav",
+                        settings: settings),
+                    cache: try CacheStore(folder: nil, budgetMB: 0), fetch: { try planar(clip.frame($0)) })
+                let before = model.modelCalls
+                let start = Date()
+                let edited = try frames.map { rgba(try job.render(frame: $0)) }
+                seconds += Date().timeIntervalSince(start)
+                windows += job.plan.windows.count
+                calls += model.modelCalls - before
+                let source = try LipSyncEvaluation.load(dir + "/clip/face####.png", count: example.frames)
+                let truth = try LipSyncEvaluation.load(dir + "/truth/face####.png", count: example.frames)
+                let s = LipSyncEvaluation.scores(edited: edited, source: source, truth: truth, example: example)
+                all.append(s)
+                print(String(format: "  %@ %@: sync r %.3f (floor %.3f, truth %.3f)  PSNR outside mouth %.1f dB  vs truth %.1f dB, SSIM %.3f",
+                    samplerName, name, s.syncR, s.sourceFloorR, s.truthCeilingR, s.psnrOutsideMouth, s.psnrVsTruth, s.ssimVsTruth))
+            }
+            func mean(_ k: KeyPath<LipSyncScores, Double>) -> Double { all.map { $0[keyPath: k] }.reduce(0, +) / Double(all.count) }
+            let row: [String: Any] = [
+                "sync_r": mean(\.syncR), "source_floor_r": mean(\.sourceFloorR), "truth_ceiling_r": mean(\.truthCeilingR),
+                "psnr_outside_mouth_db": mean(\.psnrOutsideMouth), "psnr_vs_truth_db": mean(\.psnrVsTruth),
+                "ssim_vs_truth": mean(\.ssimVsTruth), "psnr_mouth_vs_truth_db": mean(\.psnrMouthVsTruth),
+                "seconds_per_window": seconds / Double(max(windows, 1)), "model_calls_per_window": Double(calls) / Double(max(windows, 1)),
+            ]
+            table[samplerName] = row
+        }
+        print("\n| sampler | sync r | source floor | truth | PSNR outside mouth | PSNR vs truth | SSIM vs truth | s / window |")
+        print("|---|---|---|---|---|---|---|---|")
+        for samplerName in samplers.split(separator: ",").map(String.init) {
+            let r = table[samplerName]!
+            print(String(format: "| %@ | %.3f | %.3f | %.3f | %.1f dB | %.1f dB | %.3f | %.1f |", samplerName,
+                r["sync_r"] as! Double, r["source_floor_r"] as! Double, r["truth_ceiling_r"] as! Double,
+                r["psnr_outside_mouth_db"] as! Double, r["psnr_vs_truth_db"] as! Double, r["ssim_vs_truth"] as! Double,
+                r["seconds_per_window"] as! Double))
+        }
+        if let json {
+            try JSONSerialization.data(withJSONObject: table, options: [.prettyPrinted, .sortedKeys])
+                .write(to: URL(fileURLWithPath: json))
+        }
+    }
+}
