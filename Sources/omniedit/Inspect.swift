@@ -49,13 +49,30 @@ struct Inspect: ParsableCommand {
             rules: KeyRules((dropPrefix.map { [.dropPrefix($0)] } ?? []) + KeyRules.wanDiT.rules),
             backend: cpu, shapesOnly: true)
         guard WanCheckpoint.isWanDiT(reader) else {
-            let names = checkpoint.names
-            let guess =
-                names.contains { $0.hasSuffix("encoder.conv1.weight") && $0.hasPrefix("model.") }
-                ? "Whisper (transformers naming)"
-                : names.contains { $0.hasPrefix("decoder.") } && names.contains { $0.hasPrefix("encoder.") }
-                    ? "Wan VAE (probably)" : "unknown"
-            print("family: \(guess)")
+            switch ModelFolder.classify(checkpoint) {
+            case .wanVAE:
+                // Checked, not guessed: every weight the VAE of the inferred config needs is present and shaped.
+                let config =
+                    try checkpoint.metadata["config"].flatMap { try? JSONDecoder().decode(WanVAEConfig.self, from: Data($0.utf8)) }
+                    ?? WanVAE.inferConfig(from: checkpoint)
+                var vaeReader = try WeightReader(
+                    checkpoint: checkpoint, rules: WanVAE.keyRules(for: checkpoint, config: config),
+                    backend: cpu, shapesOnly: true)
+                do {
+                    _ = try WanVAE.load(config: config, from: &vaeReader)
+                    print("family: Wan VAE (dim \(config.dim), z \(config.zDim), levels \(config.dimMult); every weight present)")
+                } catch {
+                    print("family: Wan VAE tensors, but not loadable as one: \(String(describing: error).prefix(400))")
+                }
+            case .whisper:
+                let config = try WhisperEncoder.inferConfig(
+                    from: try WeightReader(checkpoint: checkpoint, rules: .whisperEncoder, backend: cpu, shapesOnly: true))
+                print("family: Whisper encoder (d_model \(config.dModel), \(config.layers) layers)")
+            case .textContext:
+                print("family: text context (tensor 'context')")
+            case .wanDiT, nil:
+                print("family: unknown (not a Wan/HuMo DiT, Wan VAE, Whisper encoder or text context)")
+            }
             return
         }
         let config = try WanCheckpoint.config(reader)

@@ -10,12 +10,15 @@ final class WanDiTDiffusersTests: XCTestCase {
         try Checkpoint.open(DiTGolden.folder.appendingPathComponent("wan_dit_diffusers_tiny_io.safetensors"))
     }
 
-    private func velocity(on backend: any Backend, storeAs: DType? = nil) throws -> ([Float], [Float]) {
+    /// `fromConfigJSON`: the config comes from the folder's diffusers config.json alone, as for a user's folder.
+    private func velocity(on backend: any Backend, storeAs: DType? = nil, fromConfigJSON: Bool = false) throws -> (
+        [Float], [Float]
+    ) {
         let io = try io()
         let config = try JSONDecoder().decode(WanConfig.self, from: Data(try XCTUnwrap(io.metadata["config"]).utf8))
         let (model, unused) = try WanCheckpoint.load(
             DiTGolden.folder.appendingPathComponent("wan_dit_diffusers_tiny"), on: backend, storeAs: storeAs,
-            config: config)
+            config: fromConfigJSON ? nil : config)
         XCTAssertEqual(unused, [])
         let v = try model.velocity(
             WanDiTInputs(
@@ -35,12 +38,34 @@ final class WanDiTDiffusersTests: XCTestCase {
         assertMatchesGolden(v, expected, tolerance: 1e-3, "diffusers velocity (vulkan)")
     }
 
+    func testTheFoldersConfigJSONAloneReproducesDiffusers() throws {
+        // diffusers' model embeds the context rows it is given (no padding to 512): read from config.json.
+        let (v, expected) = try velocity(on: try GoldenBackends.cpuBackend(), fromConfigJSON: true)
+        assertMatchesGolden(v, expected, tolerance: 1e-5, "diffusers velocity, config from config.json")
+    }
+
+    func testADiffusersConfigFieldWeDoNotImplementIsRefusedByName() throws {
+        let json = #"{"_class_name": "WanTransformer3DModel", "num_attention_heads": 2, "attention_head_dim": 16, "num_layers": 2, "ffn_dim": 64, "image_dim": 1280}"#
+        XCTAssertThrowsError(try JSONDecoder().decode(WanConfig.self, from: Data(json.utf8))) {
+            XCTAssertTrue("\($0)".contains("image_dim"), "\($0)")
+        }
+        let unknown = #"{"num_attention_heads": 2, "attention_head_dim": 16, "num_layers": 2, "ffn_dim": 64, "use_magic": true}"#
+        XCTAssertThrowsError(try JSONDecoder().decode(WanConfig.self, from: Data(unknown.utf8))) {
+            XCTAssertTrue("\($0)".contains("use_magic"), "\($0)")
+        }
+        let huge = #"{"dim": 64, "num_heads": 2, "num_layers": 1000000000, "ffn_dim": 64}"#
+        XCTAssertThrowsError(try JSONDecoder().decode(WanConfig.self, from: Data(huge.utf8)).validate()) {
+            XCTAssertTrue("\($0)".contains("num_layers 1000000000 is outside"), "\($0)")
+        }
+    }
+
     func testConfigIsInferredFromShapesAndConfigJSON() throws {
         let checkpoint = try Checkpoint.open(DiTGolden.folder.appendingPathComponent("wan_dit_diffusers_tiny"))
         let reader = try WeightReader(checkpoint: checkpoint, rules: .wanDiT, backend: try GoldenBackends.cpuBackend())
         let c = try WanCheckpoint.config(reader)
-        XCTAssertEqual(
-            c, WanConfig(dim: 32, numHeads: 2, numLayers: 2, ffnDim: 64, inDim: 16, outDim: 16, textDim: 32))
+        var expected = WanConfig(dim: 32, numHeads: 2, numLayers: 2, ffnDim: 64, inDim: 16, outDim: 16, textDim: 32)
+        expected.padsContext = false
+        XCTAssertEqual(c, expected)
         XCTAssertEqual(WanCheckpoint.describe(c).family, "Wan2.1")
     }
 

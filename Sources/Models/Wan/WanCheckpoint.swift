@@ -30,20 +30,29 @@ public enum WanCheckpoint {
         {
             return c
         }
-        return try inferConfig(reader, heads: diffusersHeads(beside: reader.checkpoint.path))
+        if var c = try diffusersConfig(beside: reader.checkpoint.path) {
+            // diffusers has no HuMo class: a HuMo DiT saved in that layout carries its audio path in the
+            // weights only, so its sizes come from the shapes.
+            if c.audio == nil { c.audio = try inferConfig(reader, heads: c.numHeads).audio }
+            try c.validate()
+            return c
+        }
+        return try inferConfig(reader)
     }
 
-    /// `num_attention_heads` of a diffusers `config.json` next to (or inside) `path`, if any.
-    static func diffusersHeads(beside path: String) -> Int? {
+    /// The diffusers `config.json` next to (or inside) `path` as a config, if there is one with
+    /// diffusers' transformer fields; a present but unreadable one is an error naming the field.
+    static func diffusersConfig(beside path: String) throws -> WanConfig? {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return nil }
         let url = URL(fileURLWithPath: path)
         let folder = isDirectory.boolValue ? url : url.deletingLastPathComponent()
-        guard let data = try? Data(contentsOf: folder.appendingPathComponent("config.json")),
-            let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
-            let heads = json["num_attention_heads"] as? Int, heads > 0
+        let file = folder.appendingPathComponent("config.json")
+        guard let data = try? Data(contentsOf: file), String(decoding: data, as: UTF8.self).contains("num_attention_heads")
         else { return nil }
-        return heads
+        do { return try JSONDecoder().decode(WanConfig.self, from: data) } catch {
+            throw WanError.invalidConfig("\(file.path): \(error)")
+        }
     }
 
     /// The config from tensor shapes alone: heads given, else dim / 128; textLen 512.

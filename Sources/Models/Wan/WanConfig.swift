@@ -1,5 +1,7 @@
 /// Sizes of a Wan2.1 DiT (and of HuMo's audio additions when `audio` is set). JSON names are the
-/// original ones (`num_heads`, `ffn_dim`, …, as in the goldens' `config` metadata).
+/// original ones (`num_heads`, `ffn_dim`, …, as in the goldens' `config` metadata); diffusers'
+/// `WanTransformer3DModel` `config.json` is read too. Every field a config carries is read or refused
+/// by name: a setting we would silently ignore would give wrong numbers.
 ///
 /// Follows: Wan-Video/Wan2.1 `wan/modules/model.py` `WanModel.__init__`; HuMo `model_humo.py`.
 public struct WanConfig: Codable, Sendable, Hashable {
@@ -22,6 +24,9 @@ public struct WanConfig: Codable, Sendable, Hashable {
     public var eps: Float
     /// HuMo's audio path, nil for a plain Wan2.1 DiT.
     public var audio: HuMoAudioConfig?
+    /// Whether the context is zero-padded to `textLen` rows before the text embedding (the original
+    /// Wan/HuMo model does; diffusers' model embeds the rows it is given, its pipeline pads).
+    public var padsContext = true
 
     enum CodingKeys: String, CodingKey {
         case dim, eps, audio
@@ -34,6 +39,20 @@ public struct WanConfig: Codable, Sendable, Hashable {
         case textLen = "text_len"
         case freqDim = "freq_dim"
         case patchSize = "patch_size"
+        case padsContext = "pads_context"
+    }
+
+    /// Original-layout fields we accept only at the value our implementation has.
+    enum CheckedKeys: String, CodingKey, CaseIterable {
+        case modelType = "model_type", qkNorm = "qk_norm", crossAttnNorm = "cross_attn_norm", windowSize = "window_size"
+    }
+
+    /// Any key, to list what a config holds.
+    struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
     }
 
     public init(
@@ -56,6 +75,31 @@ public struct WanConfig: Codable, Sendable, Hashable {
     }
 
     public init(from decoder: any Decoder) throws {
+        let all = try decoder.container(keyedBy: AnyKey.self)
+        if all.contains(AnyKey(stringValue: "num_attention_heads")) {
+            try self.init(diffusers: all)
+            return
+        }
+        // Provenance notes our golden files carry beside the sizes (they describe the test, not the model).
+        let notes = ["source", "variant", "latent", "text_rows", "timestep", "tokens"]
+        let known = Set(
+            ["dim", "num_heads", "num_layers", "ffn_dim", "in_dim", "out_dim", "text_dim", "text_len", "freq_dim",
+             "patch_size", "eps", "audio", "pads_context", "head_dim"] + CheckedKeys.allCases.map(\.rawValue) + notes)
+        if let unknown = all.allKeys.map(\.stringValue).first(where: { !known.contains($0) }) {
+            throw WanError.invalidConfig("config field '\(unknown)' is not one this implementation reads; refusing rather than ignoring it")
+        }
+        let checked = try decoder.container(keyedBy: CheckedKeys.self)
+        if let t = try checked.decodeIfPresent(String.self, forKey: .modelType), !["t2v", "i2v"].contains(t) {
+            throw WanError.invalidConfig("model_type '\(t)' (only t2v and i2v are Wan2.1/HuMo layouts)")
+        }
+        for key in [CheckedKeys.qkNorm, .crossAttnNorm] {
+            if let v = try checked.decodeIfPresent(Bool.self, forKey: key), !v {
+                throw WanError.invalidConfig("\(key.rawValue) false is not supported (every Wan2.1/HuMo model uses true)")
+            }
+        }
+        if let w = try checked.decodeIfPresent([Int].self, forKey: .windowSize), w != [-1, -1] {
+            throw WanError.invalidConfig("window_size \(w): only global attention ([-1, -1]) is supported")
+        }
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
             dim: try c.decode(Int.self, forKey: .dim), numHeads: try c.decode(Int.self, forKey: .numHeads),
@@ -68,6 +112,54 @@ public struct WanConfig: Codable, Sendable, Hashable {
             patchSize: try c.decodeIfPresent([Int].self, forKey: .patchSize) ?? [1, 2, 2],
             eps: try c.decodeIfPresent(Float.self, forKey: .eps) ?? 1e-6,
             audio: try c.decodeIfPresent(HuMoAudioConfig.self, forKey: .audio))
+        padsContext = try c.decodeIfPresent(Bool.self, forKey: .padsContext) ?? true
+        if let h = try all.decodeIfPresent(Int.self, forKey: AnyKey(stringValue: "head_dim")), h * numHeads != dim {
+            throw WanError.invalidConfig("head_dim \(h) × num_heads \(numHeads) is not dim \(dim)")
+        }
+    }
+
+    /// diffusers' `WanTransformer3DModel` config.json: every field read or refused by name.
+    init(diffusers c: KeyedDecodingContainer<AnyKey>) throws {
+        func key(_ s: String) -> AnyKey { AnyKey(stringValue: s) }
+        func int(_ s: String) throws -> Int { try c.decode(Int.self, forKey: key(s)) }
+        let known: Set<String> = [
+            "_class_name", "_diffusers_version", "_name_or_path", "patch_size", "num_attention_heads",
+            "attention_head_dim", "in_channels", "out_channels", "text_dim", "freq_dim", "ffn_dim", "num_layers",
+            "cross_attn_norm", "qk_norm", "eps", "image_dim", "added_kv_proj_dim", "rope_max_seq_len", "pos_embed_seq_len",
+        ]
+        if let unknown = c.allKeys.map(\.stringValue).first(where: { !known.contains($0) }) {
+            throw WanError.invalidConfig("diffusers config field '\(unknown)' is not one this implementation reads; refusing rather than ignoring it")
+        }
+        if let name = try c.decodeIfPresent(String.self, forKey: key("_class_name")), name != "WanTransformer3DModel" {
+            throw WanError.invalidConfig("diffusers _class_name '\(name)' (expected WanTransformer3DModel)")
+        }
+        if let v = try c.decodeIfPresent(Bool.self, forKey: key("cross_attn_norm")), !v {
+            throw WanError.invalidConfig("cross_attn_norm false is not supported (every Wan2.1 model uses true)")
+        }
+        if let v = try c.decodeIfPresent(String.self, forKey: key("qk_norm")), v != "rms_norm_across_heads" {
+            throw WanError.invalidConfig("qk_norm '\(v)' is not supported (Wan2.1 uses rms_norm_across_heads)")
+        }
+        for name in ["image_dim", "added_kv_proj_dim", "pos_embed_seq_len"] {
+            if try c.contains(key(name)) && !c.decodeNil(forKey: key(name)) {
+                throw WanError.invalidConfig("\(name) is set: the image-conditioned (I2V with CLIP) branch is not supported")
+            }
+        }
+        if let r = try c.decodeIfPresent(Int.self, forKey: key("rope_max_seq_len")), r != 1024 {
+            throw WanError.invalidConfig("rope_max_seq_len \(r) (Wan2.1's RoPE tables have 1024 positions)")
+        }
+        let heads = try int("num_attention_heads")
+        let headDim = try int("attention_head_dim")
+        let (dim, overflow) = heads.multipliedReportingOverflow(by: headDim)
+        guard !overflow else { throw WanError.invalidConfig("num_attention_heads × attention_head_dim overflows") }
+        self.init(
+            dim: dim, numHeads: heads, numLayers: try int("num_layers"), ffnDim: try int("ffn_dim"),
+            inDim: try c.decodeIfPresent(Int.self, forKey: key("in_channels")) ?? 16,
+            outDim: try c.decodeIfPresent(Int.self, forKey: key("out_channels")) ?? 16,
+            textDim: try c.decodeIfPresent(Int.self, forKey: key("text_dim")) ?? 4096, textLen: 512,
+            freqDim: try c.decodeIfPresent(Int.self, forKey: key("freq_dim")) ?? 256,
+            patchSize: try c.decodeIfPresent([Int].self, forKey: key("patch_size")) ?? [1, 2, 2],
+            eps: try c.decodeIfPresent(Float.self, forKey: key("eps")) ?? 1e-6)
+        padsContext = false
     }
 
     /// dim / heads.
@@ -75,12 +167,28 @@ public struct WanConfig: Codable, Sendable, Hashable {
     /// Output features per token, outDim · Πpatch (64 in Wan).
     public var headOutFeatures: Int { outDim * patchSize.reduce(1, *) }
 
-    /// Throws unless the sizes make a model: positive, heads dividing dim into even head dims, a 3-D patch.
+    /// Largest sizes accepted from a file: far above every released Wan/HuMo model (14B: dim 5120, 40
+    /// layers, ffn 13 824), low enough that a hostile config cannot make us allocate without bound.
+    var limitedSizes: [(String, Int, Int)] {
+        [
+            ("dim", dim, 32_768), ("num_heads", numHeads, 1024), ("num_layers", numLayers, 1024),
+            ("ffn_dim", ffnDim, 262_144), ("in_dim", inDim, 4096), ("out_dim", outDim, 4096),
+            ("text_dim", textDim, 65_536), ("text_len", textLen, 65_536), ("freq_dim", freqDim, 65_536),
+        ]
+    }
+
+    /// Throws unless the sizes make a model: positive and bounded (`limitedSizes`), heads dividing dim into
+    /// even head dims, a 3-D patch, a finite eps in (0, 1).
     public func validate() throws {
-        let sizes = [dim, numHeads, numLayers, ffnDim, inDim, outDim, textDim, textLen, freqDim]
-        guard sizes.allSatisfy({ $0 > 0 }), patchSize.count == 3, patchSize.allSatisfy({ $0 > 0 }),
-            dim % numHeads == 0, headDim % 2 == 0, freqDim % 2 == 0, eps > 0
-        else { throw WanError.invalidConfig("\(self)") }
+        for (name, value, limit) in limitedSizes where !(1...limit).contains(value) {
+            throw WanError.invalidConfig("\(name) \(value) is outside 1...\(limit)")
+        }
+        guard patchSize.count == 3, patchSize.allSatisfy({ (1...64).contains($0) }) else {
+            throw WanError.invalidConfig("patch_size \(patchSize) must be three sizes in 1...64")
+        }
+        guard dim % numHeads == 0, headDim % 2 == 0, freqDim % 2 == 0, eps.isFinite, eps > 0, eps < 1 else {
+            throw WanError.invalidConfig("\(self)")
+        }
         if let audio { try audio.validate() }
     }
 
@@ -152,9 +260,17 @@ public struct HuMoAudioConfig: Codable, Sendable, Hashable {
     public var windowValues: Int { window * groups * channels }
 
     func validate() throws {
-        guard [window, groups, channels, intermediate, tokenDim, tokensPerFrame].allSatisfy({ $0 > 0 }),
-            layernormEps > 0
-        else { throw WanError.invalidConfig("audio \(self)") }
+        let sizes = [
+            ("window", window, 64), ("groups", groups, 64), ("channels", channels, 65_536),
+            ("intermediate", intermediate, 262_144), ("token_dim", tokenDim, 65_536),
+            ("tokens_per_frame", tokensPerFrame, 4096),
+        ]
+        for (name, value, limit) in sizes where !(1...limit).contains(value) {
+            throw WanError.invalidConfig("audio \(name) \(value) is outside 1...\(limit)")
+        }
+        guard layernormEps.isFinite, layernormEps > 0, layernormEps < 1 else {
+            throw WanError.invalidConfig("audio layernorm_eps \(layernormEps) must be in (0, 1)")
+        }
     }
 }
 

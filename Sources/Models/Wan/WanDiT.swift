@@ -82,15 +82,20 @@ public struct WanDiT: Sendable {
         return (try e.reshaped([config.dim]), try e0.reshaped([6, config.dim]))
     }
 
-    /// Context `[Lc, textDim]` zero-padded to textLen rows and embedded → `[textLen, dim]`.
+    /// Context `[Lc, textDim]` zero-padded to textLen rows (unless `padsContext` is off, as in
+    /// diffusers' model) and embedded → `[textLen or Lc, dim]`.
     public func textContext(_ context: Tensor, on backend: any Backend) throws -> Tensor {
-        guard context.rank == 2, context.shape[1] == config.textDim, context.shape[0] <= config.textLen else {
+        guard context.rank == 2, context.shape[1] == config.textDim, context.shape[0] <= config.textLen,
+            context.shape[0] >= 1
+        else {
             throw WanError.invalidInput(
-                "context \(context.shape), expected [L ≤ \(config.textLen), \(config.textDim)]")
+                "context \(context.shape), expected [1 ≤ L ≤ \(config.textLen), \(config.textDim)]")
         }
-        let padded = try backend.pad(
-            context, padding: [AxisPadding(0, config.textLen - context.shape[0]), AxisPadding(0, 0)], mode: .constant(0)
-        )
+        let padded =
+            config.padsContext
+            ? try backend.pad(
+                context, padding: [AxisPadding(0, config.textLen - context.shape[0]), AxisPadding(0, 0)],
+                mode: .constant(0)) : context
         return try text2(try backend.unary(.geluTanh, try text0(padded, on: backend)), on: backend)
     }
 

@@ -85,7 +85,9 @@ public struct WanVAEConfig: Codable, Sendable, Hashable {
     /// Throws unless the sizes make a network (positive sizes, one time flag per downsampling level,
     /// statistics for every latent channel, positive std).
     public func validate() throws {
-        guard dim > 0, zDim > 0, !dimMult.isEmpty, dimMult.allSatisfy({ $0 > 0 }), numResBlocks > 0,
+        // Bounded far above Wan2.1 (dim 96, z 16, 4 levels ×4, 2 blocks) so a hostile file cannot make us allocate without bound.
+        guard (1...4096).contains(dim), (1...1024).contains(zDim), (1...8).contains(dimMult.count),
+            dimMult.allSatisfy({ (1...64).contains($0) }), (1...16).contains(numResBlocks),
             temporalDownsample.count == dimMult.count - 1, latentMean.count == zDim, latentStd.count == zDim,
             latentStd.allSatisfy({ $0 > 0 && $0.isFinite }), latentMean.allSatisfy(\.isFinite)
         else {

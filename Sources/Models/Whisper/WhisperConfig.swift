@@ -52,8 +52,10 @@ public struct WhisperEncoderConfig: Codable, Sendable, Hashable {
 
     /// Throws unless every size is positive and the heads divide d_model.
     public func validate() throws {
-        guard dModel > 0, layers > 0, heads > 0, dModel % heads == 0, ffnDim > 0, melBins > 0,
-            maxSourcePositions > 0, layerNormEps > 0
+        // Bounded far above large-v3 (1280, 32 layers, 20 heads, 5120, 128 mels, 1500 positions).
+        guard (1...16_384).contains(dModel), (1...256).contains(layers), (1...1024).contains(heads), dModel % heads == 0,
+            (1...262_144).contains(ffnDim), (1...1024).contains(melBins), (1...65_536).contains(maxSourcePositions),
+            layerNormEps.isFinite, layerNormEps > 0, layerNormEps < 1
         else {
             throw WhisperError.invalidConfig(
                 "d_model \(dModel), \(layers) layers, \(heads) heads, ffn \(ffnDim), \(melBins) mel bins, \(maxSourcePositions) positions"
