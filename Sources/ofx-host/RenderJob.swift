@@ -60,6 +60,15 @@ struct RenderJob: Codable {
     /// Runs the render; returns the problems the host found in the plugin's behaviour.
     func run(progress: ProgressBar) throws -> [String] {
         for s in setList ?? [] where !s.contains("=") { throw HostError("--set takes name=value, got '\(s)'") }
+        // Everything that can be checked before rendering is checked now, not after the last frame.
+        try checkOutputIsNotAnInput(output, inputs: [input] + (audio.map { [$0] } ?? []))
+        if let audio {
+            do { _ = try AudioFile.info(audio) } catch { throw HostError("--audio \(audio): \(error)") }
+            let ext = (output as NSString).pathExtension.lowercased()
+            if output.contains("#") || output.contains("%") || ["png", "pfm"].contains(ext) {
+                throw HostError("--audio needs a video output (.mp4, .mov, .mkv); \(output) is an image sequence or image")
+            }
+        }
         let source = try openFrameSource(input, frameRate: frameRate)
         let range = try frameRange(default: source.firstFrame...(source.firstFrame + source.frameCount - 1))
         let binary = try PluginBinary(bundle: bundle)

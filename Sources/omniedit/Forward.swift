@@ -4,6 +4,7 @@ import Models
 import Tensor
 import TensorCPU
 import TensorVulkan
+import VideoIO
 
 /// `omniedit forward`: runs one model component on inputs from a safetensors file and writes its
 /// outputs to another, for scripted checks against reference implementations.
@@ -54,6 +55,7 @@ struct Forward: ParsableCommand {
     var dropPrefix: String?
 
     func run() throws {
+        try checkOutputIsNotAnInput(output, inputs: [inputs, model] + (config.map { [$0] } ?? []))
         let compute: any Backend =
             switch backend {
             case .cpu: try CPUBackend()

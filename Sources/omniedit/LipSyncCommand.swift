@@ -48,7 +48,7 @@ struct LipSyncCommand: ParsableCommand {
             throw ValidationError("--backend must be auto, vulkan or cpu")
         }
         let modelFolder = try resolveModel()
-        try OutputSafety.check(output: output, against: [input, audio, sourceAudio, modelFolder].compactMap { $0 })
+        try checkOutputIsNotAnInput(output, inputs: [input, audio, sourceAudio, modelFolder].compactMap { $0 })
         let clip = try openFrameSource(input, frameRate: frameRate ?? 25)
         let all = clip.firstFrame...(clip.firstFrame + clip.frameCount - 1)
         let range = try frames.map { try parseRange($0, within: all) } ?? all
@@ -167,33 +167,4 @@ func rgba(_ image: PlanarImage) -> RGBAImage {
         if let a = image.alpha { pixels[4 * i + 3] = a[i] }
     }
     return RGBAImage(width: image.width, height: image.height, pixels: pixels)
-}
-
-/// Refuses an output that is (or would replace) one of the inputs: same file by identity (device +
-/// inode, so `dir/../x`, `./x` and symlinks are caught), or an input folder containing it.
-enum OutputSafety {
-    static func check(output: String, against inputs: [String]) throws {
-        let out = URL(fileURLWithPath: output).standardizedFileURL.resolvingSymlinksInPath()
-        var so = stat()
-        let outExists = stat(out.path, &so) == 0
-        for input in inputs {
-            let url = URL(fileURLWithPath: input).standardizedFileURL.resolvingSymlinksInPath()
-            var si = stat()
-            if outExists, stat(url.path, &si) == 0, si.st_dev == so.st_dev, si.st_ino == so.st_ino {
-                throw ValidationError("--output \(output) is the input \(input); refusing to write over an input")
-            }
-            if url.path == out.path || out.path.hasPrefix(url.path + "/") && isDirectory(url.path) {
-                throw ValidationError("--output \(output) would write inside or over the input \(input)")
-            }
-            // A sequence pattern: its frames' folder must not be an input sequence's folder with the same name.
-            if output.contains("#") || output.contains("%"), out.path == url.path {
-                throw ValidationError("--output \(output) names the input sequence \(input)")
-            }
-        }
-    }
-
-    private static func isDirectory(_ path: String) -> Bool {
-        var d: ObjCBool = false
-        return FileManager.default.fileExists(atPath: path, isDirectory: &d) && d.boolValue
-    }
 }

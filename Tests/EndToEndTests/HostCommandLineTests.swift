@@ -123,6 +123,12 @@ final class HostCommandLineTests: XCTestCase {
             (["render", bundle, "--effect", "LipSync", "--input", "/nonexistent/a.mp4", "--output", "/tmp/x.png"], "a.mp4"),
             (["render", bundle, "--effect", "LipSync", "--input", clip, "--output", "/tmp/x.png", "--set", "steps=1000"], "above its maximum"),
             (["render", bundle, "--effect", "LipSync", "--input", clip, "--output", "/tmp/x.png", "--frames", "40-90"], "outside the input"),
+            (["render", bundle, "--effect", "LipSync", "--input", clip, "--output", Self.root + "/Examples/../Examples/clip/face####.png"],
+             "refusing to write over an input"),
+            (["render", bundle, "--effect", "LipSync", "--input", clip, "--output", "/tmp/x####.png", "--audio", "/nonexistent/v.wav"],
+             "--audio /nonexistent/v.wav"),
+            (["render", bundle, "--effect", "LipSync", "--input", clip, "--output", "/tmp/x####.png", "--audio", Self.root + "/Examples/voice.wav"],
+             "--audio needs a video output"),
             (["render", "/nonexistent/X.ofx.bundle", "--effect", "LipSync", "--input", clip, "--output", "/tmp/x.png"], "not an OpenFX bundle"),
         ]
         for (args, expected) in cases {
