@@ -14,6 +14,11 @@ final class DiskCache: @unchecked Sendable {
     /// Bytes kept on disk; older entries (by modification time) are deleted beyond it.
     let budgetBytes: Int
     private let lock = NSLock()
+    /// Bytes this process believes are on disk: counted once, then by what it writes; the folder is
+    /// listed again (other processes write too) every `rescanEvery` writes or when over budget.
+    private var knownBytes: Int?
+    private var writesSinceScan = 0
+    static let rescanEvery = 64
 
     init(folder: URL, budgetBytes: Int) throws {
         self.folder = folder
@@ -80,7 +85,7 @@ final class DiskCache: @unchecked Sendable {
             try? FileManager.default.removeItem(at: temp)
             return
         }
-        evict()
+        evict(added: bytes.count)
     }
 
     func remove(kind: String, key: String) { discard(url(kind: kind, key: key)) }
@@ -102,10 +107,17 @@ final class DiskCache: @unchecked Sendable {
     /// Bytes used by entries.
     var usedBytes: Int { entries().reduce(0) { $0 + $1.bytes } }
 
-    /// Deletes the oldest entries until the folder fits the budget.
-    func evict() {
+    /// Deletes the oldest entries until the folder fits the budget. Lists the folder only when the
+    /// running count says it may be over budget, or every `rescanEvery` writes.
+    func evict(added: Int = 0) {
         lock.lock()
         defer { lock.unlock() }
+        writesSinceScan += 1
+        if let known = knownBytes, known + added <= budgetBytes, writesSinceScan < Self.rescanEvery {
+            knownBytes = known + added
+            return
+        }
+        writesSinceScan = 0
         var all = entries()
         var total = all.reduce(0) { $0 + $1.bytes }
         while total > budgetBytes, !all.isEmpty {
@@ -113,5 +125,6 @@ final class DiskCache: @unchecked Sendable {
             discard(oldest.url)
             total -= oldest.bytes
         }
+        knownBytes = total
     }
 }

@@ -84,6 +84,8 @@ public final class HuMoModel: @unchecked Sendable {
     public let identity: String
     /// Velocity evaluations made since loading (diagnostics and tests: a cached re-render makes none).
     public private(set) var modelCalls = 0
+    /// Seconds spent inside those evaluations (benchmarks: the sampler's own overhead is the rest).
+    public private(set) var modelSeconds = 0.0
     /// One computation at a time per model: a backend's scratch buffers are not shared safely, and
     /// two renders on the same cores only slow each other down.
     let computeLock = NSLock()
@@ -156,9 +158,10 @@ public final class HuMoModel: @unchecked Sendable {
         return "humo:" + sha.finalize().prefix(16).map { String(format: "%02x", $0) }.joined()
     }
 
-    func countCalls(_ n: Int) {
+    func countCalls(_ n: Int, seconds: Double) {
         counterLock.lock()
         modelCalls += n
+        modelSeconds += seconds
         counterLock.unlock()
     }
 

@@ -1,6 +1,7 @@
 // Pipeline — the HuMo DiT as the sampler's velocity field for one window: the latent `[16, F+1, h, w]`
 // holds the window's F latent frames and the reference frame last (HuMo's layouts, models.md §1.6);
 // c_src and c_tgt share the text context and the reference and differ only in the audio.
+import Dispatch
 import Models
 import Sampler
 import Tensor
@@ -16,6 +17,7 @@ struct HuMoVelocityModel: VelocityModel {
 
     func velocities(for batch: [VelocityRequest]) throws -> [Latent] {
         let backend = model.backend
+        let started = DispatchTime.now().uptimeNanoseconds
         let out = try batch.map { request -> Latent in
             guard let part = request.latent.parts.first, request.latent.parts.count == 1 else {
                 throw PipelineError.model("a HuMo latent has one part, got \(request.latent.layout)")
@@ -27,7 +29,7 @@ struct HuMoVelocityModel: VelocityModel {
                 condition: request.role == .source ? source : target, on: backend)
             return try Latent(name: part.name, shape: part.shape, values: backend.download(v))
         }
-        model.countCalls(batch.count)
+        model.countCalls(batch.count, seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
         return out
     }
 }

@@ -67,6 +67,9 @@ public final class LipSyncJob {
     private var targetFeatures: ClipAudioFeatures?
     private var sourceFeatures: ClipAudioFeatures?
     private var zeroVideoLatent: Tensor?
+    /// Seconds inside `EditSampler.run` (model calls + the sampler's arithmetic + step-cache writes),
+    /// for benchmarks: minus `HuMoModel.modelSeconds` it is the sampler and cache overhead.
+    public private(set) var samplerSeconds = 0.0
 
     public init(model: HuMoModel, inputs: LipSyncInputs, cache: CacheStore, fetch: @escaping FrameFetch) throws {
         try inputs.settings.validate()
@@ -294,7 +297,9 @@ public final class LipSyncJob {
                     self.cache.putStep(state)
                     if state.step >= goal { reached = state }
                 })
+            let started = DispatchTime.now().uptimeNanoseconds
             let outcome = try sampler.run(model: velocity, resumingFrom: resume, observer: observer)
+            samplerSeconds += Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
             if case .completed(_, let final) = outcome { reached = final }
             guard reached != nil else { throw PipelineError.aborted }
         }
