@@ -111,3 +111,31 @@ final class AttentionTests: VulkanTestCase {
         }
     }
 }
+
+/// Attention at the real models' key lengths and head sizes (a few query rows and heads: the loop trip
+/// counts that once made lavapipe return wrong numbers depend on the key length and head size only).
+final class AttentionRealSizeTests: VulkanTestCase {
+    private func check(lk: Int, d: Int, label: String) throws {
+        for backend in try styleBackends() {
+            var random = SeededRandom(UInt64(lk * 1000 + d))
+            let (lq, heads) = (12, 2)
+            let q = random.floats(lq * heads * d, -1, 1)
+            let k = random.floats(lk * heads * d, -1, 1)
+            let v = random.floats(lk * heads * d)
+            let scale = 1 / Float(d).squareRoot()
+            let y = try backend.attention(
+                q: try backend.upload(q, shape: [lq, heads, d], dtype: .f32),
+                k: try backend.upload(k, shape: [lk, heads, d], dtype: .f32),
+                v: try backend.upload(v, shape: [lk, heads, d], dtype: .f32), scale: scale)
+            let expected = Reference.attention(
+                q, k, v, lq: lq, lk: lk, heads: heads, kvHeads: heads, d: d, dv: d, scale: scale)
+            assertClose(try backend.download(y), expected, atol: 1e-5, rtol: 1e-3, "\(label) (\(backend.kernelStyle))")
+        }
+    }
+
+    func testWanFrameTokensHeadSize128() throws { try check(lk: 1560, d: 128, label: "Wan 480p frame, 1560 keys × 128") }
+    func testWanTextRowsHeadSize128() throws { try check(lk: 512, d: 128, label: "text cross-attention, 512 × 128") }
+    func testWhisperPositionsHeadSize64() throws { try check(lk: 1500, d: 64, label: "Whisper, 1500 × 64") }
+    func testVAEAttentionOneHeadOf384() throws { try check(lk: 576, d: 384, label: "Wan VAE block, 576 pixels × 384") }
+    func testLongSequenceSplitsIntoManyKeyChunks() throws { try check(lk: 6240, d: 128, label: "6240 keys × 128") }
+}

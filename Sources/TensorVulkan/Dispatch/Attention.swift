@@ -63,30 +63,26 @@ extension VulkanBackend {
                 "attention: q \(q.shape), k \(k.shape), v \(v.shape) (batch, key length, heads (H % Hkv == 0) and D must agree)"
             )
         }
-        // Per-thread arrays hold a query row and an output row; beyond 256 they no longer fit.
-        guard d <= 256, dv <= 256 else {
+        // The direct shader holds a query row and an output row per invocation (up to 512: the Wan VAE's
+        // single 384-wide head); the tiled one splits rows over 4 invocations and stops at 256.
+        guard d <= Self.maxDirectHeadDim, dv <= Self.maxDirectHeadDim else {
             throw TensorError.invalidArgument(
-                "attention: head dims D \(d), Dv \(dv) above 256 are not supported on Vulkan")
+                "attention: head dims D \(d), Dv \(dv) above \(Self.maxDirectHeadDim) are not supported on Vulkan")
         }
         let out = try newTensor(batched ? [b, lq, heads, dv] : [lq, heads, dv], op: "attention")
         guard out.count > 0 else { return out }
         guard lk > 0 else {
             throw TensorError.invalidArgument("attention: no keys (Lk = 0): softmax over an empty set")
         }
-        let buffers = try [dense(q4, "attention"), dense(k4, "attention"), dense(v4, "attention"), out].map {
-            try buffer($0, "attention")
-        }
-        let push =
-            try [lq, lk, heads, kvHeads].map { try u32($0, "attention") } + [(scale * Float(M_LOG2E)).bitPattern]
-        // The tiled shader splits each head vector over 4 invocations; other head dims take the direct one.
-        if kernelStyle == .direct || d % 4 != 0 || dv % 4 != 0 {
-            try context.record { recorder in
-                try recorder.dispatch(
-                    "attention_direct", constants: [UInt32(d), UInt32(dv)], buffers: buffers, push: push,
-                    groups: (x: (lq + 7) / 8, y: heads, z: b))
-            }
+        let inputs = try [dense(q4, "attention"), dense(k4, "attention"), dense(v4, "attention")]
+        let scaleBits = (scale * Float(M_LOG2E)).bitPattern
+        if kernelStyle == .direct || d % 4 != 0 || dv % 4 != 0 || d > 256 || dv > 256 {
+            try directAttention(
+                inputs, out: out, sizes: (b, lq, lk, heads, kvHeads, d, dv), scaleBits: scaleBits)
             return out
         }
+        let buffers = try (inputs + [out]).map { try buffer($0, "attention") }
+        let push = try [lq, lk, heads, kvHeads].map { try u32($0, "attention") } + [scaleBits]
         // Keys per shared-memory tile: as many as fit (up to 32) beside the 32 rows × 4 partial dot
         // products per key, leaving room for the compiler's own use.
         let shared = Int(context.limits.maxComputeSharedMemorySize) - 1024
@@ -98,5 +94,53 @@ extension VulkanBackend {
                 groups: groups)
         }
         return out
+    }
+
+    /// Largest head size of the direct shader (per-invocation arrays of this many floats).
+    static let maxDirectHeadDim = 512
+    /// Loop iterations one invocation may run: lavapipe stops a shader's loops after 65,535 in total
+    /// and returns whatever it had, so every dispatch stays well below that.
+    static let loopBudget = 48_000
+    /// Bytes of partial results (accumulators of every key chunk) kept at once.
+    static let partialBudget = 64 << 20
+
+    /// Attention through attention_direct (key chunks bounded by `loopBudget`) and attention_combine,
+    /// in blocks of query rows whose partial results fit `partialBudget`.
+    private func directAttention(
+        _ inputs: [Tensor], out: Tensor, sizes: (b: Int, lq: Int, lk: Int, heads: Int, kvHeads: Int, d: Int, dv: Int),
+        scaleBits: UInt32
+    ) throws {
+        let (b, lq, lk, heads, kvHeads, d, dv) = sizes
+        // Per key: the dot product (D), the accumulation (Dv), the block's rescale (Dv / 8), loop overhead.
+        let perKey = d + dv + (dv + 7) / 8 + 3
+        let chunk = min(((lk + 7) / 8) * 8, max(8, (Self.loopBudget - 2 * d - 2 * dv) / perKey / 8 * 8))
+        let chunks = (lk + chunk - 1) / chunk
+        guard 2 * chunks <= Self.loopBudget else {
+            throw TensorError.invalidArgument(
+                "attention: \(lk) keys need \(chunks) key chunks of \(chunk), more than one combine pass can merge on this device")
+        }
+        let perRow = b * heads * chunks * (dv + 2) * 4
+        let rowsPerBlock = max(1, min(lq, Self.partialBudget / max(perRow, 1)))
+        let acc = try newTensor([b * rowsPerBlock * heads * chunks * dv], op: "attention")
+        let maxSum = try newTensor([b * rowsPerBlock * heads * chunks * 2], op: "attention")
+        let qb = try buffer(inputs[0], "attention"), kb = try buffer(inputs[1], "attention")
+        let vb = try buffer(inputs[2], "attention")
+        let ab = try buffer(acc, "attention"), mb = try buffer(maxSum, "attention"), ob = try buffer(out, "attention")
+        try context.record { recorder in
+            var q0 = 0
+            while q0 < lq {
+                let rows = min(rowsPerBlock, lq - q0)
+                let push = try [lq, lk, heads, kvHeads].map { try u32($0, "attention") } + [scaleBits]
+                    + (try [chunk, chunks, q0, rows].map { try u32($0, "attention") })
+                try recorder.dispatch(
+                    "attention_direct", constants: [UInt32(d), UInt32(dv)], buffers: [qb, kb, vb, ab, mb], push: push,
+                    groups: (x: (rows + 7) / 8, y: heads, z: b * chunks))
+                try recorder.dispatch(
+                    "attention_combine", constants: [UInt32(dv)], buffers: [ab, mb, ob],
+                    push: try [lq, heads, b, chunks, q0, rows].map { try u32($0, "attention") },
+                    groups: grid(b * rows * heads * dv, local: 64))
+                q0 += rows
+            }
+        }
     }
 }

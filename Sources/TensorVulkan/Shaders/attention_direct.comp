@@ -1,9 +1,14 @@
 #version 450
-// attention_direct: the same attention as attention.comp (online softmax, one query row per
-// invocation, never the full score matrix), without shared memory or barriers, for CPU
-// implementations of Vulkan (lavapipe). All invocations of a work group walk the same keys, so
-// every k and v load has a work-group-uniform address: one scalar load broadcast to the 8 lanes.
-// Work group (x, y, z) = (block of 8 queries, head, batch).
+// attention_direct: attention with an online softmax, one query row per invocation, for CPU
+// implementations of Vulkan (lavapipe) and for head sizes beyond the tiled shader's 256. No shared
+// memory or barriers: all invocations of a work group walk the same keys, so every k and v load has a
+// work-group-uniform address (one scalar load broadcast to the 8 lanes).
+//
+// The keys are split into chunks of at most `chunk` keys, one per z slice of the grid, so the loop
+// trip count of one invocation stays bounded at any sequence length: lavapipe stops every shader loop
+// after 65,535 iterations in total (LP_MAX_TGSI_LOOP_ITERATIONS) and would silently return a wrong
+// result. Each chunk writes its unnormalised accumulator and its (max, sum); attention_combine.comp
+// merges the chunks. Work group (x, y, z) = (block of 8 queries, head, batch · chunks + chunk).
 #include "common.glsl"
 
 layout(local_size_x = 8) in;
@@ -13,17 +18,26 @@ layout(constant_id = 1) const uint DV = 128u;
 layout(std430, binding = 0) readonly buffer Q { float q[]; };
 layout(std430, binding = 1) readonly buffer K { float k[]; };
 layout(std430, binding = 2) readonly buffer V { float v[]; };
-layout(std430, binding = 3) writeonly buffer O { float o[]; };
-layout(push_constant) uniform Push { uint Lq; uint Lk; uint H; uint HKV; float scale_log2e; } p;
+layout(std430, binding = 3) writeonly buffer Acc { float acc_out[]; };
+layout(std430, binding = 4) writeonly buffer MaxSum { float max_sum[]; };
+// q_begin: first query row of this dispatch (queries are processed in blocks so the partial results
+// stay small); rows: query rows of this dispatch.
+layout(push_constant) uniform Push {
+    uint Lq; uint Lk; uint H; uint HKV; float scale_log2e; uint chunk; uint chunks; uint q_begin; uint rows;
+} p;
 
 void main() {
-    uint l = gl_WorkGroupID.x * 8u + gl_LocalInvocationID.x;
+    uint r = gl_WorkGroupID.x * 8u + gl_LocalInvocationID.x;
     uint h = gl_WorkGroupID.y;
-    uint batch = gl_WorkGroupID.z;
+    uint batch = gl_WorkGroupID.z / p.chunks;
+    uint c = gl_WorkGroupID.z % p.chunks;
     uint g = h / (p.H / p.HKV);
-    if (l >= p.Lq) {
+    if (r >= p.rows) {
         return;
     }
+    uint l = p.q_begin + r;
+    uint key_begin = c * p.chunk;
+    uint key_end = min(p.Lk, key_begin + p.chunk);
     float qr[D];
     float acc[DV];
     uint q_base = ((batch * p.Lq + l) * p.H + h) * D;
@@ -36,8 +50,8 @@ void main() {
     float running_max = -1.0 / 0.0;
     float running_sum = 0.0;
     // Keys in blocks of 8: one rescale of the accumulator per block, not per key.
-    for (uint m0 = 0u; m0 < p.Lk; m0 += 8u) {
-        uint keys = min(8u, p.Lk - m0);
+    for (uint m0 = key_begin; m0 < key_end; m0 += 8u) {
+        uint keys = min(8u, key_end - m0);
         float s[8];
         float block_max = -1.0 / 0.0;
         for (uint j = 0u; j < keys; ++j) {
@@ -66,9 +80,11 @@ void main() {
         }
         running_max = new_max;
     }
-    uint o_base = ((batch * p.Lq + l) * p.H + h) * DV;
-    float inv = 1.0 / running_sum;
+    // Partial layout [batch, rows, H, chunks, DV] and [batch, rows, H, chunks, 2].
+    uint slot = ((batch * p.rows + r) * p.H + h) * p.chunks + c;
     for (uint d = 0u; d < DV; ++d) {
-        o[o_base + d] = acc[d] * inv;
+        acc_out[slot * DV + d] = acc[d];
     }
+    max_sum[slot * 2u] = running_max;
+    max_sum[slot * 2u + 1u] = running_sum;
 }
