@@ -41,6 +41,10 @@ final class EffectInstance {
     let context: String
     /// The last warning shown, so a note that holds for the whole clip is shown once, not per frame.
     var lastWarning: String?
+    /// Window results reused within one sequence render (the host promises fixed inputs there).
+    let sequenceMemo = WindowMemo()
+    /// Whether a sequence render is in progress (between Begin and EndSequenceRender).
+    var inSequence = false
     init(definition: EffectDefinition, handle: OfxImageEffectHandle, context: String) {
         self.definition = definition
         self.handle = handle
@@ -87,8 +91,15 @@ func dispatch(
         case kOfxImageEffectActionIsIdentity:
             // Never an identity: an edit that happens to change nothing is still rendered.
             return OfxStatus(kOfxStatReplyDefault)
-        case kOfxImageEffectActionBeginSequenceRender, kOfxImageEffectActionEndSequenceRender,
-            kOfxActionPurgeCaches, kOfxActionSyncPrivateData:
+        case kOfxImageEffectActionBeginSequenceRender, kOfxImageEffectActionEndSequenceRender:
+            let inst = try instance(handle)
+            inst.sequenceMemo.clear()
+            inst.inSequence = name == kOfxImageEffectActionBeginSequenceRender
+            return OfxStatus(kOfxStatOK)
+        case kOfxActionPurgeCaches:
+            try instance(handle).sequenceMemo.clear()
+            return OfxStatus(kOfxStatOK)
+        case kOfxActionSyncPrivateData:
             _ = try instance(handle)
             return OfxStatus(kOfxStatOK)
         default:

@@ -121,7 +121,9 @@ enum LipSync {
         let inputs = LipSyncInputs(
             frames: frames, frameRate: frameRate, targetAudio: try p.string("audioFile"),
             sourceAudio: source.isEmpty ? nil : source, settings: try settings(p))
-        let job = try LipSyncJob(model: model, inputs: inputs, cache: cache, fetch: { try inst.sourcePlanar($0) })
+        let job = try LipSyncJob(
+            model: model, inputs: inputs, cache: cache, memo: inst.inSequence ? inst.sequenceMemo : nil,
+            fetch: { try inst.sourcePlanar($0) })
         var notes: [String] = []
         let frame = Int(request.time.rounded(.down))
         let edited = try inst.withProgress("LipSync: editing frames around \(frame)") { update in

@@ -57,6 +57,29 @@ public struct JobHooks {
 /// Fetches source frame `index` at the host's resolution.
 public typealias FrameFetch = (Int) throws -> PlanarImage
 
+/// Window results a caller may reuse *without* fetching the window's frames again, for as long as it
+/// knows the source cannot change: an OpenFX host promises that during a sequence render (between
+/// Begin and EndSequenceRender). Outside one, every request re-reads and re-hashes the frames.
+public final class WindowMemo: @unchecked Sendable {
+    private var entries: [String: WindowResult] = [:]
+    private let lock = NSLock()
+    /// Windows kept (a sequence render needs the current window and its neighbours).
+    static let capacity = 4
+
+    public init() {}
+
+    func get(_ key: String) -> WindowResult? { lock.withLock { entries[key] } }
+
+    func put(_ key: String, _ result: WindowResult) {
+        lock.withLock {
+            if entries.count >= Self.capacity { entries.removeAll() }
+            entries[key] = result
+        }
+    }
+
+    public func clear() { lock.withLock { entries.removeAll() } }
+}
+
 public final class LipSyncJob {
     public let model: HuMoModel
     public let inputs: LipSyncInputs
@@ -71,7 +94,13 @@ public final class LipSyncJob {
     /// for benchmarks: minus `HuMoModel.modelSeconds` it is the sampler and cache overhead.
     public private(set) var samplerSeconds = 0.0
 
-    public init(model: HuMoModel, inputs: LipSyncInputs, cache: CacheStore, fetch: @escaping FrameFetch) throws {
+    private let memo: WindowMemo?
+
+    /// - Parameter memo: window results to reuse without re-reading frames (see `WindowMemo`), or nil.
+    public init(
+        model: HuMoModel, inputs: LipSyncInputs, cache: CacheStore, memo: WindowMemo? = nil,
+        fetch: @escaping FrameFetch
+    ) throws {
         try inputs.settings.validate()
         guard inputs.frameRate.isFinite, inputs.frameRate > 0, inputs.frameRate <= 1000 else {
             throw PipelineError.invalidInput("frame rate \(inputs.frameRate) must be a positive number of frames per second")
@@ -84,6 +113,7 @@ public final class LipSyncJob {
         self.model = model
         self.inputs = inputs
         self.cache = cache
+        self.memo = memo
         self.fetch = fetch
         let length = inputs.settings.windowLength == 0 ? model.settings.windowLength : inputs.settings.windowLength
         plan = WindowPlan(frames: inputs.frames, length: length, overlap: inputs.settings.windowOverlap)
@@ -169,6 +199,9 @@ public final class LipSyncJob {
     {
         let w = plan.windows[index]
         let settings = inputs.settings
+        let memoKey =
+            "\(model.identity)|\(settings.fingerprint)|\(plan.frames) \(w)|\(inputs.frameRate)|\(inputs.targetAudio)|\(inputs.sourceAudio ?? "")"
+        if let known = memo?.get(memoKey) { return known }
         let frames = try w.map { try modelFrame($0) }
         let referenceIndex: Int
         switch settings.reference {
@@ -203,7 +236,10 @@ public final class LipSyncJob {
              Array("\(model.settings.width)x\(model.settings.height)".utf8), targetDigest, sourceDigest]
                 + frames.map(bytes)
         ).map { String(format: "%02x", $0) }.joined()
-        if let cached = cache.result(key) { return cached }
+        if let cached = cache.result(key) {
+            memo?.put(memoKey, cached)
+            return cached
+        }
 
         let result = try model.computeLock.withLock {
             try compute(
@@ -211,6 +247,7 @@ public final class LipSyncJob {
                 digests: (sourceDigest, targetDigest), hooks: hooks, ordinal: ordinal, of: count)
         }
         cache.putResult(key, result)
+        memo?.put(memoKey, result)
         return result
     }
 
