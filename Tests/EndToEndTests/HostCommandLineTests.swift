@@ -20,6 +20,15 @@ final class HostCommandLineTests: XCTestCase {
         return dir
     }
 
+    override class func tearDown() {
+        let prefix = "ofx-host-cli-\(getpid())-"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory())) ?? [] where name.hasPrefix(prefix) {
+            try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + name)
+        }
+        OmniEditBundleTests.removeRandomModels()
+        super.tearDown()
+    }
+
     func testListShowsOurEffectsAndTheirParametersAsJSON() throws {
         let (status, out) = try host(["list", "--no-search-path", "--json", Self.root + "/build/OmniEdit.ofx.bundle"])
         XCTAssertEqual(status, 0, out)

@@ -142,6 +142,7 @@ final class OmniEditBundleTests: XCTestCase {
             (binary.plugins[0], [("audioFile", wav), ("modelFolder", "/nonexistent/model")], "Model folder '/nonexistent/model' does not exist"),
             (binary.plugins[0], [("audioFile", wav), ("modelFolder", model)], "cannot read the audio file"),
             (binary.plugins[0], [("audioFile", wav), ("startStep", "12"), ("endStep", "8")], "'End step' (8) must not be below"),
+            (binary.plugins[0], [("audioFile", wav), ("endStep", "20")], "'endStep' (20) must be between"),
             (binary.plugins[1], [("targetPrompt", "a cat")], "no built-in LTX-2"),
             (binary.plugins[1], [("targetPrompt", "x"), ("sourceAudioFile", wav), ("outputAudioFile", wav)], "must not be the source audio"),
         ]
@@ -157,6 +158,20 @@ final class OmniEditBundleTests: XCTestCase {
             XCTAssertNotNil(session.diagnostics.persistentError)
             session.close()
         }
+    }
+
+    override class func tearDown() {
+        removeRandomModels()
+        super.tearDown()
+    }
+
+    /// Deletes the folders `randomModel` wrote in this process (tests leave nothing in /tmp).
+    static func removeRandomModels() {
+        let prefix = "omniedit-e2e-model-\(getpid())-"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory())) ?? [] where name.hasPrefix(prefix) {
+            try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + name)
+        }
+        try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "omniedit-e2e-\(getpid()).wav")
     }
 
     /// A tiny random-weight HuMo folder written by `omniedit make-test-model` (once per test run).

@@ -84,6 +84,8 @@ enum LipSync {
         let source = try p.string("sourceAudioFile")
         if !source.isEmpty { try requireReadableFile(source, what: "Source audio") }
         try validateSteps(p)
+        // Every range the sampler relies on (NaN guidance or offset, End step ≥ Steps), before any model loads.
+        do { try settings(p).validate() } catch let e as PipelineError { throw PluginError.failed(e.description) }
     }
 
     // MARK: Render
