@@ -35,6 +35,19 @@ final class ModelFolderTests: XCTestCase {
         }
     }
 
+    func testHuMosOriginalEmaPthIsRecognisedAsTheDiT() throws {
+        // HuMo-1.7B ships its DiT as a torch.save state dict (ema.pth): read directly, no conversion.
+        let folder = dir.appendingPathComponent("original")
+        try RandomHuMoFolder.write(to: folder, layout: .humo)
+        try FileManager.default.removeItem(at: folder.appendingPathComponent("humo.safetensors"))
+        let pth = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../ModelsTests/Fixtures/torch/humo_dit_tiny_1p7b_bf16.pth")
+        try FileManager.default.copyItem(at: pth, to: folder.appendingPathComponent("ema.pth"))
+        let found = try HuMoFolder(folder: folder)
+        XCTAssertEqual(found.dit.url.lastPathComponent, "ema.pth")
+        XCTAssertTrue(found.dit.hasAudio)
+    }
+
     func testMissingEmptyIncompleteAndForeignFoldersAreExplained() throws {
         XCTAssertTrue(error(dir.appendingPathComponent("nope")).contains("does not exist"))
         let empty = dir.appendingPathComponent("empty")

@@ -66,8 +66,11 @@ public enum ModelFolder {
             sharded.formUnion(try shardNames(of: url))
             candidates.append(url)
         }
-        candidates += names.filter { $0.hasSuffix(".safetensors") && !sharded.contains($0) }
-            .map { dir.appendingPathComponent($0) }
+        // PyTorch checkpoints too (HuMo-1.7B ships ema.pth, Wan2.1 its VAE as a .pth).
+        candidates += names.filter {
+            ($0.hasSuffix(".safetensors") || $0.hasSuffix(".pth") || $0.hasSuffix(".pt") || $0.hasSuffix(".ckpt"))
+                && !sharded.contains($0)
+        }.map { dir.appendingPathComponent($0) }
         // A sub-folder's config.json belongs to its checkpoint when the sub-folder holds exactly one.
         let ownConfig = dir.appendingPathComponent("config.json")
         let config = depth > 0 && candidates.count == 1 && FileManager.default.fileExists(atPath: ownConfig.path)

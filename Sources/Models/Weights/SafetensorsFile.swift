@@ -7,7 +7,8 @@ import Tensor
     import Darwin
 #endif
 
-/// A safetensors file mapped into memory (mmap, read-only): the header is parsed and validated
+/// A safetensors file — or a PyTorch `torch.save` zip, read by `TorchCheckpoint` into the same kind of
+/// header — mapped into memory (mmap, read-only): the header is parsed and validated
 /// once (see `SafetensorsHeader`); tensor bytes are read straight from the mapping, so opening a
 /// multi-GB checkpoint costs only its header and pages are touched only when a tensor is loaded.
 ///
@@ -39,14 +40,19 @@ public final class SafetensorsFile: @unchecked Sendable {
         let size = Int(st.st_size)
         guard size >= 8 else {
             throw WeightsError.invalidFile(
-                path: path, reason: "\(size) bytes is too short for the 8-byte header length")
+                path: path, reason: "\(size) bytes is too short for a safetensors or PyTorch checkpoint")
         }
         guard let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), mapped != MAP_FAILED else {
             throw WeightsError.io(path: path, reason: "cannot mmap: \(String(cString: strerror(errno)))")
         }
         do {
-            self.header = try SafetensorsHeader(
-                prefix: UnsafeRawBufferPointer(start: mapped, count: size), fileSize: size, path: path)
+            let all = UnsafeRawBufferPointer(start: mapped, count: size)
+            // A zip ("PK\3\4") is a PyTorch checkpoint (torch.save); anything else must be safetensors.
+            if all[0] == 0x50, all[1] == 0x4B, all[2] == 0x03, all[3] == 0x04 {
+                self.header = try TorchCheckpoint.header(all, path: path)
+            } else {
+                self.header = try SafetensorsHeader(prefix: all, fileSize: size, path: path)
+            }
         } catch {
             munmap(mapped, size)
             throw error

@@ -83,6 +83,13 @@ public struct SafetensorsHeader: Sendable {
     /// Largest header accepted, as the reference implementation.
     public static let maxHeaderBytes = 100_000_000
 
+    /// A header built by another reader (PyTorch checkpoints), entries already bounded by the file.
+    init(entries: [String: SafetensorsEntry], metadata: [String: String], dataStart: Int) {
+        self.entries = entries
+        self.metadata = metadata
+        self.dataStart = dataStart
+    }
+
     /// Parses and validates the header of a file of `fileSize` bytes whose first bytes are `prefix`
     /// (at least the whole header). `path` only names the file in errors.
     public init(prefix: UnsafeRawBufferPointer, fileSize: Int, path: String) throws {

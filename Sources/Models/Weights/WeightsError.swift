@@ -22,7 +22,7 @@ public enum WeightsError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .io(let path, let reason): "\(path): \(reason)"
-        case .invalidFile(let path, let reason): "\(path): not a valid safetensors file: \(reason)"
+        case .invalidFile(let path, let reason): "\(path): not a valid safetensors or PyTorch checkpoint: \(reason)"
         case .invalidTensor(let path, let tensor, let reason): "\(path): tensor '\(tensor)': \(reason)"
         case .invalidIndex(let path, let reason): "\(path): bad shard index: \(reason)"
         case .unsupportedDType(let path, let tensor, let dtype):
