@@ -82,6 +82,8 @@ public struct SafetensorsHeader: Sendable {
 
     /// Largest header accepted, as the reference implementation.
     public static let maxHeaderBytes = 100_000_000
+    /// Most tensors one file may list (HuMo-17B has 1,583; umT5-XXL a few hundred).
+    public static let maxEntries = 200_000
 
     /// A header built by another reader (PyTorch checkpoints), entries already bounded by the file.
     init(entries: [String: SafetensorsEntry], metadata: [String: String], dataStart: Int) {
@@ -109,6 +111,30 @@ public struct SafetensorsHeader: Sendable {
         guard 8 + headerBytes <= prefix.count else { throw bad("header not fully read") }
         guard headerBytes >= 2, prefix[8] == UInt8(ascii: "{") else {
             throw bad("the header does not start with a JSON object")
+        }
+        // A real model has at most tens of thousands of tensors; a header listing millions of tiny ones
+        // is refused before the JSON parser spends minutes and gigabytes on it.
+        var entryCount = 0
+        let key = Array("data_offsets".utf8)
+        var i = 8
+        let end = 8 + headerBytes - key.count
+        while i <= end {
+            if prefix[i] == key[0] && prefix[i + 1] == key[1] {
+                var match = true
+                for j in 2..<key.count where prefix[i + j] != key[j] {
+                    match = false
+                    break
+                }
+                if match {
+                    entryCount += 1
+                    guard entryCount <= Self.maxEntries else {
+                        throw bad("the header lists more than \(Self.maxEntries) tensors; no model has that many")
+                    }
+                    i += key.count
+                    continue
+                }
+            }
+            i += 1
         }
         let json = Data(prefix[8..<(8 + headerBytes)])
         let object: Any

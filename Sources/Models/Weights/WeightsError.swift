@@ -19,7 +19,23 @@ public enum WeightsError: Error, Sendable, Equatable, CustomStringConvertible {
     /// present with the wrong shape (`key: expected … found …`).
     case incompatible(checkpoint: String, missing: [String], misshaped: [String])
 
-    public var description: String {
+    /// The message, with control characters escaped: tensor names come from files, and a name holding a
+    /// terminal escape sequence must not reach the user's terminal raw.
+    public var description: String { Self.printable(rawDescription) }
+
+    static func printable(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) {
+                out += String(format: "\\u{%02X}", scalar.value)
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    private var rawDescription: String {
         switch self {
         case .io(let path, let reason): "\(path): \(reason)"
         case .invalidFile(let path, let reason): "\(path): not a valid safetensors or PyTorch checkpoint: \(reason)"

@@ -1,0 +1,51 @@
+// Files built to hurt the reader: each is refused quickly with a message, never a crash or a stall.
+import Foundation
+import Models
+import Tensor
+import XCTest
+
+final class HostileCheckpointTests: XCTestCase {
+    func write(_ header: String, data: Int, to name: String) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("hostile-\(UUID().uuidString)-\(name)")
+        var bytes = [UInt8]()
+        let h = Array(header.utf8)
+        var n = UInt64(h.count)
+        for _ in 0..<8 {
+            bytes.append(UInt8(n & 0xff))
+            n >>= 8
+        }
+        bytes += h + [UInt8](repeating: 0, count: data)
+        try Data(bytes).write(to: url)
+        return url
+    }
+
+    func testAHeaderListingMillionsOfTinyTensorsIsRefusedBeforeParsing() throws {
+        let count = 250_000
+        var header = "{"
+        header.reserveCapacity(count * 60)
+        for i in 0..<count {
+            header += "\"t\(i)\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[\(i),\(i + 1)]},"
+        }
+        header.removeLast()
+        header += "}"
+        let url = try write(header, data: count, to: "many.safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        let start = Date()
+        XCTAssertThrowsError(try SafetensorsFile(url: url)) { XCTAssertTrue("\($0)".contains("more than 200000 tensors"), "\($0)") }
+        XCTAssertLessThan(Date().timeIntervalSince(start), 10, "refused before the JSON parser runs")
+    }
+
+    func testTensorNamesWithTerminalEscapesArePrintedEscaped() throws {
+        let name = "blocks.0.\u{1B}[2J\u{1B}[31mred"
+        let url = try write(
+            "{\"\(name.replacingOccurrences(of: "\u{1B}", with: "\\u001b"))\":{\"dtype\":\"I64\",\"shape\":[1],\"data_offsets\":[0,8]}}",
+            data: 8, to: "escape.safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        let file = try SafetensorsFile(url: url)
+        XCTAssertThrowsError(try file.tensor(name, on: try GoldenBackends.cpuBackend())) {
+            let text = "\($0)"
+            XCTAssertFalse(text.unicodeScalars.contains { $0.value == 0x1B }, text)
+            XCTAssertTrue(text.contains("\\u{1B}[2J"), text)
+        }
+    }
+}
