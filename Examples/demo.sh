@@ -18,6 +18,14 @@ params=(--set "audioFile=$here/voice.wav" --set "sourceAudioFile=$here/source.wa
 echo "== Effects in $bundle"
 "$host" list --no-search-path "$bundle"
 
+if [ ! -f "$bundle/Contents/Resources/models/lipsync/omniedit.json" ]; then
+    echo
+    echo "This bundle has no built-in LipSync model (plugin-manifest/Resources/models/lipsync is missing),"
+    echo "so nothing is rendered and no fake output is written. Point the effect's 'Model folder' (or"
+    echo "omniedit lipsync --model) at a HuMo model folder to render."
+    exit 0
+fi
+
 echo
 echo "== LipSync (built-in model): $here/clip + $here/voice.wav"
 "$host" render "$bundle" --effect LipSync --input "$here/clip/face####.png" --frame-rate 25 \
