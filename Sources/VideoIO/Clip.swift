@@ -54,6 +54,9 @@ public protocol FrameSink: AnyObject {
     /// Completes the output. Video: muxes `audioFile` (WAV, FLAC, anything FFmpeg reads) as an
     /// audio track, then writes the trailer and closes. Sequences: `audioFile` must be nil.
     func finish(audioFile: String?) throws
+    /// Discards everything this sink wrote (a failed or aborted render must not leave half an output):
+    /// a sequence's frames written so far, a video's temporary file. Files it did not write stay.
+    func abandon()
 }
 
 /// Opens a clip for reading.

@@ -117,6 +117,8 @@ final class ImageSequenceSink: FrameSink {
     private let width: Int
     private let height: Int
     private let bitDepth: Int
+    /// Frames this sink wrote, for `abandon`.
+    private var written: [String] = []
 
     init(pattern: SequencePattern, width: Int, height: Int, bitDepth: Int) throws {
         switch pattern.kind {
@@ -146,6 +148,12 @@ final class ImageSequenceSink: FrameSink {
                 "\(path): frame \(number) is \(image.width)x\(image.height) but the output is \(width)x\(height)")
         }
         try writeImageFile(image, to: path, kind: pattern.kind, bitDepth: bitDepth)
+        written.append(path)
+    }
+
+    func abandon() {
+        for path in written { try? FileManager.default.removeItem(atPath: path) }
+        written = []
     }
 
     func finish(audioFile: String?) throws {

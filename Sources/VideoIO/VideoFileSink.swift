@@ -142,6 +142,11 @@ final class VideoFileSink: FrameSink {
         try writePackets()
     }
 
+    func abandon() {
+        guard !finished else { return }
+        try? FileManager.default.removeItem(atPath: temporaryPath)
+    }
+
     func finish(audioFile: String?) throws {
         guard !finished else { throw VideoIOError("\(path): already finished") }
         guard lastNumber != nil else { throw VideoIOError("\(path): no frames were written") }

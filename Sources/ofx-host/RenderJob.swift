@@ -104,6 +104,9 @@ struct RenderJob: Codable {
         var sink: FrameSink?
         progress.beginFrames(range.count)
         var done = 0
+        // A failed or aborted render leaves no partial output: the frames written so far are removed.
+        var completed = false
+        defer { if !completed { sink?.abandon() } }
         try session.render(frames: range) { frame, buffer in
             if sink == nil {
                 let folder = (output as NSString).deletingLastPathComponent
@@ -125,6 +128,7 @@ struct RenderJob: Codable {
         } else {
             try sink?.finish(audioFile: nil)
         }
+        completed = true
         progress.finish()
         return diagnostics.problems
     }

@@ -70,6 +70,9 @@ struct LipSyncCommand: ParsableCommand {
         var notes = Set<String>()
         let renderStart = Date()
         let interactive = isatty(1) != 0
+        // A failed render leaves no partial output.
+        var completed = false
+        defer { if !completed { sink.abandon() } }
         for (i, f) in range.enumerated() {
             let image = try job.render(
                 frame: f,
@@ -89,6 +92,7 @@ struct LipSyncCommand: ParsableCommand {
             offset: settings.audioOffset)
         defer { if let muxed { try? FileManager.default.removeItem(atPath: muxed) } }
         try sink.finish(audioFile: muxed)
+        completed = true
         let seconds = Date().timeIntervalSince(renderStart)
         let calls = model.modelCalls - callsBefore
         for n in notes.sorted() { print("note: \(n)") }

@@ -124,6 +124,31 @@ final class HostCommandLineTests: XCTestCase {
         XCTAssertTrue(out.contains("input"), out)
     }
 
+    func testARenderThatFailsHalfwayLeavesNoFramesBehind() throws {
+        // 20 frames, frame 12 of another size: windows of 9 (overlap 4) render frames 1–4 from the first
+        // window, then the second window (5–13) meets frame 12 and the render fails.
+        let dir = try temporaryFolder()
+        try FileManager.default.createDirectory(atPath: dir + "/in", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: dir + "/out", withIntermediateDirectories: true)
+        try "keep me".write(toFile: dir + "/out/notes.txt", atomically: true, encoding: .utf8)
+        for f in 1...20 {
+            let (w, h) = f == 12 ? (24, 24) : (32, 24)
+            let sink = try makeFrameSink(String(format: "%@/in/f%04d.png", dir, f), width: w, height: h, frameRate: 25)
+            try sink.write(RGBAImage(width: w, height: h, pixels: (0..<(w * h * 4)).map { Float(($0 * 7 + f) % 256) / 255 }), frame: f)
+            try sink.finish(audioFile: nil)
+        }
+        let model = try OmniEditBundleTests.randomModel()
+        let (status, out) = try host([
+            "render", Self.root + "/build/OmniEdit.ofx.bundle", "--effect", "LipSync", "--input", dir + "/in/f####.png",
+            "--frame-rate", "25", "--output", dir + "/out/o####.png", "--set", "audioFile=" + Self.root + "/Examples/voice.wav",
+            "--set", "modelFolder=" + model, "--set", "windowLength=9", "--set", "windowOverlap=4", "--set", "steps=2",
+            "--set", "startStep=0", "--set", "endStep=0", "--set", "cacheSizeMB=0",
+        ])
+        XCTAssertEqual(status, 1, out)
+        XCTAssertTrue(out.contains("Render failed at frame 5"), out)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir + "/out"), ["notes.txt"], "only what was there before")
+    }
+
     func testBadArgumentsAreExplained() throws {
         let bundle = Self.root + "/build/OmniEdit.ofx.bundle"
         let clip = Self.root + "/Examples/clip/face####.png"
