@@ -66,6 +66,8 @@ struct LipSyncCommand: ParsableCommand {
         print("clip: \(range.count) frames \(clip.width)×\(clip.height) at \(clip.frameRate) fps; \(job.planSummary)")
 
         let callsBefore = model.modelCalls
+        let folder = (output as NSString).deletingLastPathComponent
+        if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
         let sink = try makeFrameSink(output, width: clip.width, height: clip.height, frameRate: clip.frameRate)
         var notes = Set<String>()
         let renderStart = Date()
