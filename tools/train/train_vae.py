@@ -113,7 +113,14 @@ def main():
     else:
         vae = AutoencoderKLWan(**VAE_CONFIG)
     print("params %.2f M" % (sum(p.numel() for p in vae.parameters()) / 1e6), flush=True)
-    opt = torch.optim.AdamW(vae.parameters(), lr=1e-3, betas=(0.9, 0.99), weight_decay=0.0)
+    decoder_only = bool(os.environ.get("VAE_DECODER_ONLY"))
+    if decoder_only:
+        # fine-tune the decoder only: the encoder, the latent space and its statistics stay as they are,
+        # so latents already encoded for the DiT remain valid
+        for p in list(vae.encoder.parameters()) + list(vae.quant_conv.parameters()):
+            p.requires_grad_(False)
+    params = [p for p in vae.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=1e-3, betas=(0.9, 0.99), weight_decay=0.0)
     cache = {}
     t0 = time.time()
     step = 0
@@ -130,7 +137,11 @@ def main():
             g["lr"] = lr
         full = prog > float(os.environ.get("VAE_FULL_AFTER", "0.75"))
         x, w = sample_batch(clips, rng, 128 if full else 64, CLIP_T, 1 if full else int(os.environ.get("VAE_B", "4")), cache)
-        mu = vae_encode_mu(vae, x)
+        if decoder_only:
+            with torch.no_grad():
+                mu = vae_encode_mu(vae, x)
+        else:
+            mu = vae_encode_mu(vae, x)
         y = vae_decode_raw(vae, mu)
         err = (y - x)
         loss = (err.abs() * w).mean() / w.mean() + 0.5 * (err ** 2).mean() + 1e-4 * (mu ** 2).mean()
@@ -148,7 +159,10 @@ def main():
             last_save = time.time()
     vae.eval()
     train = list_clips("train")
-    mean, std = latent_statistics(vae, train)
+    if decoder_only:
+        mean, std = list(vae.config.latents_mean), list(vae.config.latents_std)
+    else:
+        mean, std = latent_statistics(vae, train)
     vae.register_to_config(latents_mean=mean, latents_std=std)
     vae.save_pretrained(out)
     held = list_clips("heldout") or train[-8:]
