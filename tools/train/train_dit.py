@@ -33,6 +33,7 @@ SEED = 20
 MOUTH_W = 8.0
 AUDIO_DROP = 0.1
 BATCH = 8
+LR = float(os.environ.get("DIT_LR", "5e-4"))
 
 
 def text_context():
@@ -116,6 +117,11 @@ def main():
     model = HuMoDiT(DIT_CONFIG)
     ema = HuMoDiT(DIT_CONFIG)
     ema.load_state_dict(model.state_dict())
+    if os.environ.get("DIT_RESUME"):          # continue a previous run: its weights and EMA, a fresh (lower) LR schedule
+        model.load_state_dict(torch.load(os.path.join(out, "model.pt")))
+        ema.load_state_dict(torch.load(os.path.join(out, "ema.pt")))
+        torch.manual_seed(SEED + 1)
+        rng = random.Random(SEED + 1)
     for p in ema.parameters():
         p.requires_grad_(False)
     print("params %.2f M" % (sum(p.numel() for p in model.parameters()) / 1e6), flush=True)
@@ -130,7 +136,7 @@ def main():
             break
         if step % 100 == 0:
             nc, nw = pool.scan()
-        lr = 5e-4 * min(1.0, (step + 1) / 150) * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * prog)))
+        lr = LR * min(1.0, (step + 1) / 150) * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * prog)))
         for g in opt.param_groups:
             g["lr"] = lr
         x0, y, aw, w = make_batch(pool, rng, zero_vae, BATCH)
@@ -144,7 +150,7 @@ def main():
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
-        decay = min(0.998, (1 + step) / (10 + step))
+        decay = 0.998 if os.environ.get("DIT_RESUME") else min(0.998, (1 + step) / (10 + step))
         with torch.no_grad():
             for pe, pm in zip(ema.parameters(), model.parameters()):
                 pe.mul_(decay).add_(pm, alpha=1 - decay)
