@@ -39,10 +39,7 @@ struct BenchLipSync: ParsableCommand {
         var table: [String: [String: Any]] = [:]
         for samplerName in samplers.split(separator: ",").map(String.init) {
             var settings = LipSyncSettings()
-            for s in sets {
-                guard let eq = s.firstIndex(of: "=") else { throw ValidationError("--set \(s): expected name=value") }
-                try settings.set(String(s[..<eq]), String(s[s.index(after: eq)...]))
-            }
+            try settings.set(assignments: sets)
             try settings.set("sampler", samplerName)
             var all: [LipSyncScores] = []
             var seconds = 0.0, windows = 0, calls = 0

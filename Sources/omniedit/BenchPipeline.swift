@@ -71,7 +71,7 @@ struct BenchPipeline: ParsableCommand {
             let total = Date().timeIntervalSince(start)
             let modelSeconds = m.modelSeconds - model0
             let overhead = (job.samplerSeconds - modelSeconds) / max(modelSeconds, 1e-9)
-            peaks.append(peakRSSMiB())
+            peaks.append(BenchDiT.peakRSSGiB() * 1024)
             let calls = m.modelCalls - calls0
             print(String(format: "| %d frames | %d | %.1f | %.2f | %.1f %% | %.2f ms | %.0f MiB | %d |", length, job.plan.windows.count, total,
                 modelSeconds, 100 * overhead, 1000 * (job.samplerSeconds - modelSeconds) / Double(max(calls, 1)), peaks.last!, calls))
@@ -123,11 +123,4 @@ struct SeamMeter {
         let sorted = inside.sorted()
         return (boundary.reduce(0, +) / Double(boundary.count)) / sorted[sorted.count / 2]
     }
-}
-
-/// The process's peak resident memory (getrusage), in MiB.
-func peakRSSMiB() -> Double {
-    var usage = rusage()
-    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
-    return Double(usage.ru_maxrss) / 1024
 }

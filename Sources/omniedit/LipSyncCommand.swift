@@ -38,12 +38,7 @@ struct LipSyncCommand: ParsableCommand {
 
     func run() throws {
         var settings = LipSyncSettings()
-        for s in sets {
-            guard let eq = s.firstIndex(of: "=") else { throw ValidationError("--set \(s): expected name=value") }
-            do { try settings.set(String(s[..<eq]), String(s[s.index(after: eq)...])) } catch {
-                throw ValidationError("--set \(s): \(error)")
-            }
-        }
+        do { try settings.set(assignments: sets) } catch { throw ValidationError("--set: \(error)") }
         guard let compute = ["auto": ComputeBackend.auto, "vulkan": .vulkan, "cpu": .cpu][backend] else {
             throw ValidationError("--backend must be auto, vulkan or cpu")
         }

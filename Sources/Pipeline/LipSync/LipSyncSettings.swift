@@ -120,6 +120,14 @@ public struct LipSyncSettings: Hashable, Sendable {
         }
     }
 
+    /// Applies `name=value` assignments in order (`--set` on the command line).
+    public mutating func set(assignments: [String]) throws {
+        for a in assignments {
+            guard let eq = a.firstIndex(of: "=") else { throw PipelineError.invalidParameter("'\(a)': expected name=value") }
+            try set(String(a[..<eq]), String(a[a.index(after: eq)...]))
+        }
+    }
+
     /// A stable text of every field that changes the pixels of a window (for result-cache keys).
     var fingerprint: String {
         let ref: String
