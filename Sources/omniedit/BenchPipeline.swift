@@ -20,6 +20,7 @@ struct BenchPipeline: ParsableCommand {
 
     func run() throws {
         let scratch = NSTemporaryDirectory() + "omniedit-bench-pipeline-\(getpid())"
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let folder: String
         if let model { folder = model } else {
