@@ -46,8 +46,15 @@ enum AudioConditioning {
         var sha = SHA256()
         samples.withUnsafeBytes { sha.update(bufferPointer: $0) }
         let digest = sha.finalize()
-        let features = try model.computeLock.withLock {
-            try encode(samples: samples, frames: frames.count, model: model)
+        // The encoder runs once per audio content and frame count in the process: every plugin render
+        // builds a new job, and re-encoding a long track with Whisper-large on each would dominate.
+        let memoKey = digest.map { String(format: "%02x", $0) }.joined() + "|\(frames.count)"
+        let features: Tensor
+        if let known = model.audioFeatureMemo.get(memoKey) {
+            features = known
+        } else {
+            features = try model.computeLock.withLock { try encode(samples: samples, frames: frames.count, model: model) }
+            model.audioFeatureMemo.put(memoKey, features, bytes: features.count * 4)
         }
         return ClipAudioFeatures(
             features: features, frames: frames, silencePadded: max(0, span.duration - covered), contentDigest: digest)

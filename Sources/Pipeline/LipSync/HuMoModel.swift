@@ -86,6 +86,8 @@ public final class HuMoModel: @unchecked Sendable {
     public private(set) var modelCalls = 0
     /// Seconds spent inside those evaluations (benchmarks: the sampler's own overhead is the rest).
     public private(set) var modelSeconds = 0.0
+    /// Encoded speech by audio content (see `AudioConditioning`), a few tracks at most.
+    let audioFeatureMemo = MemoryLRU<Tensor>(budgetBytes: 256 << 20)
     /// One computation at a time per model: a backend's scratch buffers are not shared safely, and
     /// two renders on the same cores only slow each other down.
     let computeLock = NSLock()
