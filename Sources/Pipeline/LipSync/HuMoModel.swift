@@ -82,6 +82,9 @@ public final class HuMoModel: @unchecked Sendable {
     /// Names the weights (paths, sizes, modification times, inodes) and the backend: cache keys of
     /// different models or backends never meet.
     public let identity: String
+    /// Every file the model read (shards included), listed once at load: re-checking the identity on
+    /// each render stats these instead of rescanning the folder and reparsing every checkpoint header.
+    let fileList: [URL]
     /// Velocity evaluations made since loading (diagnostics and tests: a cached re-render makes none).
     public private(set) var modelCalls = 0
     /// Seconds spent inside those evaluations (benchmarks: the sampler's own overhead is the rest).
@@ -146,7 +149,8 @@ public final class HuMoModel: @unchecked Sendable {
         self.context = try backend.cast(context, to: .f32)
         try settings.validate(vaeStride: vae.config.stride.h, patch: dit.config.patchSize[1])
         self.settings = settings
-        identity = Self.identity(of: files.files, backend: backendName)
+        fileList = files.files
+        identity = Self.identity(of: fileList, backend: backendName)
     }
 
     static func identity(of files: [URL], backend: String) -> String {
@@ -179,9 +183,7 @@ public final class HuMoModel: @unchecked Sendable {
         let folder = URL(fileURLWithPath: path)
         let choice = backend.choice
         let name = "\(folder.standardizedFileURL.path)|\(choice)"
-        if let m = loaded[name], let files = try? HuMoFolder(folder: folder),
-            identity(of: files.files, backend: m.backendName) == m.identity
-        {
+        if let m = loaded[name], identity(of: m.fileList, backend: m.backendName) == m.identity {
             return m
         }
         let m = try HuMoModel(folder: folder, choice: choice)
