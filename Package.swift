@@ -64,12 +64,15 @@ var targets: [Target] = [
     // Model families: checkpoints, layers, Wan2.1 DiT + HuMo, Wan VAE, Whisper.
     .target(name: "Models", dependencies: ["Tensor"], exclude: ["README.md"]),
 
+    // Prompts: SentencePiece tokenizers and the text encoders (umT5, Gemma-3).
+    .target(name: "Text", dependencies: ["Models", "Tensor"], exclude: ["README.md"]),
+
     // Diffusion sampler: pure math over a velocity-model protocol.
     .target(name: "Sampler", exclude: ["README.md"]),
 
     // OpenFX glue.
     .target(
-        name: "Pipeline", dependencies: ["Sampler", "Models", "Media", "Tensor", "TensorCPU", "TensorVulkan"],
+        name: "Pipeline", dependencies: ["Sampler", "Models", "Text", "Media", "Tensor", "TensorCPU", "TensorVulkan"],
         exclude: ["README.md"]),
     .target(
         name: "OFXPlugin", dependencies: ["COpenFX", "Pipeline"], exclude: ["README.md"],
@@ -82,7 +85,7 @@ var targets: [Target] = [
         name: "ofx-host", dependencies: ["OFXHost", "VideoIO", "Media", argumentParser],
         swiftSettings: [.swiftLanguageMode(.v5)]),
     .executableTarget(
-        name: "omniedit", dependencies: ["Pipeline", "VideoIO", "Media", "Sampler", "Tensor", "TensorCPU", "TensorVulkan", "Models", argumentParser]),
+        name: "omniedit", dependencies: ["Pipeline", "VideoIO", "Media", "Sampler", "Tensor", "TensorCPU", "TensorVulkan", "Models", "Text", argumentParser]),
 
     .testTarget(name: "SamplerTests", dependencies: ["Sampler"]),
     // Naive reference ops + test data shared by the CPU tests and the CPU-vs-Vulkan conformance tests.
@@ -96,6 +99,8 @@ var targets: [Target] = [
     .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Models", "Media", "Sampler"]),
     .testTarget(
         name: "ModelsTests", dependencies: ["Models", "Tensor", "TensorCPU", "TensorVulkan"], exclude: ["Fixtures"]),
+    .testTarget(
+        name: "TextTests", dependencies: ["Text", "Models", "Tensor", "TensorCPU", "TensorVulkan"], exclude: ["Fixtures"]),
     .target(name: "OFXTestSupport", dependencies: ["OFXHost"], path: "Tests/OFXTestSupport", exclude: ["Fixtures"]),
     .testTarget(name: "OFXHostTests", dependencies: ["OFXHost", "OFXTestSupport"]),
     .testTarget(
