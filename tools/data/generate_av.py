@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Deterministic training data for the built-in AV Edit model: clips whose picture and sound share attributes.
 
-    python3 tools/data/generate_av.py --out DIR --clips N --seed S [--split train|heldout] [--workers 2]
+    python3 tools/data/generate_av.py --out DIR --clips N --seed S [--split train|heldout] [--workers 2] [--keep-existing]
 
 85 % speakers (av_scenes.SpeakerFace + espeak-ng: hair, beard, age, expression <-> voice gender, pitch, speed),
 15 % scenes without speech (bell, ball, rain with their sounds). Every clip is captioned from its attributes.
@@ -112,10 +112,15 @@ def make_clip(seed, split, index):
 
 
 def _work(job):
-    out, seed, split, index = job
+    out, seed, split, index, keep = job
     name = "clip_%05d.npz" % index
-    z = make_clip(seed, split, index)
-    generate.save_npz(os.path.join(out, name), z)
+    path = os.path.join(out, name)
+    if keep and os.path.exists(path):  # written by an earlier (interrupted) run with the same seed and split
+        with np.load(path, allow_pickle=False) as d:
+            z = {k: d[k] for k in d.files}
+    else:
+        z = make_clip(seed, split, index)
+        generate.save_npz(path, z)
     e = {"file": name, "frames": int(len(z["frames"])), "kind": str(z["kind"]), "caption": str(z["caption"]),
          "attrs": json.loads(str(z["attrs"]))}
     if e["kind"] == "speech":
@@ -124,9 +129,15 @@ def _work(job):
     return e
 
 
-def generate_av(out, clips, seed, split="train", workers=2, progress=True):
+def generate_av(out, clips, seed, split="train", workers=2, progress=True, keep_existing=False):
     os.makedirs(out, exist_ok=True)
-    jobs = [(out, seed, split, i) for i in range(clips)]
+    if keep_existing and os.path.exists(os.path.join(out, "index.json")):
+        with open(os.path.join(out, "index.json")) as f:
+            old = json.load(f)
+        if (old.get("seed"), old.get("split")) != (seed, split):
+            raise SystemExit("%s holds seed %s / %s clips; --keep-existing needs the same seed and split"
+                             % (out, old.get("seed"), old.get("split")))
+    jobs = [(out, seed, split, i, keep_existing) for i in range(clips)]
     t0 = time.time()
     entries = []
     if workers > 1:
@@ -156,10 +167,12 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--split", choices=sorted(generate.SPLITS), default="train")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--keep-existing", action="store_true",
+                    help="reuse clip files already in --out (an interrupted run with the same seed and split)")
     a = ap.parse_args()
     if a.clips < 1:
         ap.error("--clips must be at least 1")
-    index, dt = generate_av(a.out, a.clips, a.seed, a.split, a.workers)
+    index, dt = generate_av(a.out, a.clips, a.seed, a.split, a.workers, keep_existing=a.keep_existing)
     print("wrote %d clips, %d frames (%.1f s) to %s in %.0f s" % (index["clips"], index["frames"],
                                                                  index["frames"] / FPS, a.out, dt))
 

@@ -33,11 +33,14 @@ def speaker(seed, attrs, split="heldout", index=0):
 
 
 class GenerateAVTests(unittest.TestCase):
-    def test_fixed_seed_gives_identical_bytes_whatever_the_workers(self):
+    def test_fixed_seed_gives_identical_bytes_whatever_the_workers_or_interruptions(self):
         with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
             generate_av.generate_av(a, 3, seed=4, workers=1, progress=False)
-            generate_av.generate_av(b, 3, seed=4, workers=2, progress=False)
+            generate_av.generate_av(b, 2, seed=4, workers=2, progress=False)  # interrupted, then completed
+            generate_av.generate_av(b, 3, seed=4, workers=2, progress=False, keep_existing=True)
             self.assertEqual(digest(a), digest(b))
+            with self.assertRaises(SystemExit):  # another seed must not be mixed in
+                generate_av.generate_av(b, 3, seed=5, workers=1, progress=False, keep_existing=True)
             with open(os.path.join(a, "index.json")) as f:
                 index = json.load(f)
             self.assertEqual(index["format"], generate_av.FORMAT)

@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""Stage 1 of the built-in AV model: the video VAE, the audio VAE and the vocoder, each on its own (they do not
+depend on each other: the vocoder learns ground-truth mels -> waveform).
+
+    python tools/train_av/train_autoencoders.py video|audio|vocoder [--minutes M] [--batch B] [--lr LR]
+
+Time-budgeted; checkpoints to $AV_CKPT/<part>.pt every ~2 minutes and resumes from it (same seeds, the step
+counter continues). Data: $AV_DATA/train (tools/data/generate_av.py; clips appearing while it runs are used too).
+Run niced with one thread: TORCH_THREADS=1 nice -n 19 ...
+"""
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common as C  # noqa: E402
+
+SAVE_EVERY_S = 120
+
+
+def video_batch(cache, rng, b, frames):
+    vs = []
+    for _ in range(b):
+        clip = cache.sample()
+        s = int(rng.integers(0, len(clip["frames"]) - frames + 1))
+        vs.append(C.downsample_frames(clip["frames"][s:s + frames]))
+    return torch.stack(vs)
+
+
+def audio_batch(cache, rng, b, seconds):
+    n = int(seconds * C.SR)
+    out = []
+    for _ in range(b):
+        clip = cache.sample()
+        a = clip["audio"]
+        s = int(rng.integers(0, max(1, len(a) - n + 1)))
+        seg = a[s:s + n]
+        out.append(np.pad(seg, (0, n - len(seg))))
+    return torch.from_numpy(np.stack(out).astype(np.float32))
+
+
+def stft_loss(y, x):
+    """Multi-resolution STFT magnitude loss (log and linear) between waveforms [B, S]."""
+    loss = 0.0
+    for n_fft, hop in ((256, 64), (512, 128), (1024, 256)):
+        w = torch.hann_window(n_fft)
+        sy = torch.stft(y, n_fft, hop, n_fft, w, return_complex=True).abs() + 1e-5
+        sx = torch.stft(x, n_fft, hop, n_fft, w, return_complex=True).abs() + 1e-5
+        loss = loss + (sy - sx).norm() / sx.norm() + (sy.log() - sx.log()).abs().mean()
+    return loss / 3
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("part", choices=["video", "audio", "vocoder"])
+    ap.add_argument("--minutes", type=float, default=20)
+    ap.add_argument("--batch", type=int, default=2)
+    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--seed", type=int, default=15)
+    ap.add_argument("--decoder-only", action="store_true",
+                    help="freeze the encoder (its latent space is in use by the DiT) and go on training the decoder")
+    ap.add_argument("--frames", type=int, default=9, help="video crop length (8k+1; the convolutions are local)")
+    ap.add_argument("--seconds", type=float, default=0.5, help="audio crop length")
+    a = ap.parse_args()
+    C.set_threads()
+    C.seed_all(a.seed)
+    name = {"video": "video_vae", "audio": "audio_vae", "vocoder": "vocoder"}[a.part]
+    model = {"video": C.build_video_vae, "audio": C.build_audio_vae, "vocoder": C.build_vocoder}[a.part]()
+    step, ck = 0, C.load_ckpt(name)
+    if ck is not None:
+        model.load_state_dict(ck["model"])
+        step = ck["step"]
+    if a.decoder_only:
+        if a.part == "vocoder" or ck is None:
+            raise SystemExit("--decoder-only continues a trained VAE")
+        model.encoder.requires_grad_(False)
+    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=a.lr, weight_decay=0.0,
+                            betas=(0.9, 0.99))
+    if ck is not None:
+        if bool(ck.get("decoder_only")) == a.decoder_only:
+            opt.load_state_dict(ck["opt"])
+        C.log(name, "resumed at step %d%s" % (step, " (decoder only)" if a.decoder_only else ""))
+    rng = np.random.default_rng([a.seed, step])
+    cache = C.ClipCache("train", size=150, seed=a.seed + step)
+    clock = C.Clock(a.minutes)
+    last_save, losses = time.time(), []
+    model.train()
+    while not clock.done():
+        for g in opt.param_groups:
+            g["lr"] = C.lr_at(step, 4000, a.lr, warmup=50)
+        if a.part == "video":
+            x = video_batch(cache, rng, a.batch, a.frames)
+            with torch.set_grad_enabled(not a.decoder_only):
+                post = model.encode(x).latent_dist
+                z = post.sample()
+            y = model.decode(z).sample
+            rec = (y - x).abs().mean() + F.mse_loss(y, x)
+            kl = post.kl().mean() / z[0].numel()
+            loss = rec + (0 if a.decoder_only else 1e-4 * kl)
+        elif a.part == "audio":
+            mel = C.stereo_mel(audio_batch(cache, rng, a.batch, a.seconds))  # [B, 2, 100 * seconds, 64]
+            with torch.set_grad_enabled(not a.decoder_only):
+                post = model.encode(mel).latent_dist
+                z = post.sample()
+            y = model.decode(z).sample  # the causal decoder's 4 (T - 1) + 1 frames
+            tgt = mel[:, :, : y.shape[2]]
+            rec = (y - tgt).abs().mean()
+            kl = post.kl().mean() / z[0].numel()
+            loss = rec + (0 if a.decoder_only else 1e-4 * kl)
+        else:
+            wav = audio_batch(cache, rng, a.batch, a.seconds)
+            mel = C.stereo_mel(wav)  # 50 frames
+            y = model(mel)[:, :, : wav.shape[1]]
+            y = y.reshape(-1, y.shape[-1])
+            tgt = wav.repeat_interleave(2, dim=0)
+            y = F.pad(y, (0, tgt.shape[1] - y.shape[1]))
+            rec = stft_loss(y, tgt)
+            mel_l = (C.log_mel(y) - C.log_mel(tgt)).abs().mean()
+            loss = rec + 0.5 * mel_l
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
+        opt.step()
+        step += 1
+        losses.append(float(rec.detach()))
+        if step % 20 == 0:
+            C.log(name, "step %d loss %.4f (%.0f s, %d clips listed)" % (step, np.mean(losses[-20:]),
+                                                                          clock.elapsed(), len(cache.files)))
+        if time.time() - last_save > SAVE_EVERY_S:
+            C.save_ckpt(name, model=model.state_dict(), opt=opt.state_dict(), step=step, decoder_only=a.decoder_only)
+            last_save = time.time()
+    C.save_ckpt(name, model=model.state_dict(), opt=opt.state_dict(), step=step, decoder_only=a.decoder_only)
+    C.log(name, "stopped at step %d, last loss %.4f" % (step, np.mean(losses[-20:]) if losses else float("nan")))
+
+
+if __name__ == "__main__":
+    main()
