@@ -1,3 +1,5 @@
+import Foundation
+
 /// Every failure of the Text module: a tokenizer file that cannot be used, a prompt that cannot be
 /// encoded, an encoder folder that does not fit together. The message names the file and the field.
 public enum TextError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -28,4 +30,10 @@ public enum TextError: Error, Sendable, Equatable, CustomStringConvertible {
         }
         return out
     }
+}
+
+/// Whether `url` names an existing folder (asked of the file system, not the URL's spelling).
+func isFolder(_ url: URL) -> Bool {
+    var isDirectory: ObjCBool = false
+    return FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
 }

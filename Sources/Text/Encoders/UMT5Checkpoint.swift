@@ -90,7 +90,7 @@ extension UMT5Encoder {
     ) throws -> UMT5Encoder {
         var reader = try WeightReader(
             checkpoint: try Checkpoint.open(url), rules: .umT5Encoder, backend: backend, storeAs: storeAs)
-        let folder = url.hasDirectoryPath ? url : url.deletingLastPathComponent()
+        let folder = isFolder(url) ? url : url.deletingLastPathComponent()
         let json = folder.appendingPathComponent("config.json")
         let resolved: UMT5Config
         if let config {
