@@ -94,6 +94,9 @@ var targets: [Target] = [
     .testTarget(
         name: "TensorTests", dependencies: ["Tensor", "TensorCPU", "TensorTestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "TensorVulkanTests", dependencies: ["Tensor", "TensorCPU", "TensorVulkan"]),
+    // One table: every op × every backend (CPU, Vulkan tiled, Vulkan direct) vs the naive references.
+    .testTarget(
+        name: "BackendConformanceTests", dependencies: ["Tensor", "TensorCPU", "TensorVulkan", "TensorTestSupport"]),
     .testTarget(name: "MediaTests", dependencies: ["Media", "CSndFile"], resources: [.copy("Fixtures")]),
     .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "CFFmpeg"]),
     .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Models", "Media", "Sampler"]),

@@ -123,42 +123,53 @@ public enum Reference {
         return HostTensor(Array(x.shape.dropLast()) + [outF], out)
     }
 
-    /// N-d convolution by its definition (zero padding, stride, dilation, groups).
+    /// N-d convolution by its definition (zero padding, stride, dilation, groups). Plain loops, offsets
+    /// computed once per kernel tap (fast enough for the real-size conformance rows).
     public static func conv(_ x: HostTensor, _ w: HostTensor, _ b: HostTensor?, _ g: ConvGeometry) throws -> HostTensor
     {
         let n = g.spatialRank
         let (batch, cin, cout) = (x.shape[0], x.shape[1], w.shape[0])
         let kernel = Array(w.shape[2...])
-        let outSize = try g.outputSize(input: Array(x.shape[2...]), kernel: kernel)
-        let out = HostTensor(
-            [batch, cout] + outSize, [Float](repeating: 0, count: batch * cout * outSize.reduce(1, *)))
+        let inSize = Array(x.shape[2...])
+        let outSize = try g.outputSize(input: inSize, kernel: kernel)
+        let outCount = outSize.reduce(1, *)
+        let inCount = inSize.reduce(1, *)
         let cinG = cin / g.groups
         let coutG = cout / g.groups
         let kCount = kernel.reduce(1, *)
         let kT = HostTensor(kernel, [Float](repeating: 0, count: kCount))
-        var values = out.values
-        for i in values.indices {
-            let idx = out.index(of: i)
-            let (bi, o) = (idx[0], idx[1])
-            let pos = Array(idx[2...])
-            let group = o / coutG
-            var acc = Double(b?.values[o] ?? 0)
-            for c in 0..<cinG {
-                for kk in 0..<kCount {
-                    let kidx = kT.index(of: kk)
-                    var src = [bi, group * cinG + c]
-                    var inside = true
-                    for s in 0..<n {
-                        let p = pos[s] * g.stride[s] - g.padding[s].before + kidx[s] * g.dilation[s]
-                        if p < 0 || p >= x.shape[2 + s] { inside = false }
-                        src.append(p)
+        let oT = HostTensor(outSize, [Float](repeating: 0, count: outCount))
+        let inStrides = Layout.contiguousStrides(inSize)
+        let taps = (0..<kCount).map { kT.index(of: $0) }
+        var values = [Float](repeating: 0, count: batch * cout * outCount)
+        for p in 0..<outCount {
+            let pos = oT.index(of: p)
+            // The input offset of every kernel tap at this output position (nil: in the padding).
+            let offsets: [Int?] = taps.map { kidx in
+                var offset = 0
+                for s in 0..<n {
+                    let q = pos[s] * g.stride[s] - g.padding[s].before + kidx[s] * g.dilation[s]
+                    if q < 0 || q >= inSize[s] { return nil }
+                    offset += q * inStrides[s]
+                }
+                return offset
+            }
+            for bi in 0..<batch {
+                for o in 0..<cout {
+                    let group = o / coutG
+                    var acc = Double(b?.values[o] ?? 0)
+                    for c in 0..<cinG {
+                        let xBase = (bi * cin + group * cinG + c) * inCount
+                        let wBase = (o * cinG + c) * kCount
+                        for kk in 0..<kCount {
+                            guard let offset = offsets[kk] else { continue }
+                            acc += Double(x.values[xBase + offset]) * Double(w.values[wBase + kk])
+                        }
                     }
-                    if !inside { continue }
-                    acc += Double(x.values[x.flat(src)]) * Double(w.values[w.flat([o, c] + kidx)])
+                    values[(bi * cout + o) * outCount + p] = Float(acc)
                 }
             }
-            values[i] = Float(acc)
         }
-        return HostTensor(out.shape, values)
+        return HostTensor([batch, cout] + outSize, values)
     }
 }
