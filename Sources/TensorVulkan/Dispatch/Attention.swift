@@ -14,7 +14,7 @@ extension VulkanBackend {
         let destination = try buffer(out, "softmax")
         try context.record { recorder in
             try recorder.dispatch(
-                "softmax", buffers: [source, destination], push: [try u32(rows, "softmax"), try u32(n, "softmax")],
+                "softmax", buffers: [source, destination], push: ["rows": .uint(rows), "n": .uint(n)],
                 groups: grid(rows, local: 1))
         }
         return out
@@ -37,10 +37,11 @@ extension VulkanBackend {
         let pairs = x.count / 2
         guard pairs > 0 else { return out }
         let buffers = try [dense, out, c, s].map { try buffer($0, "rope") }
-        let push = try [pairs, l, h, d / 2].map { try u32($0, "rope") }
         try context.record { recorder in
             try recorder.dispatch(
-                "rope", constants: [pairing == .halves ? 1 : 0], buffers: buffers, push: push, groups: grid(pairs))
+                "rope", constants: [pairing == .halves ? 1 : 0], buffers: buffers,
+                push: ["pairs_total": .uint(pairs), "L": .uint(l), "H": .uint(h), "half_d": .uint(d / 2)],
+                groups: grid(pairs))
         }
         return out
     }
@@ -82,7 +83,6 @@ extension VulkanBackend {
             return out
         }
         let buffers = try (inputs + [out]).map { try buffer($0, "attention") }
-        let push = try [lq, lk, heads, kvHeads].map { try u32($0, "attention") } + [scaleBits]
         // Keys per shared-memory tile: as many as fit (up to 32) beside the 32 rows × 4 partial dot
         // products per key, leaving room for the compiler's own use.
         let shared = Int(context.limits.maxComputeSharedMemorySize) - 1024
@@ -90,8 +90,11 @@ extension VulkanBackend {
         let groups = (x: (lq + 31) / 32, y: heads, z: b)
         try context.record { recorder in
             try recorder.dispatch(
-                "attention", constants: [UInt32(d), UInt32(dv), UInt32(tile)], buffers: buffers, push: push,
-                groups: groups)
+                "attention", constants: [UInt32(d), UInt32(dv), UInt32(tile)], buffers: buffers,
+                push: [
+                    "Lq": .uint(lq), "Lk": .uint(lk), "H": .uint(heads), "HKV": .uint(kvHeads),
+                    "scale_log2e": .floatBits(scaleBits),
+                ], groups: groups)
         }
         return out
     }
@@ -130,15 +133,19 @@ extension VulkanBackend {
             var q0 = 0
             while q0 < lq {
                 let rows = min(rowsPerBlock, lq - q0)
-                let push = try [lq, lk, heads, kvHeads].map { try u32($0, "attention") } + [scaleBits]
-                    + (try [chunk, chunks, q0, rows].map { try u32($0, "attention") })
                 try recorder.dispatch(
-                    "attention_direct", constants: [UInt32(d), UInt32(dv)], buffers: [qb, kb, vb, ab, mb], push: push,
-                    groups: (x: (rows + 7) / 8, y: heads, z: b * chunks))
+                    "attention_direct", constants: [UInt32(d), UInt32(dv)], buffers: [qb, kb, vb, ab, mb],
+                    push: [
+                        "Lq": .uint(lq), "Lk": .uint(lk), "H": .uint(heads), "HKV": .uint(kvHeads),
+                        "scale_log2e": .floatBits(scaleBits), "chunk": .uint(chunk), "chunks": .uint(chunks),
+                        "q_begin": .uint(q0), "rows": .uint(rows),
+                    ], groups: (x: (rows + 7) / 8, y: heads, z: b * chunks))
                 try recorder.dispatch(
                     "attention_combine", constants: [UInt32(dv)], buffers: [ab, mb, ob],
-                    push: try [lq, heads, b, chunks, q0, rows].map { try u32($0, "attention") },
-                    groups: grid(b * rows * heads * dv, local: 64))
+                    push: [
+                        "Lq": .uint(lq), "H": .uint(heads), "B": .uint(b), "chunks": .uint(chunks), "q_begin": .uint(q0),
+                        "rows": .uint(rows),
+                    ], groups: grid(b * rows * heads * dv, local: 64))
                 q0 += rows
             }
         }

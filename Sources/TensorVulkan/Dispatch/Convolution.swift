@@ -63,11 +63,18 @@ extension VulkanBackend {
             for first in Swift.stride(from: 0, to: positions, by: chunk) {
                 let width = min(chunk, positions - first)
                 let count = rows * width
-                let push = [count, cin] + s + k + o + stride + dilation + before + [b * perItem, first, width]
-                let words = try push.map { try u32($0, "conv") }
+                let push: PushValues = [
+                    "count": .uint(count), "C": .uint(cin), "T": .uint(s[0]), "H": .uint(s[1]), "W": .uint(s[2]),
+                    "KT": .uint(k[0]), "KH": .uint(k[1]), "KW": .uint(k[2]),
+                    "TO": .uint(o[0]), "HO": .uint(o[1]), "WO": .uint(o[2]),
+                    "st": .uint(stride[0]), "sh": .uint(stride[1]), "sw": .uint(stride[2]),
+                    "dt": .uint(dilation[0]), "dh": .uint(dilation[1]), "dw": .uint(dilation[2]),
+                    "pt": .uint(before[0]), "ph": .uint(before[1]), "pw": .uint(before[2]),
+                    "x_offset": .uint(b * perItem), "first": .uint(first), "chunk": .uint(width),
+                ]
                 try context.record { recorder in
                     try recorder.dispatch(
-                        "im2col", buffers: [source, columnBuffer], push: words, groups: grid(count))
+                        "im2col", buffers: [source, columnBuffer], push: push, groups: grid(count))
                 }
                 // out[b, g·Cout/G + m, first + j] = Σ_r W[g·Cout/G + m, r] · columns[g·rowsPerGroup + r, j]
                 var offsets: [Int] = []

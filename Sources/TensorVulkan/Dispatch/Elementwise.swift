@@ -63,7 +63,7 @@ extension VulkanBackend {
         try context.record { recorder in
             try recorder.dispatch(
                 "unary", constants: [code], buffers: [source, destination],
-                push: [try u32(count, name), s.bitPattern, s2.bitPattern], groups: grid(count))
+                push: ["count": .uint(count), "s": .float(s), "s2": .float(s2)], groups: grid(count))
         }
         return out
     }
@@ -110,10 +110,14 @@ extension VulkanBackend {
         let strides = views.flatMap { shape.isEmpty ? [0] : $0.strides }
         let table = try meta([rankShape.count] + rankShape + strides, name)
         let buffers = try views.map { try buffer($0, name) } + [try buffer(out, name), table]
-        let push = [count] + views.map(\.offset)
-        let words = try push.map { try u32($0, name) }
+        // binary.comp names its operands a, b; ternary.comp x, u, w.
+        let names = shader == "binary" ? ["a_offset", "b_offset"] : ["x_offset", "u_offset", "w_offset"]
+        guard names.count == views.count else {
+            throw TensorError.backendFailure("\(name): \(views.count) operands for \(shader)")
+        }
+        let push = PushValues([("count", .uint(count))] + zip(names, views).map { ($0, .uint($1.offset)) })
         try context.record { recorder in
-            try recorder.dispatch(shader, constants: [code], buffers: buffers, push: words, groups: grid(count))
+            try recorder.dispatch(shader, constants: [code], buffers: buffers, push: push, groups: grid(count))
         }
         return out
     }

@@ -18,7 +18,7 @@ extension VulkanBackend {
         let destination = try buffer(out, "cast")
         try context.record { recorder in
             try recorder.dispatch(
-                "pack", constants: [dtype.shaderCode], buffers: [source, destination], push: [try u32(count, "cast")],
+                "pack", constants: [dtype.shaderCode], buffers: [source, destination], push: ["count": .uint(count)],
                 groups: grid((count + 1) / 2))
         }
         return out
@@ -87,7 +87,7 @@ extension VulkanBackend {
         try context.record { recorder in
             try recorder.dispatch(
                 "pad", constants: [code], buffers: [source, destination, table],
-                push: [try u32(count, "pad"), value.bitPattern], groups: grid(count))
+                push: ["count": .uint(count), "value": .float(value)], groups: grid(count))
         }
         return out
     }
@@ -120,7 +120,7 @@ extension VulkanBackend {
         let inner = x.shape[(a + 1)...].reduce(1, *)
         let source = try buffer(dense, "resize")
         let destination = try buffer(out, "resize")
-        let push = try [count, n, size, inner].map { try u32($0, "resize") }
+        let push: PushValues = ["count": .uint(count), "n": .uint(n), "m": .uint(size), "inner": .uint(inner)]
         try context.record { recorder in
             try recorder.dispatch(
                 "resize", constants: [code], buffers: [source, destination], push: push, groups: grid(count))
@@ -143,7 +143,7 @@ extension VulkanBackend {
         let source = try buffer(packed, "embedding")
         let list = try meta(indices.map { Int($0) }, "embedding")
         let destination = try buffer(out, "embedding")
-        let push = try [count, dim, packed.offset].map { try u32($0, "embedding") }
+        let push: PushValues = ["count": .uint(count), "dim": .uint(dim), "table_offset": .uint(packed.offset)]
         try context.record { recorder in
             try recorder.dispatch(
                 "embedding", constants: [packed.dtype.shaderCode], buffers: [source, list, destination], push: push,

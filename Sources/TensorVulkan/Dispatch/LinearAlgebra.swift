@@ -130,15 +130,17 @@ extension VulkanBackend {
         let c = try buffer(problem.c, op)
         // Without a bias the binding still needs a buffer; the shader never reads it.
         let bias = try problem.bias.map { try buffer($0.tensor, op) } ?? offsets
-        let push = try [
-            problem.m, problem.n, problem.k, problem.sam, problem.sak, problem.sbk, problem.sbn, problem.ldc,
-        ].map { try u32($0, op) }
         var constants = [problem.a.dtype.shaderCode, problem.b.dtype.shaderCode, problem.bias?.mode ?? 0]
         if kernelStyle == .direct { constants.append(problem.chunksOfFour ? 1 : 0) }
         try context.record { recorder in
             try recorder.dispatch(
                 kernelStyle == .tiled ? "gemm" : "gemm_direct", constants: constants,
-                buffers: [a, b, c, bias, offsets], push: push, groups: groups)
+                buffers: [a, b, c, bias, offsets],
+                push: [
+                    "M": .uint(problem.m), "N": .uint(problem.n), "K": .uint(problem.k), "sam": .uint(problem.sam),
+                    "sak": .uint(problem.sak), "sbk": .uint(problem.sbk), "sbn": .uint(problem.sbn),
+                    "ldc": .uint(problem.ldc),
+                ], groups: groups)
         }
     }
 }

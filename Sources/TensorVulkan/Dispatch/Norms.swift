@@ -43,7 +43,7 @@ extension VulkanBackend {
         let source = try buffer(dense, "channelRMSNorm")
         let destination = try buffer(out, "channelRMSNorm")
         let gammaBuffer = try g.map { try buffer($0, "channelRMSNorm") } ?? source
-        let push = try [count, c, positions].map { try u32($0, "channelRMSNorm") } + [eps.bitPattern]
+        let push: PushValues = ["count": .uint(count), "C": .uint(c), "P": .uint(positions), "eps": .float(eps)]
         try context.record { recorder in
             try recorder.dispatch(
                 "channel_rms_norm", constants: [gamma == nil ? 0 : 1], buffers: [source, destination, gammaBuffer],
@@ -76,7 +76,10 @@ extension VulkanBackend {
         let w = try weight.map { try buffer(self.dense($0, op), op) } ?? source
         let b = try bias.map { try buffer(self.dense($0, op), op) } ?? source
         let destination = try buffer(out, op)
-        let push = try [rows, rowLength, groups, spatial].map { try u32($0, op) } + [eps.bitPattern]
+        let push: PushValues = [
+            "rows": .uint(rows), "n": .uint(rowLength), "groups": .uint(groups), "spatial": .uint(spatial),
+            "eps": .float(eps),
+        ]
         let constants: [UInt32] = [center ? 1 : 0, weight == nil ? 0 : 1, bias == nil ? 0 : 1]
         try context.record { recorder in
             try recorder.dispatch(

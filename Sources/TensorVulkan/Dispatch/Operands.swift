@@ -63,14 +63,6 @@ extension VulkanBackend {
         }
     }
 
-    /// `value` as a shader's 32-bit index, or an error naming `op`.
-    func u32(_ value: Int, _ op: String) throws -> UInt32 {
-        guard let v = UInt32(exactly: value) else {
-            throw TensorError.invalidArgument("\(op): \(value) does not fit a 32-bit shader index")
-        }
-        return v
-    }
-
     /// A small device buffer holding `words` (shapes and strides for the strided shaders).
     func meta(_ words: [Int], _ op: String) throws -> VulkanBuffer {
         guard words.allSatisfy({ $0 >= 0 && $0 < Int(UInt32.max) }) else {
@@ -115,10 +107,10 @@ extension VulkanBackend {
         let inStrides = x.shape.isEmpty ? [0] : x.strides
         let outS = x.shape.isEmpty ? [0] : strides
         let table = try meta([shape.count] + shape + inStrides + outS, op)
-        let push = [UInt32(count), try u32(x.offset, op), try u32(outOffset, op)]
         try context.record { recorder in
             try recorder.dispatch(
-                "copy", constants: [x.dtype.shaderCode], buffers: [source, destination, table], push: push,
+                "copy", constants: [x.dtype.shaderCode], buffers: [source, destination, table],
+                push: ["count": .uint(count), "in_offset": .uint(x.offset), "out_offset": .uint(outOffset)],
                 groups: grid(count))
         }
     }

@@ -30,7 +30,7 @@ extension VulkanBackend {
         let inner = x.shape[(a + 1)...].reduce(1, *)
         let source = try buffer(dense, "reduce")
         let destination = try buffer(out, "reduce")
-        let push = try [count, n, inner].map { try u32($0, "reduce") }
+        let push: PushValues = ["count": .uint(count), "n": .uint(n), "inner": .uint(inner)]
         try context.record { recorder in
             try recorder.dispatch(
                 "reduce", constants: [op.shaderCode], buffers: [source, destination], push: push, groups: grid(count))

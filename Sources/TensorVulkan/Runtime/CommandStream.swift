@@ -12,12 +12,13 @@ struct CommandRecorder {
     private(set) var retainedBytes = 0
     var commands = 0
 
-    /// Records `shader` over `groups` work groups with `buffers` at bindings 0…n-1 and `push` as the
-    /// push-constant block (32-bit words: uints as they are, floats by `bitPattern`).
+    /// Records `shader` over `groups` work groups with `buffers` at bindings 0…n-1 and `values` as the
+    /// push-constant block, each named as the shader names it (checked by `PushLayout.words`).
     mutating func dispatch(
-        _ shader: String, constants: [UInt32] = [], buffers: [VulkanBuffer], push: [UInt32],
+        _ shader: String, constants: [UInt32] = [], buffers: [VulkanBuffer], push values: PushValues,
         groups: (x: Int, y: Int, z: Int)
     ) throws {
+        let push = try PushLayout.words(for: shader, values)
         let limits = context.limits.maxComputeWorkGroupCount
         guard groups.x <= Int(limits.0), groups.y <= Int(limits.1), groups.z <= Int(limits.2) else {
             throw VulkanError(
