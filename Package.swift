@@ -38,7 +38,9 @@ var targets: [Target] = [
     .target(
         name: "COFXHostShim", dependencies: ["COpenFX"], path: "Sources/COFXHostShim",
         cSettings: [.headerSearchPath("../../include")]),
-    system("CBLAS", "openblas", "libopenblas-dev"),
+    // CPU feature probe and the AVX-512 kernels Swift cannot express; OpenBLAS itself is opened at
+    // run time (TensorCPU/OpenBLAS.swift) so that its kernel set is ours to choose.
+    .target(name: "CCPUKernels", path: "Sources/CCPUKernels"),
     system("CSndFile", "sndfile", "libsndfile1-dev"),
     system("CAVUtil", "libavutil", "libavutil-dev"),
     system("CFFmpeg", "libavformat", "libavformat-dev"),
@@ -49,7 +51,7 @@ var targets: [Target] = [
 
     // Compute runtime.
     .target(name: "Tensor", exclude: ["README.md"]),
-    .target(name: "TensorCPU", dependencies: ["Tensor", "CBLAS"], exclude: ["README.md"]),
+    .target(name: "TensorCPU", dependencies: ["Tensor", "CCPUKernels"], exclude: ["README.md"]),
     .target(
         name: "TensorVulkan", dependencies: ["Tensor", "CVulkan"], exclude: ["README.md", "Shaders"],
         plugins: ["SPIRVBuild"]),

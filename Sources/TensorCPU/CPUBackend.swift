@@ -1,4 +1,3 @@
-import CBLAS
 import Foundation
 import Tensor
 
@@ -17,6 +16,8 @@ public final class CPUBackend: Backend, @unchecked Sendable {
     /// softmax); the score buffer holds `queryTile · keyTile` floats.
     public let attentionTile: (query: Int, key: Int)
     public let device: DeviceDescription
+    /// The process's OpenBLAS (core chosen from the CPU's features, see `OpenBLAS`).
+    public let blas: OpenBLAS
     /// Idle buffers kept for reuse (see `BufferPool`).
     let pool: BufferPool
     /// Most floats of im2col columns built per GEMM in `conv` (bounds its scratch memory).
@@ -46,11 +47,11 @@ public final class CPUBackend: Backend, @unchecked Sendable {
         self.convColumnBudget = max(1, convColumnBudget)
         self.attentionScoreBudget = max(1, attentionScoreBudget)
         self.attentionTile = attentionTile
-        let blasThreads = Int(openblas_get_num_threads())
-        let config = openblas_get_config().map { String(cString: $0) } ?? "OpenBLAS"
+        let blas = try OpenBLAS.load()
+        self.blas = blas
         self.device = DeviceDescription(
             backend: "cpu",
-            name: "\(Self.cpuModel()) (\(cores) cores; \(config), \(blasThreads) BLAS threads)",
+            name: "\(Self.cpuModel()) (\(cores) cores; \(blas.summary), \(blas.threads) BLAS threads)",
             kind: .cpu, memoryBytes: ProcessInfo.processInfo.physicalMemory)
     }
 

@@ -169,10 +169,10 @@ struct BenchTensor: ParsableCommand {
         c.initialize(repeating: 0, count: tokens * shape.out)
         let keep = RawBuffer(c)
         return {
-            x.withUnsafeBufferPointer { xp in
-                w.withUnsafeBufferPointer { wp in
+            try x.withUnsafeBufferPointer { xp in
+                try w.withUnsafeBufferPointer { wp in
                     if let a = xp.baseAddress, let b = wp.baseAddress {
-                        BLASBaseline.sgemmABt(m: tokens, n: shape.out, k: shape.inF, a: a, b: b, c: keep.pointer)
+                        try BLASBaseline.sgemmABt(m: tokens, n: shape.out, k: shape.inF, a: a, b: b, c: keep.pointer)
                     }
                 }
             }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Media
 import Pipeline
+import TensorCPU
 import VideoIO
 
 /// `omniedit lipsync`: the LipSync job without OpenFX — a clip and a speech track in, the edited clip
@@ -58,6 +59,7 @@ struct LipSyncCommand: ParsableCommand {
             frames: all, frameRate: clip.frameRate, targetAudio: audio, sourceAudio: sourceAudio, settings: settings)
         let job = try LipSyncJob(model: model, inputs: inputs, cache: cache, fetch: { try planar(clip.frame($0)) })
         print("model: \(modelFolder) (\(model.backendName), loaded in \(String(format: "%.2f", loadSeconds)) s)")
+        if let cpu = model.backend as? CPUBackend { print("cpu: \(cpu.blas.summary)") }
         print("clip: \(range.count) frames \(clip.width)×\(clip.height) at \(clip.frameRate) fps; \(job.planSummary)")
 
         let callsBefore = model.modelCalls

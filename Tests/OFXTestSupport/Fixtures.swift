@@ -69,11 +69,15 @@ public struct BuiltTool {
         self.path = path
     }
 
-    /// Runs the tool; returns its exit status and stdout + stderr together.
-    public func run(_ arguments: [String]) throws -> (Int32, String) {
+    /// Runs the tool (with `environment` added to this process's); returns its exit status and
+    /// stdout + stderr together.
+    public func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (Int32, String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: path)
         p.arguments = arguments
+        if !environment.isEmpty {
+            p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let out = Pipe()
         p.standardOutput = out
         p.standardError = out

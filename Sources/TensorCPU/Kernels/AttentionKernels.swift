@@ -162,7 +162,7 @@ extension CPUBackend {
         let keyTile = Self.balancedTile(attentionTile.key, lk)
         let queryLimit = min(attentionTile.query, max(1, attentionScoreBudget / (threads * keyTile)))
         let tile = AttentionTile(
-            query: Self.balancedTile(queryLimit, lq), key: keyTile, dk: dk, dv: dv, scale: scale)
+            query: Self.balancedTile(queryLimit, lq), key: keyTile, dk: dk, dv: dv, scale: scale, blas: blas)
         // The GEMMs below call BLAS directly; check once that every size fits its 32-bit integers.
         guard [heads * dk, hkv * dk, hkv * dv, heads * dv, tile.key, tile.query].allSatisfy({ $0 <= Int(Int32.max) })
         else {
@@ -190,7 +190,7 @@ extension CPUBackend {
             }
         }
         if threads > 1 && items > 1 {
-            SingleThreadBLAS.run { parallelRanges(items, grain: 1, threads: threads, body) }
+            SingleThreadBLAS.run(blas) { parallelRanges(items, grain: 1, threads: threads, body) }
         } else {
             // One thread of ours: let BLAS use its own threads on the GEMMs.
             body(0..<items)

@@ -1,4 +1,3 @@
-import CBLAS
 import Foundation
 
 /// One query tile of the online-softmax attention, run start to finish by one thread with its own
@@ -11,6 +10,7 @@ struct AttentionTile {
     let dk: Int
     let dv: Int
     let scale: Float
+    let blas: OpenBLAS
 
     /// Floats of scratch `run` needs.
     var scratchFloats: Int { query * key + query * dv + 2 * query }
@@ -34,9 +34,9 @@ struct AttentionTile {
         while k0 < lk {
             let nk = min(key, lk - k0)
             let first = k0 == 0
-            cblas_sgemm(
-                CblasRowMajor, CblasNoTrans, CblasTrans, Int32(nq), Int32(nk), Int32(dk), scale * log2e, q,
-                Int32(max(ldq, 1)), k + k0 * ldk, Int32(max(ldk, 1)), 0, s, Int32(nk))
+            blas.sgemm(
+                transA: false, transB: true, nq, nk, dk, alpha: scale * log2e, q, lda: max(ldq, 1), k + k0 * ldk,
+                ldb: max(ldk, 1), beta: 0, s, ldc: nk)
             for i in 0..<nq {
                 let row = s + i * nk
                 let rowMax = CPUBackend.rowMax(UnsafePointer(row), nk)
@@ -53,9 +53,9 @@ struct AttentionTile {
                     if correction != 1 { Self.scale(acc + i * dv, dv, by: correction) }
                 }
             }
-            cblas_sgemm(
-                CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(nq), Int32(dv), Int32(nk), 1, s, Int32(nk),
-                v + k0 * ldv, Int32(max(ldv, 1)), first ? 0 : 1, acc, Int32(max(dv, 1)))
+            blas.sgemm(
+                transA: false, transB: false, nq, dv, nk, alpha: 1, s, lda: nk, v + k0 * ldv, ldb: max(ldv, 1),
+                beta: first ? 0 : 1, acc, ldc: max(dv, 1))
             k0 += nk
         }
         for i in 0..<nq {
@@ -152,18 +152,18 @@ enum SingleThreadBLAS {
         var saved: Int32 = 1
     }
 
-    static func run(_ body: () -> Void) {
+    static func run(_ blas: OpenBLAS, _ body: () -> Void) {
         state.lock.lock()
         if state.depth == 0 {
-            state.saved = openblas_get_num_threads()
-            if state.saved != 1 { openblas_set_num_threads(1) }
+            state.saved = blas.getThreads()
+            if state.saved != 1 { blas.setThreads(1) }
         }
         state.depth += 1
         state.lock.unlock()
         defer {
             state.lock.lock()
             state.depth -= 1
-            if state.depth == 0 && state.saved != 1 { openblas_set_num_threads(state.saved) }
+            if state.depth == 0 && state.saved != 1 { blas.setThreads(state.saved) }
             state.lock.unlock()
         }
         body()

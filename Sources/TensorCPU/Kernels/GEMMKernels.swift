@@ -1,4 +1,3 @@
-import CBLAS
 import Foundation
 import Tensor
 
@@ -28,10 +27,9 @@ extension CPUBackend {
             for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
             return
         }
-        cblas_sgemm(
-            CblasRowMajor, a.transposed ? CblasTrans : CblasNoTrans, b.transposed ? CblasTrans : CblasNoTrans,
-            Int32(m), Int32(n), Int32(k), alpha, a.pointer, Int32(max(a.ld, 1)), b.pointer, Int32(max(b.ld, 1)),
-            beta, c, Int32(max(ldc, 1)))
+        blas.sgemm(
+            transA: a.transposed, transB: b.transposed, m, n, k, alpha: alpha, a.pointer, lda: max(a.ld, 1),
+            b.pointer, ldb: max(b.ld, 1), beta: beta, c, ldc: max(ldc, 1))
     }
 
     /// The last two axes of x as a BLAS matrix without copying when they are f32 with a unit stride
