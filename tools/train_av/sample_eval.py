@@ -11,7 +11,8 @@ Baselines on the same cases and seeds: FlowEdit (section 5) and OmniEdit with ra
 Measured on the decoded output, from pixels and audio, where the generator's labels say to look:
   hair      the nearest named hair colour in the hair box == the target's
   beard     av_measure.beard_score in the jaw box (> 0.5 counts as a beard) == target
-  pitch     median f0 of the vocoded audio moves in the target's direction (vs the unedited round trip)
+  pitch     median f0 of the vocoded audio moves in the target's direction (vs the unedited round trip), and the
+            same for the energy centroid below 1 kHz of the decoded mel (before the vocoder)
   keep      PSNR of the frame outside the head (the background) against the source frames
   sync      Pearson r of the mouth opening (mouth_metric) with the audio envelope
 Each figure is also given for the unedited round trip (VAE + vocoder) so the model's own losses are visible.
@@ -88,6 +89,7 @@ class AVModel:
         za = za * self.audio_vae.latents_std + self.audio_vae.latents_mean
         _, ca, la, ma = self.ashape
         mel = self.audio_vae.decode(za.unflatten(2, (ca, ma)).transpose(1, 2)).sample
+        self.last_mel = mel[0].mean(0)  # [frames, 64] log-mel, before the vocoder
         wav = self.vocoder(mel)[0].mean(0)
         return video, wav
 
@@ -239,6 +241,57 @@ def measure(frames, wav, clip, n):
             "f0": av_measure.median_f0(wav), "sync": sync}
 
 
+_CENTRES = None
+
+
+def low_band_centroid(mel):
+    """Energy centroid (Hz) of the mel bands below 1 kHz over the loudest half of the frames: a pitch proxy read
+    from the decoded mel itself, so a weak vocoder does not hide what the DiT did."""
+    global _CENTRES
+    if _CENTRES is None:
+        fb = C.mel_filterbank().numpy()
+        _CENTRES = (fb * np.linspace(0, C.SR / 2, fb.shape[1])).sum(1) / fb.sum(1)
+    e = np.exp(np.asarray(mel, np.float64))
+    loud = e.sum(1) >= np.median(e.sum(1))
+    low = _CENTRES < 1000
+    w = e[loud][:, low]
+    return float((w * _CENTRES[low]).sum() / max(w.sum(), 1e-12))
+
+
+class LatentProbe:
+    """Ridge (one-vs-rest) classifiers of attributes from clean latents of training windows: what the edit did in the
+    latent space, read without the decoders (the video probe reads hair and gender, the audio probe pitch and gender)."""
+
+    KEYS = (("hair", "video"), ("gender", "video"), ("beard", "video"), ("pitch", "audio"), ("gender", "audio"))
+
+    def __init__(self, model, windows, lam=1.0):
+        feats, labels = {"video": [], "audio": []}, []
+        for path in C.list_clips_in(os.path.join(C.DATA, "train"))[:windows]:
+            clip = C.load_clip(path)
+            if str(clip["kind"]) != "speech":
+                continue
+            zv, za = model.encode(*C.window(clip, 0))
+            feats["video"].append(zv.flatten().numpy())
+            feats["audio"].append(za.flatten().numpy())
+            labels.append(json.loads(str(clip["attrs"])))
+        self.w = {}
+        for key, mod in self.KEYS:
+            X = np.stack(feats[mod])
+            X = np.concatenate([X, np.ones((len(X), 1))], 1)
+            classes = sorted({str(l[key]) for l in labels})
+            Y = np.array([[1.0 if str(l[key]) == c else 0.0 for c in classes] for l in labels])
+            W = np.linalg.solve(X.T @ X + lam * np.eye(X.shape[1]), X.T @ Y)
+            self.w[key, mod] = (classes, W)
+        self.n = len(labels)
+
+    def predict(self, zv, za):
+        out = {}
+        for (key, mod), (classes, W) in self.w.items():
+            x = (zv if mod == "video" else za).flatten().numpy()
+            out["%s_%s" % (key, mod)] = classes[int(np.argmax(np.append(x, 1.0) @ W))]
+        return out
+
+
 def psnr(a, b, mask):
     d = (a.astype(np.float64) - b.astype(np.float64))[:, mask]
     return float(10 * np.log10(255.0 ** 2 / max(np.mean(d ** 2), 1e-10)))
@@ -253,11 +306,15 @@ def main():
     ap.add_argument("--methods", default="omniedit,flowedit,random")
     ap.add_argument("--cases", default="gender,hair,pitch")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--probe-windows", type=int, default=120, help="training clips for the latent probe (0: none)")
     ap.add_argument("--out", default=os.path.join(C.CKPT, "eval.json"))
     a = ap.parse_args()
     C.set_threads()
     torch.manual_seed(0)
     model = AVModel(a.model)
+    probe = LatentProbe(model, a.probe_windows) if a.probe_windows else None
+    if probe:
+        print("latent probe fitted on %d training windows" % probe.n, flush=True)
     files = C.list_clips_in(a.data)
     rows, t0 = [], time.time()
     used = 0
@@ -274,9 +331,11 @@ def main():
         x0 = model.encode(v, au)
         rec_v, rec_w = model.decode(*x0)
         rec = measure(to128(rec_v), rec_w, clip, C.WINDOW)
+        rec["centroid"] = low_band_centroid(model.last_mel)
         src = measure(frames_src, torch.from_numpy(clip["audio"][:C.WINDOW * C.SPF]), clip, C.WINDOW)
         mask = background_mask(clip, C.WINDOW)
         c_src = model.encode_prompt(str(clip["caption"]))
+        probe_src = probe.predict(*x0) if probe else {}
         for case in a.cases.split(","):
             tgt = target_attrs(attrs, case)
             c_tgt = model.encode_prompt(av_scenes.caption(tgt))
@@ -285,6 +344,7 @@ def main():
                 out_v, out_w = model.decode(ev, ea)
                 fr = to128(out_v)
                 m = measure(fr, out_w, clip, C.WINDOW)
+                m["centroid"] = low_band_centroid(model.last_mel)
                 row = {"clip": os.path.basename(path), "case": case, "method": method,
                        "source": av_scenes.caption(attrs), "target": av_scenes.caption(tgt),
                        "hair_ok": m["hair"] == tgt["hair"], "hair": m["hair"], "hair_roundtrip": rec["hair"],
@@ -294,12 +354,23 @@ def main():
                        "pitch_moved_right": (m["f0"] - rec["f0"]) * (1 if tgt["pitch"] == "high" else -1) > 0
                        if tgt["pitch"] != attrs["pitch"] else None,
                        "f0_change_pct": 100 * (m["f0"] - rec["f0"]) / max(rec["f0"], 1e-6),
+                       "mel_centroid": m["centroid"], "mel_centroid_roundtrip": rec["centroid"],
+                       "mel_moved_right": (m["centroid"] - rec["centroid"]) * (1 if tgt["pitch"] == "high" else -1) > 0
+                       if tgt["pitch"] != attrs["pitch"] else None,
                        "keep_psnr": psnr(fr, frames_src, mask), "keep_psnr_roundtrip": psnr(to128(rec_v), frames_src, mask),
+                       "frame_psnr_roundtrip": psnr(to128(rec_v), frames_src, np.ones((128, 128), bool)),
+                       "change_vs_roundtrip_psnr": psnr(fr, to128(rec_v), np.ones((128, 128), bool)),
                        "sync": m["sync"], "sync_roundtrip": rec["sync"], "sync_source": src["sync"]}
+                if probe:
+                    pe = probe.predict(ev, ea)
+                    row["probe_source"] = probe_src
+                    row["probe_edit"] = pe
+                    row["probe_target_ok"] = {k: pe[k] == str(tgt[k.split("_")[0]]) for k in pe}
+                    row["probe_source_ok"] = {k: probe_src[k] == str(attrs[k.split("_")[0]]) for k in pe}
                 rows.append(row)
-                print("%s %-6s %-8s hair %s->%s (%s) beard %.2f->%.2f f0 %.0f->%.0f keep %.1f dB sync %.2f" % (
-                    row["clip"], case, method, rec["hair"], m["hair"], tgt["hair"], rec["beard"], m["beard"],
-                    rec["f0"], m["f0"], row["keep_psnr"], m["sync"]), flush=True)
+                print("%s %-6s %-8s hair %s->%s (%s) beard %.2f->%.2f f0 %.0f->%.0f mel %.0f->%.0f keep %.1f dB sync %.2f"
+                      % (row["clip"], case, method, rec["hair"], m["hair"], tgt["hair"], rec["beard"], m["beard"],
+                         rec["f0"], m["f0"], rec["centroid"], m["centroid"], row["keep_psnr"], m["sync"]), flush=True)
     summary = {}
     for case in a.cases.split(","):
         for method in a.methods.split(","):
@@ -307,19 +378,29 @@ def main():
             if not r:
                 continue
             pm = [x["pitch_moved_right"] for x in r if x["pitch_moved_right"] is not None]
+            mm = [x["mel_moved_right"] for x in r if x["mel_moved_right"] is not None]
             summary["%s/%s" % (case, method)] = {
                 "n": len(r), "hair_acc": float(np.mean([x["hair_ok"] for x in r])),
                 "beard_acc": float(np.mean([x["beard_ok"] for x in r])),
                 "pitch_direction_acc": float(np.mean(pm)) if pm else None,
+                "mel_pitch_direction_acc": float(np.mean(mm)) if mm else None,
                 "f0_change_pct_mean": float(np.mean([x["f0_change_pct"] for x in r])),
                 "keep_psnr_db": float(np.mean([x["keep_psnr"] for x in r])),
+                "edit_vs_roundtrip_psnr_db": float(np.mean([x["change_vs_roundtrip_psnr"] for x in r])),
                 "sync_r": float(np.nanmean([x["sync"] for x in r]))}
+            if probe:
+                summary["%s/%s" % (case, method)]["latent_probe_target_acc"] = {
+                    k: float(np.mean([x["probe_target_ok"][k] for x in r])) for k in r[0]["probe_target_ok"]}
     base = [x for x in rows if x["method"] == rows[0]["method"] and x["case"] == rows[0]["case"]] if rows else []
     summary["roundtrip"] = {"hair_matches_source": float(np.mean([x["hair_roundtrip"] == json.loads(
         str(C.load_clip(os.path.join(a.data, x["clip"]))["attrs"]))["hair"] for x in base])) if base else None,
         "keep_psnr_db": float(np.mean([x["keep_psnr_roundtrip"] for x in base])) if base else None,
+        "frame_psnr_db": float(np.mean([x["frame_psnr_roundtrip"] for x in base])) if base else None,
         "sync_r": float(np.nanmean([x["sync_roundtrip"] for x in base])) if base else None,
         "sync_r_source_clip": float(np.nanmean([x["sync_source"] for x in base])) if base else None}
+    if probe and base:
+        summary["roundtrip"]["latent_probe_source_acc"] = {
+            k: float(np.mean([x["probe_source_ok"][k] for x in base])) for k in base[0]["probe_source_ok"]}
     res = {"model": os.path.abspath(a.model), "cfg": a.cfg, "clips": used, "seconds": time.time() - t0,
            "summary": summary, "rows": rows}
     C.dump_json(a.out, res)

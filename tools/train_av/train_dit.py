@@ -164,7 +164,7 @@ def main():
     while not clock.done():
         for g in opt.param_groups:
             g["lr"] = C.lr_at(step, 12000, a.lr, warmup=200)
-        p_new = 0.6 if len(bank.items) < 1500 else 0.15
+        p_new = 0.3 if len(bank.items) < 400 else 0.05  # encoding a window costs about a training step
         items = bank.batch(a.batch, p_new)
         xv = pack_video((torch.stack([i[0] for i in items]) - stats["video_mean"].view(1, -1, 1, 1, 1))
                         / stats["video_std"].view(1, -1, 1, 1, 1))
