@@ -143,7 +143,7 @@ public struct HuMoFolder: Sendable, Hashable {
         (.wanVAE, "the Wan2.1 VAE, e.g. Wan2.1_VAE.safetensors or vae/ in diffusers layout"),
         (.whisper, "a Whisper encoder, e.g. whisper-large-v3/ (model.safetensors + config.json)"),
         (.textContext, "a precomputed text context: a .safetensors file with one tensor 'context' [L, text_dim] "
-            + "(umT5 encoder output of the prompt; prompts typed into the effect need the text-encoder support that is not built yet)"),
+            + "(umT5 encoder output of the prompt: `omniedit encode-text --model <folder with the umT5 encoder> --prompt … --output text_context.safetensors`)"),
     ]
 
     /// Finds every component in `folder` or throws a message naming what is missing or ambiguous.
