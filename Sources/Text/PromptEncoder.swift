@@ -54,7 +54,7 @@ public struct PromptEncoder: Sendable {
     /// checks that the tokenizer's ids fit the encoder's embedding.
     public init(folder: TextEncoderFolder, backend: any Backend, storeAs: DType? = nil) throws {
         let spm = try SentencePieceTokenizer(contentsOf: folder.tokenizer)
-        tokenizer = try PromptTokenizer(tokenizer: spm, convention: folder.family.convention)
+        tokenizer = try PromptTokenizer(tokenizer: spm, convention: folder.convention)
         let rows: Int
         switch folder.family {
         case .umT5:

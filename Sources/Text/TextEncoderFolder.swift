@@ -23,6 +23,16 @@ public struct TextEncoderFolder: Sendable, Hashable {
     public let tokenizer: URL
     /// Every file read (shards included), for the encoder's identity.
     public let files: [URL]
+    /// `model_max_length` of a `tokenizer_config.json` beside the tokenizer when it is below the family's
+    /// limit (a model trained on shorter prompts); the Hub's real configs hold a huge sentinel.
+    public let tokenizerMaxLength: Int?
+
+    /// The family's conventions with the tokenizer's own limit applied.
+    public var convention: PromptConvention {
+        var c = family.convention
+        if let n = tokenizerMaxLength { c.maxLength = min(c.maxLength, n) }
+        return c
+    }
 
     static let maxDepth = 2
     static let tokenizerNames: Set<String> = ["tokenizer.model", "spiece.model"]
@@ -69,7 +79,19 @@ public struct TextEncoderFolder: Sendable, Hashable {
         weights = encoder.1
         self.config = FileManager.default.fileExists(atPath: config.path) ? config : nil
         self.tokenizer = tokenizer
+        let tokenizerConfig = tokenizer.deletingLastPathComponent().appendingPathComponent("tokenizer_config.json")
+        tokenizerMaxLength = Self.modelMaxLength(tokenizerConfig)
         files = encoder.2 + [tokenizer] + (self.config.map { [$0] } ?? [])
+            + (tokenizerMaxLength != nil ? [tokenizerConfig] : [])
+    }
+
+    /// `model_max_length` when it is a sensible limit (2…65536), else nil.
+    static func modelMaxLength(_ url: URL) -> Int? {
+        guard let data = try? Data(contentsOf: url), data.count < 1 << 24,
+            let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
+            let n = (json["model_max_length"] as? NSNumber)?.doubleValue, n >= 2, n <= 65_536
+        else { return nil }
+        return Int(n)
     }
 
     private static func visit(_ dir: URL, depth: Int, _ body: (URL, [String]) throws -> Void) throws {

@@ -95,6 +95,18 @@ final class PromptEncodingTests: XCTestCase {
             folder: try makeFolder(), prompt: String(repeating: "moon ", count: 700), backend: .cpu, cache: nil)
         XCTAssertEqual(p.tokens.count, 512)
         XCTAssertTrue(p.truncationMessage?.contains("only the first 512") ?? false, "\(p.truncationMessage ?? "nil")")
+
+        // A tokenizer_config.json with a smaller model_max_length (a model trained on short prompts) wins;
+        // the Hub's huge sentinel does not.
+        for (limit, expected) in [("8", 8), ("1000000000000000019884624838656", 512)] {
+            let folder = try makeFolder()
+            try Data(#"{"model_max_length": \#(limit)}"#.utf8).write(
+                to: folder.appendingPathComponent("google/umt5-xxl/tokenizer_config.json"))
+            let (q, _) = try PromptEncoding.encode(
+                folder: folder, prompt: String(repeating: "moon ", count: 700), backend: .cpu, cache: nil)
+            XCTAssertEqual(q.tokens.count, expected)
+            XCTAssertEqual(q.tokens.last, 1)
+        }
     }
 
     func testBadFoldersAreNamed() throws {

@@ -46,7 +46,7 @@ final class TokenizerFileTests: XCTestCase {
 
     func testOversizedFileIsRefusedBeforeReading() throws {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("huge-\(UUID()).model")
-        FileManager.default.createFile(atPath: url.path, contents: nil)
+        XCTAssertTrue(FileManager.default.createFile(atPath: url.path, contents: nil))
         let h = try FileHandle(forWritingTo: url)
         try h.truncate(atOffset: UInt64(SentencePieceModel.maxFileSize + 1))
         try h.close()

@@ -39,7 +39,7 @@ public enum PromptEncoding {
     static func cacheKey(files: TextEncoderFolder, prompt: String, backend: String) -> String {
         var sha = SHA256()
         sha.update(data: Array(HuMoModel.identity(of: files.files, backend: backend).utf8))
-        sha.update(data: Array("\n\(files.family.rawValue) \(files.family.convention)\n".utf8))
+        sha.update(data: Array("\n\(files.family.rawValue) \(files.convention)\n".utf8))
         sha.update(data: Array(prompt.utf8))
         return "text-" + sha.finalize().prefix(20).map { String(format: "%02x", $0) }.joined()
     }
