@@ -1,0 +1,130 @@
+// The LTX-2 audio-video transformer reproduces diffusers' LTX2VideoTransformer3DModel
+// (tools/fixtures/ltx2/make_ltx2_transformer.py): a tiny odd-sized model from its diffusers folder and
+// from the single-file layout (LTX-2's own names, config in metadata), split and interleaved RoPE;
+// a 1-layer model at the real head sizes and real token counts with bf16 weights.
+import Foundation
+import Models
+import Tensor
+import XCTest
+
+enum LTX2Golden {
+    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/ltx2")
+
+    static func io(_ name: String) throws -> Checkpoint {
+        try Checkpoint.open(folder.appendingPathComponent(name))
+    }
+
+    static func int(_ io: Checkpoint, _ key: String) throws -> Int {
+        try XCTUnwrap(Int(try XCTUnwrap(io.metadata[key])))
+    }
+
+    /// The inputs stored in an io file (timesteps from `inputs/timestep` or the per-stream ones).
+    static func inputs(_ io: Checkpoint, masked: Bool, on backend: any Backend) throws -> LTX2TransformerInputs {
+        let tv = try io.floats(io.names.contains("inputs/timestep") ? "inputs/timestep" : "inputs/video_timestep")[0]
+        let ta = try io.floats(io.names.contains("inputs/timestep") ? "inputs/timestep" : "inputs/audio_timestep")[0]
+        return LTX2TransformerInputs(
+            video: try io.tensor("inputs/video", on: backend), frames: try int(io, "frames"),
+            height: try int(io, "height"), width: try int(io, "width"),
+            fps: try XCTUnwrap(Float(try XCTUnwrap(io.metadata["fps"]))), audio: try io.tensor("inputs/audio", on: backend),
+            text: try io.tensor("inputs/text", on: backend), audioText: try io.tensor("inputs/audio_text", on: backend),
+            textMask: masked ? try io.floats("inputs/text_mask").map { $0 > 0.5 } : nil, videoTimestep: tv,
+            audioTimestep: ta)
+    }
+}
+
+final class LTX2TransformerTests: XCTestCase {
+    private func tiny(
+        on backend: any Backend, from name: String = "transformer_tiny", rope: LTX2RoPEType = .split
+    ) throws -> (video: [Float], audio: [Float], io: Checkpoint) {
+        let io = try LTX2Golden.io("transformer_tiny_io.safetensors")
+        var config: LTX2TransformerConfig?
+        if rope != .split {
+            config = try LTX2Checkpoint.transformerConfig(
+                try Checkpoint.open(LTX2Golden.folder.appendingPathComponent(name)))
+            config?.ropeType = rope
+        }
+        let (model, unused) = try LTX2Checkpoint.loadTransformer(
+            LTX2Golden.folder.appendingPathComponent(name), on: backend, config: config)
+        XCTAssertEqual(unused, [])
+        let out = try model(try LTX2Golden.inputs(io, masked: true, on: backend), on: backend)
+        XCTAssertEqual(out.video.shape, [30, 7])
+        XCTAssertEqual(out.audio.shape, [11, 12])
+        return (try backend.download(out.video), try backend.download(out.audio), io)
+    }
+
+    func testDiffusersFolderMatchesDiffusersWithSplitRoPEOnCPU() throws {
+        let (v, a, io) = try tiny(on: try GoldenBackends.cpuBackend())
+        assertMatchesGolden(v, try io.floats("outputs/video_split"), tolerance: 1e-4, "video velocity")
+        assertMatchesGolden(a, try io.floats("outputs/audio_split"), tolerance: 1e-4, "audio velocity")
+    }
+
+    func testInterleavedRoPEMatchesDiffusersOnCPU() throws {
+        let (v, a, io) = try tiny(on: try GoldenBackends.cpuBackend(), rope: .interleaved)
+        assertMatchesGolden(v, try io.floats("outputs/video_interleaved"), tolerance: 1e-4, "video velocity")
+        assertMatchesGolden(a, try io.floats("outputs/audio_interleaved"), tolerance: 1e-4, "audio velocity")
+    }
+
+    func testSingleFileWithLTX2NamesAndMetadataConfigMatchesDiffusers() throws {
+        let (v, a, io) = try tiny(on: try GoldenBackends.cpuBackend(), from: "transformer_tiny_single.safetensors")
+        assertMatchesGolden(v, try io.floats("outputs/video_split"), tolerance: 1e-4, "video velocity")
+        assertMatchesGolden(a, try io.floats("outputs/audio_split"), tolerance: 1e-4, "audio velocity")
+    }
+
+    func testDiffusersFolderMatchesDiffusersOnVulkan() throws {
+        let (v, a, io) = try tiny(on: try GoldenBackends.vulkanBackend())
+        assertMatchesGolden(v, try io.floats("outputs/video_split"), tolerance: 1e-3, "video velocity (vulkan)")
+        assertMatchesGolden(a, try io.floats("outputs/audio_split"), tolerance: 1e-3, "audio velocity (vulkan)")
+    }
+
+    func testRealHeadSizesAndTokenCountsWithBF16WeightsMatchDiffusers() throws {
+        let backend = try GoldenBackends.cpuBackend()
+        let io = try LTX2Golden.io("transformer_real_io.safetensors")
+        let (model, unused) = try LTX2Checkpoint.loadTransformer(
+            LTX2Golden.folder.appendingPathComponent("transformer_real"), on: backend)
+        XCTAssertEqual(unused, [])
+        XCTAssertEqual(model.config.headDim, 128)
+        XCTAssertEqual(model.config.audioHeadDim, 64)
+        XCTAssertEqual(model.blocks[0].attn1.q.weight.dtype, .bf16, "bf16 storage is kept, not widened")
+        let out = try model(try LTX2Golden.inputs(io, masked: false, on: backend), on: backend)
+        XCTAssertEqual(out.video.shape, [3456, 128])
+        let every3 = try backend.download(try out.video.strided(axis: 0, start: 0, step: 3, count: 1152))
+        assertMatchesGolden(every3, try io.floats("outputs/video_every3"), tolerance: 1e-4, "video velocity")
+        assertMatchesGolden(try backend.download(out.audio), try io.floats("outputs/audio"), tolerance: 1e-4, "audio")
+    }
+}
+
+/// The text connectors reproduce diffusers' LTX2TextConnectors (tools/fixtures/ltx2/make_ltx2_connectors.py):
+/// left-padded rows (padding filled with large values that must not leak into the per-layer
+/// statistics) replaced by registers, and all rows real.
+final class LTX2TextConnectorsTests: XCTestCase {
+    private func run(full: Bool, on backend: any Backend) throws -> (video: [Float], audio: [Float], io: Checkpoint) {
+        let io = try LTX2Golden.io("connectors_tiny_io.safetensors")
+        let (model, unused) = try LTX2Checkpoint.loadConnectors(
+            LTX2Golden.folder.appendingPathComponent("connectors_tiny"), on: backend)
+        XCTAssertEqual(unused, [])
+        let mask = try io.floats("inputs/mask").map { full || $0 > 0.5 }
+        let out = try model(hiddenStates: try io.tensor("inputs/hidden_states", on: backend), mask: mask, on: backend)
+        XCTAssertEqual(out.video.shape, [12, 24])
+        XCTAssertEqual(out.audio.shape, [12, 24])
+        return (try backend.download(out.video), try backend.download(out.audio), io)
+    }
+
+    func testLeftPaddedCaptionMatchesDiffusersOnCPU() throws {
+        let (v, a, io) = try run(full: false, on: try GoldenBackends.cpuBackend())
+        assertMatchesGolden(v, try io.floats("outputs/video"), tolerance: 1e-4, "video caption rows")
+        assertMatchesGolden(a, try io.floats("outputs/audio"), tolerance: 1e-4, "audio caption rows")
+    }
+
+    func testUnpaddedCaptionMatchesDiffusersOnCPU() throws {
+        let (v, a, io) = try run(full: true, on: try GoldenBackends.cpuBackend())
+        assertMatchesGolden(v, try io.floats("outputs/video_full"), tolerance: 1e-4, "video caption rows")
+        assertMatchesGolden(a, try io.floats("outputs/audio_full"), tolerance: 1e-4, "audio caption rows")
+    }
+
+    func testLeftPaddedCaptionMatchesDiffusersOnVulkan() throws {
+        let (v, a, io) = try run(full: false, on: try GoldenBackends.vulkanBackend())
+        assertMatchesGolden(v, try io.floats("outputs/video"), tolerance: 1e-3, "video caption rows (vulkan)")
+        assertMatchesGolden(a, try io.floats("outputs/audio"), tolerance: 1e-3, "audio caption rows (vulkan)")
+    }
+}
