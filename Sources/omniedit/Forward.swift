@@ -14,6 +14,7 @@ import VideoIO
 ///   [F, 8, 5, C] (HuMo; absent = no audio), optional `y` [Cy, F, H, W] (HuMo-17B conditioning)
 ///   → `velocity` [outDim, F, H, W].
 /// - `vae-encode`, `vae-decode`, `whisper`, `audio-windows`: see `ForwardVAEWhisper.swift`.
+/// - `ltx2-dit`, `ltx2-connectors`: see `ForwardLTX2.swift`.
 struct Forward: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "forward", abstract: "Run one model component on inputs from a safetensors file.")
@@ -24,6 +25,8 @@ struct Forward: ParsableCommand {
         case vaeDecode = "vae-decode"
         case whisper
         case audioWindows = "audio-windows"
+        case ltx2DiT = "ltx2-dit"
+        case ltx2Connectors = "ltx2-connectors"
     }
 
     enum BackendName: String, ExpressibleByArgument, CaseIterable {
@@ -45,7 +48,7 @@ struct Forward: ParsableCommand {
     @Option(help: "Compute backend: cpu or vulkan.")
     var backend: BackendName = .cpu
 
-    @Option(help: "A config JSON file (DiT: WanConfig; VAE: WanVAEConfig or diffusers config.json; whisper, audio-windows: transformers config.json); default: the checkpoint's config, or inferred.")
+    @Option(help: "A config JSON file (DiT: WanConfig; VAE: WanVAEConfig or diffusers config.json; whisper, audio-windows: transformers config.json; ltx2-*: diffusers config.json); default: the checkpoint's config, or inferred.")
     var config: String?
 
     @Flag(help: "DiT only: keep weights as f32 even when the file stores f16/bf16.")
@@ -69,6 +72,8 @@ struct Forward: ParsableCommand {
         case .vaeDecode: try runVAE(encode: false, input, on: compute, into: &writer)
         case .whisper: try runWhisper(input, on: compute, into: &writer)
         case .audioWindows: try runAudioWindows(input, on: compute, into: &writer)
+        case .ltx2DiT: try runLTX2DiT(input, on: compute, into: &writer)
+        case .ltx2Connectors: try runLTX2Connectors(input, on: compute, into: &writer)
         }
         try writer.write(to: URL(fileURLWithPath: output))
         print("wrote \(output)")

@@ -73,7 +73,7 @@ extension Forward {
     }
 
     /// `--config` decoded as `T`, or nil when not given.
-    private func explicitConfig<T: Decodable>(_ type: T.Type) throws -> T? {
+    func explicitConfig<T: Decodable>(_ type: T.Type) throws -> T? {
         try config.map { path in
             do { return try JSONDecoder().decode(T.self, from: Data(contentsOf: URL(fileURLWithPath: path))) } catch {
                 throw ValidationError("--config \(path): \(error)")

@@ -26,7 +26,8 @@ enum LTX2Golden {
         return LTX2TransformerInputs(
             video: try io.tensor("inputs/video", on: backend), frames: try int(io, "frames"),
             height: try int(io, "height"), width: try int(io, "width"),
-            fps: try XCTUnwrap(Float(try XCTUnwrap(io.metadata["fps"]))), audio: try io.tensor("inputs/audio", on: backend),
+            fps: try XCTUnwrap(Float(try XCTUnwrap(io.metadata["fps"]))),
+            audio: try io.tensor("inputs/audio", on: backend),
             text: try io.tensor("inputs/text", on: backend), audioText: try io.tensor("inputs/audio_text", on: backend),
             textMask: masked ? try io.floats("inputs/text_mask").map { $0 > 0.5 } : nil, videoTimestep: tv,
             audioTimestep: ta)

@@ -90,7 +90,8 @@ public struct LTX2Block: Sendable {
         var au = a0
 
         let hn = try backend.modulate(try norm(h), scale: v[1], shift: v[0])
-        h = try backend.gatedAdd(h, try attn1(hn, context: hn, queryRoPE: rope.video, keyRoPE: rope.video, on: backend), gate: v[2])
+        h = try backend.gatedAdd(
+            h, try attn1(hn, context: hn, queryRoPE: rope.video, keyRoPE: rope.video, on: backend), gate: v[2])
         let an = try backend.modulate(try norm(au), scale: a[1], shift: a[0])
         au = try backend.gatedAdd(
             au, try audioAttn1(an, context: an, queryRoPE: rope.audio, keyRoPE: rope.audio, on: backend), gate: a[2])

@@ -156,7 +156,8 @@ public enum LTX2Checkpoint {
             return k.hasPrefix("text_proj_in.") || k.hasPrefix("video_connector.") || k.hasPrefix("audio_connector.")
         }
         try checkStorage(checkpoint, names: names)
-        var reader = try WeightReader(checkpoint: checkpoint, rules: .ltx2Connectors, backend: backend, storeAs: storeAs)
+        var reader = try WeightReader(
+            checkpoint: checkpoint, rules: .ltx2Connectors, backend: backend, storeAs: storeAs)
         let c = try config ?? connectorsConfig(checkpoint, reader: reader)
         let model = try LTX2TextConnectors(config: c, reader: &reader)
         return (model, reader.unusedKeys)

@@ -62,14 +62,16 @@ public struct LTX2TransformerConfig: Sendable, Hashable, Codable {
             ("in_channels", inChannels), ("out_channels", outChannels), ("num_attention_heads", numHeads),
             ("attention_head_dim", headDim), ("audio_in_channels", audioInChannels),
             ("audio_out_channels", audioOutChannels), ("audio_num_attention_heads", audioNumHeads),
-            ("audio_attention_head_dim", audioHeadDim), ("num_layers", numLayers), ("caption_channels", captionChannels),
+            ("audio_attention_head_dim", audioHeadDim), ("num_layers", numLayers),
+            ("caption_channels", captionChannels),
         ]
         for (name, v) in positive where v <= 0 || v > 1 << 20 {
             throw LTX2Error.invalidConfig("\(name) \(v) must be in 1…\(1 << 20)")
         }
         guard crossAttentionDim == innerDim else {
             throw LTX2Error.invalidConfig(
-                "cross_attention_dim \(crossAttentionDim) must equal num_attention_heads × attention_head_dim \(innerDim)")
+                "cross_attention_dim \(crossAttentionDim) must equal num_attention_heads × attention_head_dim \(innerDim)"
+            )
         }
         guard audioCrossAttentionDim == audioInnerDim else {
             throw LTX2Error.invalidConfig(

@@ -81,9 +81,11 @@ extension LTX2TransformerConfig {
         try f.require("qk_norm", ["rms_norm_across_heads"], why: "only rms_norm_across_heads is implemented")
         try f.require("norm_elementwise_affine", [false], why: "only norms without affine weights are implemented")
         for key in ["attention_bias", "attention_out_bias", "ff_bias", "audio_ff_bias"] {
-            try f.require(key, [true], why: "only biased projections (LTX-2.0) are implemented; bias-free FFNs are LTX-2.5")
+            try f.require(
+                key, [true], why: "only biased projections (LTX-2.0) are implemented; bias-free FFNs are LTX-2.5")
         }
-        try f.require("use_keyframes_abs_pos_embedding", [false], why: "keyframe embeddings (LTX-2.5) are not supported")
+        try f.require(
+            "use_keyframes_abs_pos_embedding", [false], why: "keyframe embeddings (LTX-2.5) are not supported")
         // Inference-time switches that do not change the weights or the plain forward.
         _ = try f.value("perturbed_attn", as: Bool.self)
         _ = try f.value("use_prompt_adaln_single", as: Bool.self)

@@ -41,7 +41,8 @@ public struct LTX2ConnectorsConfig: Sendable, Hashable, Decodable {
         for key in ["video_connector_num_learnable_registers", "audio_connector_num_learnable_registers"] {
             let k = LTX2TransformerConfig.AnyKey(stringValue: key)
             if f.container.contains(k), try f.container.decodeNil(forKey: k) {
-                throw LTX2Error.unsupported("text connectors without learnable registers (\(key) null) are not supported")
+                throw LTX2Error.unsupported(
+                    "text connectors without learnable registers (\(key) null) are not supported")
             }
         }
         videoRegisters = try f.value("video_connector_num_learnable_registers") ?? videoRegisters
@@ -60,7 +61,8 @@ public struct LTX2ConnectorsConfig: Sendable, Hashable, Decodable {
         _ = try f.value("audio_hidden_dim", as: Int.self)
         if let unknown = f.unread.first {
             throw LTX2Error.invalidConfig(
-                "connectors config field '\(unknown)' is not one this implementation reads; refusing rather than ignoring it")
+                "connectors config field '\(unknown)' is not one this implementation reads; refusing rather than ignoring it"
+            )
         }
         try validate()
     }
@@ -70,7 +72,9 @@ public struct LTX2ConnectorsConfig: Sendable, Hashable, Decodable {
     public init(ltxCore section: [String: Any], shape: (String) -> [Int]?) throws {
         self.init()
         func int(_ k: String) -> Int? { (section[k] as? NSNumber)?.intValue }
-        if (section["connector_apply_gated_attention"] as? Bool) == true || (section["caption_proj_before_connector"] as? Bool) == true {
+        if (section["connector_apply_gated_attention"] as? Bool) == true
+            || (section["caption_proj_before_connector"] as? Bool) == true
+        {
             throw LTX2Error.unsupported(ltx23Message)
         }
         videoHeads = int("connector_num_attention_heads") ?? videoHeads
@@ -110,7 +114,8 @@ public struct LTX2ConnectorsConfig: Sendable, Hashable, Decodable {
             videoHeadDim % 2 == 0, audioHeadDim % 2 == 0
         else {
             throw LTX2Error.invalidConfig(
-                "connector widths \(videoHeads)×\(videoHeadDim), \(audioHeads)×\(audioHeadDim) must equal caption_channels \(captionChannels) with even heads")
+                "connector widths \(videoHeads)×\(videoHeadDim), \(audioHeads)×\(audioHeadDim) must equal caption_channels \(captionChannels) with even heads"
+            )
         }
     }
 }
@@ -130,7 +135,9 @@ public struct LTX2Connector: Sendable {
         let d = heads * headDim
         self.registers = try r.take("\(prefix).learnable_registers", shape: [registers, d])
         attentions = try (0..<layers).map {
-            try LTX2Attention(&r, "\(prefix).transformer_blocks.\($0).attn1", queryDim: d, contextDim: d, heads: heads, headDim: headDim)
+            try LTX2Attention(
+                &r, "\(prefix).transformer_blocks.\($0).attn1", queryDim: d, contextDim: d, heads: heads,
+                headDim: headDim)
         }
         feedForwards = try (0..<layers).map { try LTX2FeedForward(&r, "\(prefix).transformer_blocks.\($0).ff", dim: d) }
         self.heads = heads
@@ -204,7 +211,8 @@ public struct LTX2TextConnectors: Sendable {
             mask.count == x.shape[0]
         else {
             throw LTX2Error.invalidInput(
-                "text hidden states \(x.shape) with \(mask.count) mask entries, expected [L, \(c.captionChannels), \(c.layers)] and L entries")
+                "text hidden states \(x.shape) with \(mask.count) mask entries, expected [L, \(c.captionChannels), \(c.layers)] and L entries"
+            )
         }
         let length = x.shape[0]
         let keep = mask.indices.filter { mask[$0] }.map { Int32($0) }

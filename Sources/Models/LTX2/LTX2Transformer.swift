@@ -185,7 +185,9 @@ public struct LTX2Transformer: Sendable {
 
     /// Video latent `[C, F, H, W]` → tokens `[F·H·W, C]` (patch size 1).
     public static func packVideo(_ latent: Tensor, on backend: any Backend) throws -> Tensor {
-        guard latent.rank == 4 else { throw LTX2Error.invalidInput("video latent \(latent.shape) must be [C, F, H, W]") }
+        guard latent.rank == 4 else {
+            throw LTX2Error.invalidInput("video latent \(latent.shape) must be [C, F, H, W]")
+        }
         let (ch, f, h, w) = (latent.shape[0], latent.shape[1], latent.shape[2], latent.shape[3])
         return try backend.contiguous(try latent.reshaped([ch, f * h * w]).transposed(0, 1))
     }

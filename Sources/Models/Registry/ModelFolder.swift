@@ -11,6 +11,10 @@ public struct FolderComponent: Sendable, Hashable {
         case wanVAE = "Wan VAE"
         case whisper = "Whisper encoder"
         case textContext = "text context"
+        /// The LTX-2 transformer: a diffusers `transformer/` or the single-file checkpoint (which also
+        /// holds the connectors, VAEs and vocoder).
+        case ltx2Transformer = "LTX-2 transformer"
+        case ltx2Connectors = "LTX-2 text connectors"
     }
 
     public let kind: Kind
@@ -109,6 +113,9 @@ public enum ModelFolder {
     public static func classify(_ checkpoint: Checkpoint) -> FolderComponent.Kind? {
         let names = checkpoint.names
         if names.count <= maxContextTensors, names.contains("context") { return .textContext }
+        // Before the VAE test: the single LTX-2 file also holds vae.encoder.* / vae.decoder.*.
+        if LTX2Checkpoint.isTransformer(names) { return .ltx2Transformer }
+        if LTX2Checkpoint.hasConnectors(names) { return .ltx2Connectors }
         if names.contains(where: { $0.hasSuffix("embed_positions.weight") })
             && names.contains(where: { $0.hasSuffix("layers.0.self_attn.q_proj.weight") })
         {

@@ -1,0 +1,55 @@
+import Foundation
+import Models
+import Tensor
+import TensorCPU
+
+/// The LTX-2 part of `omniedit inspect`: family, variant, config, and the weights the transformer and
+/// connectors loaders would miss (checked against the headers; nothing is loaded).
+func describeLTX2(_ checkpoint: Checkpoint, list: Int) throws {
+    let cpu = try CPUBackend()
+    func names(_ keys: [String]) -> String {
+        keys.isEmpty ? "" : "\n  " + keys.prefix(list).joined(separator: "\n  ") + (keys.count > list ? "\n  …" : "")
+    }
+    func check(_ what: String, _ build: (inout WeightReader) throws -> Void, rules: KeyRules) throws {
+        var reader = try WeightReader(checkpoint: checkpoint, rules: rules, backend: cpu, shapesOnly: true)
+        do {
+            try build(&reader)
+            print("\(what): every weight present")
+        } catch WeightsError.incompatible(_, let missing, let misshaped) {
+            print("\(what): missing keys: \(missing.count)" + names(missing))
+            if !misshaped.isEmpty { print("\(what): mis-shaped: \(misshaped.count)" + names(misshaped)) }
+        }
+    }
+    let all = checkpoint.names
+    let dtypes = Set(all.compactMap { try? checkpoint.locate($0).entry.dtype })
+    if dtypes.contains(.f8e4m3) || dtypes.contains(.f8e5m2) {
+        print(
+            "storage: fp8 (\(dtypes.map(\.rawValue).sorted().joined(separator: ", "))): not loadable; use the bf16 checkpoint"
+        )
+    }
+    if LTX2Checkpoint.isTransformer(all) {
+        let config = try LTX2Checkpoint.transformerConfig(checkpoint)
+        let d = LTX2Checkpoint.describe(config)
+        print("family: \(d.family)")
+        print("variant: \(d.variant)")
+        print(
+            "config: video \(config.numHeads)×\(config.headDim), audio \(config.audioNumHeads)×\(config.audioHeadDim), \(config.numLayers) layers, in \(config.inChannels)/\(config.audioInChannels), caption \(config.captionChannels), RoPE \(config.ropeType.rawValue) θ \(config.ropeTheta)"
+        )
+        try check("transformer", { _ = try LTX2Transformer(config: config, reader: &$0) }, rules: .ltx2Transformer)
+    }
+    if LTX2Checkpoint.hasConnectors(all) {
+        let reader = try WeightReader(checkpoint: checkpoint, rules: .ltx2Connectors, backend: cpu, shapesOnly: true)
+        let config = try LTX2Checkpoint.connectorsConfig(checkpoint, reader: reader)
+        if !LTX2Checkpoint.isTransformer(all) { print("family: LTX-2 (text connectors)") }
+        print(
+            "connectors: \(config.layers) encoder states × \(config.captionChannels), video \(config.videoLayers) layers × \(config.videoHeads) heads, audio \(config.audioLayers) × \(config.audioHeads), \(config.videoRegisters) registers"
+        )
+        try check("connectors", { _ = try LTX2TextConnectors(config: config, reader: &$0) }, rules: .ltx2Connectors)
+    }
+    let others = ["vae.", "audio_vae.", "vocoder."].filter { p in all.contains { $0.hasPrefix(p) } }
+    if !others.isEmpty {
+        print(
+            "also holds (not loaded yet: video VAE, audio VAE and vocoder are not built): \(others.joined(separator: ", "))"
+        )
+    }
+}

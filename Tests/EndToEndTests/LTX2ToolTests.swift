@@ -1,0 +1,66 @@
+// `omniedit forward --component ltx2-dit|ltx2-connectors` reproduces the diffusers goldens from the
+// command line, and `omniedit inspect` names the LTX-2 family and variant of both checkpoint layouts.
+import Foundation
+import Models
+import OFXTestSupport
+import XCTest
+
+final class LTX2ToolTests: XCTestCase {
+    static let fixtures = OmniEditBundleTests.root + "/Tests/ModelsTests/Fixtures/ltx2"
+
+    private func run(_ arguments: [String]) throws -> (Int32, String) {
+        try BuiltTool(environment: "OMNIEDIT_TOOL", name: "omniedit").run(arguments)
+    }
+
+    private func worst(_ a: [Float], _ e: [Float]) -> Float {
+        guard a.count == e.count else { return .infinity }
+        return (zip(a, e).map { abs($0 - $1) }.max() ?? .infinity) / max(1, e.map(abs).max() ?? 0)
+    }
+
+    func testForwardRunsTheTransformerAndTheConnectors() throws {
+        let golden = try SafetensorsFile(path: "\(Self.fixtures)/transformer_tiny_io.safetensors")
+        var inputs = SafetensorsWriter()
+        for name in golden.names where name.hasPrefix("inputs/") {
+            try inputs.add(name, shape: try golden.entry(name).shape, values: try golden.floats(name))
+        }
+        try inputs.add("grid", shape: [3], values: [3, 2, 5])
+        try inputs.add("fps", shape: [1], values: [25])
+        let tmp = NSTemporaryDirectory() + "omniedit-ltx2-\(getpid())"
+        try inputs.write(to: URL(fileURLWithPath: tmp + "-in.safetensors"))
+        defer {
+            for s in ["-in", "-dit", "-conn"] { try? FileManager.default.removeItem(atPath: tmp + s + ".safetensors") }
+        }
+        let (status, out) = try run([
+            "forward", "--component", "ltx2-dit", "--model", "\(Self.fixtures)/transformer_tiny_single.safetensors",
+            "--inputs", tmp + "-in.safetensors", "--output", tmp + "-dit.safetensors",
+        ])
+        XCTAssertEqual(status, 0, out)
+        let result = try SafetensorsFile(path: tmp + "-dit.safetensors")
+        XCTAssertLessThanOrEqual(worst(try result.floats("video"), try golden.floats("outputs/video_split")), 1e-4)
+        XCTAssertLessThanOrEqual(worst(try result.floats("audio"), try golden.floats("outputs/audio_split")), 1e-4)
+
+        let conn = "\(Self.fixtures)/connectors_tiny_io.safetensors"
+        let (s2, o2) = try run([
+            "forward", "--component", "ltx2-connectors", "--model", "\(Self.fixtures)/connectors_tiny", "--inputs",
+            conn,
+            "--output", tmp + "-conn.safetensors",
+        ])
+        XCTAssertEqual(s2, 0, o2)
+        let rows = try SafetensorsFile(path: tmp + "-conn.safetensors")
+        let expected = try SafetensorsFile(path: conn)
+        XCTAssertLessThanOrEqual(worst(try rows.floats("video"), try expected.floats("outputs/video")), 1e-4)
+        XCTAssertLessThanOrEqual(worst(try rows.floats("audio"), try expected.floats("outputs/audio")), 1e-4)
+    }
+
+    func testInspectNamesTheLTX2FamilyAndVariant() throws {
+        let (status, out) = try run(["inspect", "\(Self.fixtures)/transformer_tiny_single.safetensors"])
+        XCTAssertEqual(status, 0, out)
+        XCTAssertTrue(out.contains("family: LTX-2"), out)
+        XCTAssertTrue(out.contains("variant: LTX-2 custom") && out.contains("split RoPE"), out)
+        XCTAssertTrue(out.contains("transformer: every weight present"), out)
+        let (s2, connectors) = try run(["inspect", "\(Self.fixtures)/connectors_tiny"])
+        XCTAssertEqual(s2, 0, connectors)
+        XCTAssertTrue(connectors.contains("family: LTX-2 (text connectors)"), connectors)
+        XCTAssertTrue(connectors.contains("connectors: every weight present"), connectors)
+    }
+}
