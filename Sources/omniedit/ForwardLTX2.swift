@@ -9,7 +9,8 @@ import Tensor
 ///   [Lt] (1 = real row), `timestep` [1] or `video_timestep` / `audio_timestep` [1] (σ·1000), optional
 ///   `fps` [1] (default 24) → `video` and `audio` velocities in the layout of the inputs;
 /// - `ltx2-connectors`: `hidden_states` [L, D, layers], optional `mask` [L] (default all real) →
-///   `video` and `audio` caption rows [L, D].
+///   `video` and `audio` caption rows [L, D];
+/// - `ltx2-vocoder`: `mel` [channels, frames, mels] (stereo 2 × 64) → `waveform` [2, frames·240].
 extension Forward {
     func runLTX2DiT(_ input: ForwardInputs, on compute: any Backend, into writer: inout SafetensorsWriter) throws {
         let (dit, unused) = try LTX2Checkpoint.loadTransformer(
@@ -71,5 +72,11 @@ extension Forward {
         let out = try connectors(hiddenStates: states, mask: mask, on: compute)
         try writer.add("video", out.video, from: compute)
         try writer.add("audio", out.audio, from: compute)
+    }
+
+    func runLTX2Vocoder(_ input: ForwardInputs, on compute: any Backend, into writer: inout SafetensorsWriter) throws {
+        let vocoder = try LTX2Checkpoint.loadVocoder(
+            URL(fileURLWithPath: model), on: compute, config: try explicitConfig(LTX2VocoderConfig.self))
+        try writer.add("waveform", try vocoder(try input.tensor("mel", on: compute), on: compute), from: compute)
     }
 }

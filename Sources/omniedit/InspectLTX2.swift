@@ -46,10 +46,19 @@ func describeLTX2(_ checkpoint: Checkpoint, list: Int) throws {
         )
         try check("connectors", { _ = try LTX2TextConnectors(config: config, reader: &$0) }, rules: .ltx2Connectors)
     }
-    let others = ["vae.", "audio_vae.", "vocoder."].filter { p in all.contains { $0.hasPrefix(p) } }
+    if LTX2Checkpoint.hasVocoder(all.filter { checkpoint.metadata["config"] == nil || $0.hasPrefix("vocoder.") }) {
+        if !LTX2Checkpoint.isTransformer(all) && !LTX2Checkpoint.hasConnectors(all) { print("family: LTX-2 (vocoder)") }
+        do {
+            let v = try LTX2Checkpoint.loadVocoder(URL(fileURLWithPath: checkpoint.path), on: cpu, shapesOnly: true)
+            print(
+                "vocoder: every weight present; \(v.config.inChannels) mel channels → \(v.config.outChannels) × \(v.config.outputSampleRate) Hz (×\(v.config.upsampling))"
+            )
+        } catch { print("vocoder: not loadable: \(String(describing: error).prefix(400))") }
+    }
+    let others = ["vae.", "audio_vae."].filter { p in all.contains { $0.hasPrefix(p) } }
     if !others.isEmpty {
         print(
-            "also holds (not loaded yet: video VAE, audio VAE and vocoder are not built): \(others.joined(separator: ", "))"
+            "also holds (not loaded yet: the video and audio VAEs are not built): \(others.joined(separator: ", "))"
         )
     }
 }

@@ -129,3 +129,27 @@ final class LTX2TextConnectorsTests: XCTestCase {
         assertMatchesGolden(a, try io.floats("outputs/audio"), tolerance: 1e-3, "audio caption rows (vulkan)")
     }
 }
+
+/// The vocoder reproduces diffusers' LTX2Vocoder (tools/fixtures/ltx2/make_ltx2_vocoder.py): odd and even
+/// transposed-convolution kernels, dilated resblocks, stereo.
+final class LTX2VocoderTests: XCTestCase {
+    private func run(on backend: any Backend) throws -> ([Float], [Float]) {
+        let io = try LTX2Golden.io("vocoder_tiny_io.safetensors")
+        let vocoder = try LTX2Checkpoint.loadVocoder(
+            LTX2Golden.folder.appendingPathComponent("vocoder_tiny"), on: backend)
+        XCTAssertEqual(vocoder.config.upsampling, 6)
+        let wave = try vocoder(try io.tensor("inputs/mel", on: backend), on: backend)
+        XCTAssertEqual(wave.shape, [2, 78])
+        return (try backend.download(wave), try io.floats("outputs/waveform"))
+    }
+
+    func testVocoderMatchesDiffusersOnCPU() throws {
+        let (w, expected) = try run(on: try GoldenBackends.cpuBackend())
+        assertMatchesGolden(w, expected, tolerance: 1e-4, "waveform")
+    }
+
+    func testVocoderMatchesDiffusersOnVulkan() throws {
+        let (w, expected) = try run(on: try GoldenBackends.vulkanBackend())
+        assertMatchesGolden(w, expected, tolerance: 1e-3, "waveform (vulkan)")
+    }
+}

@@ -21,6 +21,16 @@ extension KeyRules {
         .replace(".k_norm.", ".norm_k."),
     ])
 
+    /// LTX-2 vocoder: diffusers `LTX2Vocoder` names pass through; the single file's `vocoder.*` (HiFi-GAN
+    /// names as in ltx-core's `Vocoder`) map onto them.
+    public static let ltx2Vocoder = KeyRules([
+        .dropPrefix("vocoder."),
+        .replacePrefix("conv_pre.", "conv_in."),
+        .replacePrefix("ups.", "upsamplers."),
+        .replacePrefix("resblocks.", "resnets."),
+        .replacePrefix("conv_post.", "conv_out."),
+    ])
+
     /// LTX-2 text connectors: diffusers `LTX2TextConnectors` names pass through; the single file's
     /// `text_embedding_projection.aggregate_embed` and `model.diffusion_model.*_embeddings_connector`
     /// map onto them. Follows ltx-core `EMBEDDINGS_PROCESSOR_KEY_OPS`.
@@ -181,5 +191,54 @@ public enum LTX2Checkpoint {
         }
         return try LTX2ConnectorsConfig(
             ltxCore: object["transformer"] as? [String: Any] ?? object, shape: { reader.shape(of: $0) })
+    }
+
+    /// Whether a checkpoint holds LTX-2's vocoder (diffusers `vocoder/` or the single file's `vocoder.*`).
+    public static func hasVocoder(_ names: [String]) -> Bool {
+        let keys = Set(names.map { KeyRules.ltx2Vocoder.apply($0) })
+        return keys.contains("conv_in.weight") && keys.contains("upsamplers.0.weight")
+            && keys.contains("conv_out.weight")
+    }
+
+    /// Opens `url` and loads the vocoder: config from `config.json` beside a diffusers component, else
+    /// the single file's metadata `vocoder` section. `shapesOnly` checks names and shapes without reading.
+    public static func loadVocoder(
+        _ url: URL, on backend: any Backend, config: LTX2VocoderConfig? = nil, shapesOnly: Bool = false
+    ) throws -> LTX2Vocoder {
+        let checkpoint = try Checkpoint.open(url)
+        let own = checkpoint.names.filter { checkpoint.metadata["config"] == nil || $0.hasPrefix("vocoder.") }
+        guard hasVocoder(own) else {
+            throw LTX2Error.notAnLTX2Checkpoint(
+                "\(checkpoint.path) has no LTX-2 vocoder tensors (conv_in / vocoder.conv_pre, upsamplers.0 / vocoder.ups.0)"
+            )
+        }
+        try checkStorage(checkpoint, names: own)
+        var reader = try WeightReader(
+            checkpoint: checkpoint, rules: .ltx2Vocoder, backend: backend, shapesOnly: shapesOnly)
+        let c = try config ?? section(checkpoint, "vocoder", as: LTX2VocoderConfig.self)
+        return try LTX2Vocoder(config: c, reader: &reader, on: backend)
+    }
+
+    /// A component's config: `config.json` beside a diffusers component, else metadata `config` → `name`.
+    static func section<T: Decodable>(_ checkpoint: Checkpoint, _ name: String, as type: T.Type) throws -> T {
+        if let json = checkpoint.metadata["config"] {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
+                let part = object[name]
+            else { throw LTX2Error.invalidConfig("\(checkpoint.path): metadata 'config' has no '\(name)' section") }
+            do { return try JSONDecoder().decode(T.self, from: try JSONSerialization.data(withJSONObject: part)) } catch
+            {
+                throw LTX2Error.invalidConfig("\(checkpoint.path): metadata 'config' → \(name): \(error)")
+            }
+        }
+        var isDirectory: ObjCBool = false
+        FileManager.default.fileExists(atPath: checkpoint.path, isDirectory: &isDirectory)
+        let url = URL(fileURLWithPath: checkpoint.path)
+        let file = (isDirectory.boolValue ? url : url.deletingLastPathComponent()).appendingPathComponent("config.json")
+        guard let data = try? Data(contentsOf: file) else {
+            throw LTX2Error.invalidConfig("\(checkpoint.path) has no config.json beside it and no 'config' metadata")
+        }
+        do { return try JSONDecoder().decode(T.self, from: data) } catch {
+            throw LTX2Error.invalidConfig("\(file.path): \(error)")
+        }
     }
 }

@@ -3,12 +3,15 @@ import Foundation
 /// The files of an LTX-2 model folder (the registry's LTX-2 row): the transformer and the text
 /// connectors, either as diffusers components (`transformer/`, `connectors/`, each with its
 /// `config.json`) or as the single-file LTX-2 checkpoint that holds both (config in its metadata).
-/// The video VAE, audio VAE and vocoder are not built yet, so they are not looked for.
+/// The vocoder (`vocoder/` or inside the single file) is optional here; the video and audio VAEs are
+/// not built yet, so they are not looked for.
 public struct LTX2Folder: Sendable, Hashable {
     public let folder: URL
     public let transformer: FolderComponent
     /// The same file as `transformer` for a single-file checkpoint.
     public let connectors: FolderComponent
+    /// `vocoder/`, or the single file when it holds `vocoder.*`; nil when the folder has none.
+    public let vocoder: FolderComponent?
 
     /// The registry row: what each component is and how a user recognises the file.
     public static let requirements: [(FolderComponent.Kind, String)] = [
@@ -57,5 +60,10 @@ public struct LTX2Folder: Sendable, Hashable {
         self.folder = folder
         self.transformer = transformer
         self.connectors = connectors
+        var vocoder = try one(.ltx2Vocoder)
+        if vocoder == nil, LTX2Checkpoint.hasVocoder(try Checkpoint.open(transformer.url).names) {
+            vocoder = transformer
+        }
+        self.vocoder = vocoder
     }
 }

@@ -15,6 +15,7 @@ public struct FolderComponent: Sendable, Hashable {
         /// holds the connectors, VAEs and vocoder).
         case ltx2Transformer = "LTX-2 transformer"
         case ltx2Connectors = "LTX-2 text connectors"
+        case ltx2Vocoder = "LTX-2 vocoder"
     }
 
     public let kind: Kind
@@ -116,6 +117,7 @@ public enum ModelFolder {
         // Before the VAE test: the single LTX-2 file also holds vae.encoder.* / vae.decoder.*.
         if LTX2Checkpoint.isTransformer(names) { return .ltx2Transformer }
         if LTX2Checkpoint.hasConnectors(names) { return .ltx2Connectors }
+        if LTX2Checkpoint.hasVocoder(names) { return .ltx2Vocoder }
         if names.contains(where: { $0.hasSuffix("embed_positions.weight") })
             && names.contains(where: { $0.hasSuffix("layers.0.self_attn.q_proj.weight") })
         {
