@@ -153,3 +153,29 @@ final class LTX2VocoderTests: XCTestCase {
         assertMatchesGolden(w, expected, tolerance: 1e-3, "waveform (vulkan)")
     }
 }
+
+/// The audio VAE reproduces diffusers' AutoencoderKLLTX2Audio (tools/fixtures/ltx2/make_ltx2_audio_vae.py):
+/// encode at a 4k+1 and another length, decode with the causal crop.
+final class LTX2AudioVAETests: XCTestCase {
+    private func check(on backend: any Backend, tolerance: Float) throws {
+        let io = try LTX2Golden.io("audio_vae_tiny_io.safetensors")
+        let vae = try LTX2Checkpoint.loadAudioVAE(
+            LTX2Golden.folder.appendingPathComponent("audio_vae_tiny"), on: backend)
+        for (t, frames) in [(21, 6), (18, 5)] {
+            let mean = try vae.encodeMean(try io.tensor("inputs/mel_\(t)", on: backend), on: backend)
+            XCTAssertEqual(mean.shape, [3, frames, 3])
+            assertMatchesGolden(
+                try backend.download(mean), try io.floats("outputs/mean_\(t)"), tolerance: tolerance, "mean \(t)")
+        }
+        let decoded = try vae.decode(try io.tensor("inputs/latent", on: backend), on: backend)
+        XCTAssertEqual(decoded.shape, [2, 21, 12])
+        assertMatchesGolden(
+            try backend.download(decoded), try io.floats("outputs/decoded"), tolerance: tolerance, "decoded")
+    }
+
+    func testAudioVAEMatchesDiffusersOnCPU() throws { try check(on: try GoldenBackends.cpuBackend(), tolerance: 1e-4) }
+
+    func testAudioVAEMatchesDiffusersOnVulkan() throws {
+        try check(on: try GoldenBackends.vulkanBackend(), tolerance: 1e-3)
+    }
+}

@@ -21,6 +21,14 @@ extension KeyRules {
         .replace(".k_norm.", ".norm_k."),
     ])
 
+    /// LTX-2 audio VAE: diffusers `AutoencoderKLLTX2Audio` names; the single file's `audio_vae.*` with its
+    /// per-channel statistics. Follows diffusers `convert_ltx2_audio_vae_to_diffusers`.
+    public static let ltx2AudioVAE = KeyRules([
+        .dropPrefix("audio_vae."),
+        .replace("per_channel_statistics.mean-of-means", "latents_mean"),
+        .replace("per_channel_statistics.std-of-means", "latents_std"),
+    ])
+
     /// LTX-2 vocoder: diffusers `LTX2Vocoder` names pass through; the single file's `vocoder.*` (HiFi-GAN
     /// names as in ltx-core's `Vocoder`) map onto them.
     public static let ltx2Vocoder = KeyRules([
@@ -240,5 +248,32 @@ public enum LTX2Checkpoint {
         do { return try JSONDecoder().decode(T.self, from: data) } catch {
             throw LTX2Error.invalidConfig("\(file.path): \(error)")
         }
+    }
+
+    /// Whether a checkpoint holds LTX-2's audio VAE (diffusers `audio_vae/` or the single file's `audio_vae.*`).
+    public static func hasAudioVAE(_ names: [String]) -> Bool {
+        let keys = Set(names.map { KeyRules.ltx2AudioVAE.apply($0) })
+        return keys.contains("encoder.conv_in.conv.weight") && keys.contains("decoder.conv_out.conv.weight")
+            && keys.contains("latents_mean")
+    }
+
+    /// Opens `url` and loads the audio VAE: config from `config.json` beside a diffusers component, else
+    /// the single file's metadata `audio_vae` section.
+    public static func loadAudioVAE(
+        _ url: URL, on backend: any Backend, config: LTX2AudioVAEConfig? = nil, shapesOnly: Bool = false
+    ) throws -> LTX2AudioVAE {
+        let checkpoint = try Checkpoint.open(url)
+        let single = checkpoint.metadata["config"] != nil
+        let own = checkpoint.names.filter { !single || $0.hasPrefix("audio_vae.") }
+        guard hasAudioVAE(own) else {
+            throw LTX2Error.notAnLTX2Checkpoint(
+                "\(checkpoint.path) has no LTX-2 audio VAE tensors (encoder.conv_in.conv, decoder.conv_out.conv, latents_mean)"
+            )
+        }
+        try checkStorage(checkpoint, names: own)
+        var reader = try WeightReader(
+            checkpoint: checkpoint, rules: .ltx2AudioVAE, backend: backend, shapesOnly: shapesOnly)
+        let c = try config ?? section(checkpoint, "audio_vae", as: LTX2AudioVAEConfig.self)
+        return try LTX2AudioVAE(config: c, reader: &reader)
     }
 }
