@@ -12,6 +12,10 @@ A training sample (one window starting at video frame s = 4m of a clip):
   target v = n - X0, t = 1000 sigma; loss = MSE weighted x8 on latent cells of the mouth boxes.
 Time-budgeted (DIT_MINUTES, default 45); AdamW, cosine LR, EMA 0.998 of the weights (exported).
 
+Environment: DIT_MINUTES, DIT_LR, DIT_MOUTH_W (8), DIT_BATCH (8), DIT_RESUME (weights, EMA and a lower LR of
+this run), DIT_INIT (a state dict to start from, EMA warm-up restarted), DIT_MIN_WINDOWS, TORCH_THREADS.
+Check the result with latent_sync_check.py (in latent space, independent of the VAE decoder).
+
 Usage: nice -n 10 python tools/train/train_dit.py
 """
 import glob
@@ -30,9 +34,9 @@ from common import (CKPT, DIT_CONFIG, LATENT_FRAMES, TEXT_DIM, TEXT_LEN, WINDOW,
 
 DATA = os.path.join(CKPT, "dit_data")
 SEED = 20
-MOUTH_W = 8.0
+MOUTH_W = float(os.environ.get("DIT_MOUTH_W", "8"))
 AUDIO_DROP = 0.1
-BATCH = 8
+BATCH = int(os.environ.get("DIT_BATCH", "8"))
 LR = float(os.environ.get("DIT_LR", "5e-4"))
 
 
@@ -122,6 +126,10 @@ def main():
         ema.load_state_dict(torch.load(os.path.join(out, "ema.pt")))
         torch.manual_seed(SEED + 1)
         rng = random.Random(SEED + 1)
+    elif os.environ.get("DIT_INIT"):          # warm start from another run's EMA weights (e.g. after the VAE changed):
+        init = torch.load(os.environ["DIT_INIT"])  # the latents moved, so the EMA restarts with its warm-up
+        model.load_state_dict(init)
+        ema.load_state_dict(init)
     for p in ema.parameters():
         p.requires_grad_(False)
     print("params %.2f M" % (sum(p.numel() for p in model.parameters()) / 1e6), flush=True)

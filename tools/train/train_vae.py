@@ -8,6 +8,11 @@ x6 + 0.5 MSE; deterministic autoencoder on the posterior mean (what every consum
 At the end: PSNR (whole frame and mouth box) on held-out 25-frame windows, and the per-channel
 latent mean/std of training windows, written into the saved config as latents_mean/latents_std.
 
+Environment: VAE_MINUTES, VAE_T (frames per clip, 1+4k), VAE_B (crops per batch), VAE_CROP (crop size, 64),
+VAE_MOUTH_FRAC (share of crops centred near the mouth, 0.5), VAE_MOUTH_W (loss weight of the mouth box, 6),
+VAE_LR, VAE_FULL_AFTER (share of the time before full frames), VAE_RESUME, VAE_DECODER_ONLY, TORCH_THREADS.
+Check the result with vae_mouth_check.py: the mouth must survive the 4-frame latent groups.
+
 Usage: nice -n 10 python tools/train/train_vae.py   (checkpoint: $LIPSYNC_CKPT/vae, log on stdout)
 """
 import json
@@ -25,7 +30,9 @@ from common import (CKPT, VAE_CONFIG, WINDOW, frames_to_tensor, list_clips, load
                     vae_decode_raw, vae_encode_mu)
 
 SEED = 10
-MOUTH_W = 6.0
+MOUTH_W = float(os.environ.get("VAE_MOUTH_W", "6"))
+CROP = int(os.environ.get("VAE_CROP", "64"))              # crop size before the full-frame part
+MOUTH_FRAC = float(os.environ.get("VAE_MOUTH_FRAC", "0.5"))  # share of crops centred near the mouth
 LR = float(os.environ.get("VAE_LR", "1e-3"))
 CLIP_T = int(os.environ.get("VAE_T", "9"))   # frames per training clip (1 + 4k; 9 = three latent frames)
 
@@ -48,7 +55,7 @@ def sample_batch(clips, rng, crop, T, B, cache):
         wmap = np.ones((128, 128), np.float32)
         wmap[max(0, y0 - 2):y1 + 2, max(0, x0 - 2):x1 + 2] = MOUTH_W
         if crop < 128:
-            if rng.random() < 0.5:
+            if rng.random() < MOUTH_FRAC:
                 cx = (x0 + x1) // 2 + rng.randrange(-crop // 4, crop // 4 + 1)
                 cy = (y0 + y1) // 2 + rng.randrange(-crop // 4, crop // 4 + 1)
                 ox = int(np.clip(cx - crop // 2, 0, 128 - crop)); oy = int(np.clip(cy - crop // 2, 0, 128 - crop))
@@ -136,7 +143,7 @@ def main():
         for g in opt.param_groups:
             g["lr"] = lr
         full = prog > float(os.environ.get("VAE_FULL_AFTER", "0.75"))
-        x, w = sample_batch(clips, rng, 128 if full else 64, CLIP_T, 1 if full else int(os.environ.get("VAE_B", "4")), cache)
+        x, w = sample_batch(clips, rng, 128 if full else CROP, CLIP_T, 1 if full else int(os.environ.get("VAE_B", "4")), cache)
         if decoder_only:
             with torch.no_grad():
                 mu = vae_encode_mu(vae, x)
