@@ -18,6 +18,11 @@ public final class CPUBackend: Backend, @unchecked Sendable {
     public let device: DeviceDescription
     /// The process's OpenBLAS (core chosen from the CPU's features, see `OpenBLAS`).
     public let blas: OpenBLAS
+    /// The arithmetic `linear` uses (asked for); `bf16Kernel` says whether this CPU can run bf16.
+    public let precision: CPUPrecision
+    /// True when the CPU (as capped by `OMNIEDIT_MAX_CPU_ISA`) has AVX512_BF16: without it a bf16 or
+    /// auto precision runs f32 (said in `device`).
+    public let bf16Kernel: Bool
     /// Idle buffers kept for reuse (see `BufferPool`).
     let pool: BufferPool
     /// Most floats of im2col columns built per GEMM in `conv` (bounds its scratch memory).
@@ -32,9 +37,10 @@ public final class CPUBackend: Backend, @unchecked Sendable {
     /// - cacheBytes: most bytes of freed tensor buffers kept for reuse; default 1 GiB, 0 disables.
     /// - convColumnBudget: most floats of im2col scratch per GEMM in `conv` (default 2 Mi = 8 MiB).
     /// - attentionScoreBudget: most floats of attention scores at once (default 4 Mi = 16 MiB).
+    /// - precision: arithmetic of `linear` (default: `OMNIEDIT_CPU_PRECISION`, else f32).
     public init(
         threads: Int? = nil, attentionTile: (query: Int, key: Int) = (512, 1024), cacheBytes: Int = 1 << 30,
-        convColumnBudget: Int = 2 << 20, attentionScoreBudget: Int = 4 << 20
+        convColumnBudget: Int = 2 << 20, attentionScoreBudget: Int = 4 << 20, precision: CPUPrecision? = nil
     ) throws {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let t = threads ?? cores
@@ -49,9 +55,17 @@ public final class CPUBackend: Backend, @unchecked Sendable {
         self.attentionTile = attentionTile
         let blas = try OpenBLAS.load()
         self.blas = blas
+        self.precision = try precision ?? CPUPrecision.fromEnvironment()
+        self.bf16Kernel = blas.features.level >= .avx512bf16
+        let linearNote =
+            switch (self.precision, bf16Kernel) {
+            case (.f32, _): ""
+            case (_, true): "; linear \(self.precision.rawValue) (AVX512_BF16 kernel)"
+            case (_, false): "; linear f32 (\(self.precision.rawValue) asked, this CPU has no AVX512_BF16)"
+            }
         self.device = DeviceDescription(
             backend: "cpu",
-            name: "\(Self.cpuModel()) (\(cores) cores; \(blas.summary), \(blas.threads) BLAS threads)",
+            name: "\(Self.cpuModel()) (\(cores) cores; \(blas.summary), \(blas.threads) BLAS threads\(linearNote))",
             kind: .cpu, memoryBytes: ProcessInfo.processInfo.physicalMemory)
     }
 

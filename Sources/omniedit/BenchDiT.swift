@@ -41,6 +41,12 @@ struct BenchDiT: ParsableCommand {
     @Option(help: "Store the generated weights as f32, bf16 or f16.")
     var weightDtype = "f32"
 
+    @Option(help: "Arithmetic of the linear layers: f32, bf16 (AVX512_BF16) or auto (bf16 for bf16 weights).")
+    var precision = "f32"
+
+    @Flag(help: "With --precision bf16|auto: also run f32 linear layers, alternating, and print the speed ratio and the error.")
+    var againstF32 = false
+
     func run() throws {
         guard frames > 0, height > 0, width > 0, height % 2 == 0, width % 2 == 0, layers > 0, repeats >= 1,
             (1...512).contains(textRows)
@@ -48,7 +54,10 @@ struct BenchDiT: ParsableCommand {
         guard let dtype = DType(rawValue: weightDtype) else { throw ValidationError("--weight-dtype f32|bf16|f16") }
         var config = WanConfig.wan1_3B
         config.numLayers = layers
-        let cpu = try CPUBackend(threads: threads)
+        guard let linearPrecision = CPUPrecision(rawValue: precision) else {
+            throw ValidationError("--precision f32|bf16|auto")
+        }
+        let cpu = try CPUBackend(threads: threads, precision: linearPrecision)
         print("device: \(cpu.device)")
         let tokens = frames * (height / 2) * (width / 2)
         print(
@@ -90,6 +99,34 @@ struct BenchDiT: ParsableCommand {
                 format: "process CPU time during the forward: %.2f s (%.2f cores busy)", cpuSeconds, cpuSeconds / best))
         print(String(format: "peak memory (max RSS): %.2f GiB", Self.peakRSSGiB()))
         print(String(format: "output mean |v|: %.4f", checksum / Float(16 * frames * height * width)))
+        if linearPrecision != .f32 && againstF32 {
+            // The same model and inputs through f32 linear layers, alternating with the precision
+            // asked for, so both see the same load from other processes; and the error between them.
+            let f32 = try CPUBackend(threads: threads, precision: .f32)
+            var bestF32 = Double.infinity
+            var bestOther = Double.infinity
+            var (reference, other) = ([Float](), [Float]())
+            for _ in 0..<max(2, repeats) {
+                var t0 = Date()
+                reference = try f32.download(try model.velocity(inputs, on: f32))
+                bestF32 = min(bestF32, Date().timeIntervalSince(t0))
+                t0 = Date()
+                other = try cpu.download(try model.velocity(inputs, on: cpu))
+                bestOther = min(bestOther, Date().timeIntervalSince(t0))
+            }
+            let diff = zip(other, reference).reduce(0.0) { $0 + Double(($1.0 - $1.1) * ($1.0 - $1.1)) }
+            let norm = reference.reduce(0.0) { $0 + Double($1 * $1) }
+            let worst = zip(other, reference).map { abs($0 - $1) }.max() ?? 0
+            let scale = reference.map(abs).max() ?? 1
+            print(
+                String(
+                    format: "alternating with f32 linear layers: f32 %.2f s, %@ %.2f s → %.2f× the f32 speed",
+                    bestF32, precision, bestOther, bestF32 / bestOther))
+            print(
+                String(
+                    format: "%@ vs f32 output: relative L2 error %.2e, max |Δ| / max |v| %.2e", precision,
+                    (diff / max(norm, 1e-30)).squareRoot(), worst / max(scale, 1e-30)))
+        }
     }
 
     /// Counted FLOPs of one forward (see the type's documentation).

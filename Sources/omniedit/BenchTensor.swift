@@ -44,8 +44,10 @@ struct BenchTensor: ParsableCommand {
         guard !tokenCounts.isEmpty, tokenCounts.allSatisfy({ $0 > 0 }), repeats >= 1 else {
             throw ValidationError("--tokens needs positive integers and --repeats ≥ 1")
         }
-        let cpu = try CPUBackend()
+        let cpu = try CPUBackend(precision: .f32)
         print("device: \(cpu.device)")
+        let bf16Backend = try CPUBackend(precision: .bf16)
+        let lowered = bf16Backend.bf16Kernel ? bf16Backend : nil
         print("GEMM (linear y = x·Wᵀ + b, f32)        ours GFLOP/s   raw sgemm GFLOP/s   ratio")
         for t in tokenCounts {
             for s in shapes {
@@ -69,6 +71,16 @@ struct BenchTensor: ParsableCommand {
                     String(
                         format: "  tokens %5d  W %5dx%-5d  half weights: bf16 %.1f, f16 %.1f GFLOP/s", t, s.out, s.inF,
                         flops / bf16 / 1e9, flops / f16 / 1e9))
+                if let lowered {
+                    // bf16 arithmetic (AVX512_BF16), alternating with raw f32 sgemm: the ratio is the gain.
+                    let (ours, raw) = try alternating(
+                        try linearRunner(lowered, x: x, w: w, b: b, tokens: t, shape: s, dtype: .bf16),
+                        rawRunner(x: x, w: w, tokens: t, shape: s))
+                    print(
+                        String(
+                            format: "  tokens %5d  W %5dx%-5d  bf16 arithmetic %.1f GFLOP/s vs raw f32 sgemm %.1f → %.2f×",
+                            t, s.out, s.inF, flops / ours / 1e9, flops / raw / 1e9, raw / ours))
+                }
             }
         }
         try attentionRows(cpu, label: "cpu")

@@ -6,7 +6,8 @@ import TensorCPU
 /// `omniedit cpu-info`: what the CPU backend found and chose on this machine: the CPU's instruction
 /// sets, the OpenBLAS core we asked for and the one the library runs. With `--gemm-output` it also
 /// writes one fixed `linear` product (raw little-endian f32) so that runs forced onto other paths
-/// (`OMNIEDIT_MAX_CPU_ISA=avx2`, `OPENBLAS_CORETYPE=…`) can be compared number for number.
+/// (`OMNIEDIT_MAX_CPU_ISA=avx2`, `OPENBLAS_CORETYPE=…`, `OMNIEDIT_CPU_PRECISION=bf16`) can be compared
+/// number for number.
 struct CPUInfo: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cpu-info", abstract: "CPU features and the compute kernels the CPU backend chose.")
@@ -25,7 +26,8 @@ struct CPUInfo: ParsableCommand {
             "features": blas.features.summary, "level": blas.features.level.description,
             "decision": blas.decision.description, "chosenCore": chosen ?? NSNull(), "runningCore": blas.runningCore,
             "runsChosenCore": blas.runsChosenCore, "library": blas.library, "config": blas.config,
-            "blasThreads": blas.threads, "threads": cpu.threads,
+            "blasThreads": blas.threads, "threads": cpu.threads, "precision": cpu.precision.rawValue,
+            "bf16Kernel": cpu.bf16Kernel,
         ]
         if json {
             let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])

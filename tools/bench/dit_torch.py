@@ -5,7 +5,7 @@ WanTransformer3DModel, random weights, f32) on a 1x16x5x30x52 latent (1950 token
 Sources/omniedit/BenchDiT.swift) and peak memory (max RSS).
 
 Usage (developer venv with torch==2.13.0+cpu and diffusers):
-  /tmp/venv-models/bin/python tools/bench/dit_torch.py [--threads N] [--layers 30] [--repeats 1]
+  /tmp/venv-models/bin/python tools/bench/dit_torch.py [--threads N] [--layers 30] [--repeats 1] [--bf16]
 """
 import argparse
 import resource
@@ -33,6 +33,7 @@ def main():
     p.add_argument("--height", type=int, default=30)
     p.add_argument("--width", type=int, default=52)
     p.add_argument("--repeats", type=int, default=1)
+    p.add_argument("--bf16", action="store_true", help="run under torch.autocast(cpu, bfloat16): the bf16 peer")
     a = p.parse_args()
     if a.threads:
         torch.set_num_threads(a.threads)
@@ -48,7 +49,8 @@ def main():
     t = torch.tensor([500])
     tokens = a.frames * (a.height // 2) * (a.width // 2)
     best = float("inf")
-    with torch.inference_mode():
+    amp = torch.autocast("cpu", dtype=torch.bfloat16, enabled=a.bf16)
+    with torch.inference_mode(), amp:
         if a.repeats > 1:
             model(hidden_states=x, timestep=t, encoder_hidden_states=ctx, return_dict=False)
         for _ in range(a.repeats):
@@ -58,7 +60,7 @@ def main():
             if wall < best:
                 best, cpu = wall, time.process_time() - c
     fl = flops(1536, 8960, a.layers, tokens, 512)
-    print(f"config: Wan2.1-1.3B ({a.layers} layers), latent 1x16x{a.frames}x{a.height}x{a.width}, {tokens} tokens")
+    print(f"config: Wan2.1-1.3B ({a.layers} layers, {'bf16 autocast' if a.bf16 else 'f32'}), latent 1x16x{a.frames}x{a.height}x{a.width}, {tokens} tokens")
     print(f"forward: {best:.2f} s, {fl / 1e9:.1f} GFLOP (counted), {fl / best / 1e9:.1f} GFLOP/s effective")
     print(f"process CPU time during the forward: {cpu:.2f} s ({cpu / best:.2f} cores busy)")
     print(f"peak memory (max RSS): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GiB")

@@ -1,6 +1,6 @@
 /* CCPUKernels: the C half of the CPU backend: what Swift cannot express at our baseline x86-64
  * compile level. The CPU feature probe (cpuid + xgetbv) and, compiled per function for the ISA it
- * needs and called only after the probe says the CPU has it, the kernels Swift cannot express. */
+ * needs and called only after the probe says the CPU has it, the AVX512-BF16 GEMM kernel. */
 #ifndef CCPUKERNELS_H
 #define CCPUKERNELS_H
 #include <stddef.h>
@@ -18,5 +18,34 @@ typedef struct OECPUFeatures {
 
 /* Fills `out` from cpuid on x86-64; all zero elsewhere. */
 void oe_cpu_features(OECPUFeatures *out);
+
+/* ---- bf16 GEMM (AVX512_BF16): C[m, n] (+)= A[m, k] · B[n, k]ᵀ with bf16 operands, f32 sums ----
+ * Operands are first put in the kernel's layouts (both rounded to bf16, nearest-even):
+ *  - A: rows of `oe_bf16_pairs(k)` 32-bit words, each word two neighbouring k values (zero-padded),
+ *    rows padded with zero rows to a multiple of OE_BF16_ROWS;
+ *  - B: panels of OE_BF16_COLS rows of B; per panel, for every k pair, one word per row (zero-padded
+ *    past n): `oe_bf16_packed_b_words(n, k)` words in all.
+ * Call these only when the CPU and OS support AVX512F + AVX512_BF16 (see oe_cpu_features). */
+enum { OE_BF16_ROWS = 12, OE_BF16_COLS = 32 };
+
+static inline size_t oe_bf16_pairs(size_t k) { return (k + 1) / 2; }
+static inline size_t oe_bf16_padded_rows(size_t m) { return (m + OE_BF16_ROWS - 1) / OE_BF16_ROWS * OE_BF16_ROWS; }
+static inline size_t oe_bf16_packed_b_words(size_t n, size_t k) {
+    return (n + OE_BF16_COLS - 1) / OE_BF16_COLS * OE_BF16_COLS * oe_bf16_pairs(k);
+}
+
+/* Rows [r0, r1) of A (f32, row stride lda) into the A layout `out` (row stride oe_bf16_pairs(k)
+ * words); rows at or past `m` (padding) are zeroed. */
+void oe_bf16_convert_a(const float *a, size_t lda, size_t m, size_t k, size_t r0, size_t r1, uint32_t *out);
+
+/* Panels [p0, p1) of B (n rows of k values, row stride ldb elements; f32 when bIsBF16 = 0, else
+ * raw bf16 bits) into the packed B layout `out` (the whole packed buffer). */
+void oe_bf16_pack_b(const void *b, int bIsBF16, size_t ldb, size_t n, size_t k, size_t p0, size_t p1,
+                    uint32_t *out);
+
+/* Rows [r0, r1) of C (r0 a multiple of OE_BF16_ROWS; rows past m are not written), all n columns:
+ * C = A·Bᵀ, or C += A·Bᵀ when `accumulate` (a bias already in C). */
+void oe_bf16_gemm(const uint32_t *a, const uint32_t *packedB, size_t m, size_t n, size_t k, size_t r0, size_t r1,
+                  float *c, size_t ldc, int accumulate);
 
 #endif

@@ -111,8 +111,10 @@ public final class HuMoModel: @unchecked Sendable {
             backend = v
             backendName = "Vulkan"
         case .cpu:
-            backend = try CPUBackend()
-            backendName = "CPU"
+            let cpu = try CPUBackend()
+            backend = cpu
+            // The name is part of every cache key: bf16 results must never be served as f32 ones.
+            backendName = cpu.precision == .f32 || !cpu.bf16Kernel ? "CPU" : "CPU (linear \(cpu.precision.rawValue))"
         }
         let (dit, _) = try WanCheckpoint.load(files.dit.url, on: backend, config: try files.dit.config(WanConfig.self))
         guard dit.config.audio != nil else {

@@ -138,6 +138,13 @@ extension CPUBackend {
             }
         }
         let beta: Float = b == nil ? 0 : 1
+        if inF > 0 && linearRunsBF16(weight: weight) {
+            let xRun = mx.transposed || mx.ld != inF ? try f32(try contiguous(x), "linear") : nil
+            try linearBF16(
+                x: xRun?.pointer ?? mx.pointer, rows: rows, weight: weight, dst: dst, accumulate: b != nil)
+            _ = (keepX, b, xRun)
+            return result
+        }
         if weight.dtype == .f32 {
             let (mw, _, keepW) = try matrixOperand(weight, "linear")
             // y = x·Wᵀ: B is W transposed.
