@@ -70,7 +70,9 @@ final class CPUDispatchTests: XCTestCase {
         XCTAssertEqual(blas.features, try CPUFeatures.active.get())
         let user = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? ""
         if user.isEmpty, let expected = BLASCore.choose(for: blas.features) {
-            XCTAssertEqual(blas.decision, .chosen(expected))
+            // `alreadyLoaded`: the plugin bundle, loaded into this test process by the host tests,
+            // carries its own copy of this code, which opened the library first with the same choice.
+            XCTAssertTrue([.chosen(expected), .alreadyLoaded].contains(blas.decision), blas.summary)
             XCTAssertEqual(blas.runningCore.lowercased(), expected.rawValue.lowercased(), blas.summary)
         }
         XCTAssertTrue(blas.runsChosenCore, blas.summary)
