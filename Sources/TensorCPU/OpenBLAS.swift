@@ -136,6 +136,15 @@ public final class OpenBLAS: @unchecked Sendable {
         setThreads = try symbol("openblas_set_num_threads", as: SetInt.self)
         let corename = try symbol("openblas_get_corename", as: GetString.self)
         let getConfig = try symbol("openblas_get_config", as: GetString.self)
+        // One thread count for both sides: OpenBLAS counts the CPUs it may run on, Foundation's
+        // active count also honours a container's CPU quota; more BLAS threads than that only queue
+        // and spin (sched_yield) against the Swift kernels' threads.
+        if let count = Self.threadCount(
+            environment: ProcessInfo.processInfo.environment, cores: ProcessInfo.processInfo.activeProcessorCount),
+            count != Int(getThreads())
+        {
+            setThreads(Int32(count))
+        }
         runningCore = corename().map { String(cString: $0) } ?? "unknown"
         config = getConfig().map { String(cString: $0) } ?? "OpenBLAS"
         self.features = features
@@ -145,6 +154,15 @@ public final class OpenBLAS: @unchecked Sendable {
         if let flag = ProcessInfo.processInfo.environment["OMNIEDIT_DEBUG"], !flag.isEmpty, flag != "0" {
             FileHandle.standardError.write(Data("omniedit: \(summary) [\(opened)]\n".utf8))
         }
+    }
+
+    /// The BLAS thread count to set: the cores this process may use, unless the user set one of the
+    /// variables OpenBLAS reads (then nil: theirs stands).
+    static func threadCount(environment: [String: String], cores: Int) -> Int? {
+        let userSet = ["OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS"].contains {
+            !(environment[$0] ?? "").isEmpty
+        }
+        return userSet ? nil : max(1, cores)
     }
 
     /// The process's OpenBLAS or the reason it cannot be used.

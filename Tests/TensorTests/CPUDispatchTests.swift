@@ -64,6 +64,14 @@ final class CPUDispatchTests: XCTestCase {
             .libraryDefault)
     }
 
+    func testBLASThreadsFollowTheCoresUnlessTheUserSetThem() {
+        XCTAssertEqual(OpenBLAS.threadCount(environment: [:], cores: 6), 6)
+        XCTAssertEqual(OpenBLAS.threadCount(environment: ["OPENBLAS_NUM_THREADS": ""], cores: 0), 1)
+        XCTAssertNil(OpenBLAS.threadCount(environment: ["OPENBLAS_NUM_THREADS": "3"], cores: 6))
+        XCTAssertNil(OpenBLAS.threadCount(environment: ["OMP_NUM_THREADS": "1"], cores: 6))
+        XCTAssertNil(OpenBLAS.threadCount(environment: ["GOTO_NUM_THREADS": "2"], cores: 6))
+    }
+
     /// On this machine: the library loaded by the backend runs the core chosen for this CPU.
     func testTheLoadedLibraryRunsTheChosenCore() throws {
         let blas = try CPUBackend().blas
