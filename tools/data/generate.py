@@ -126,25 +126,31 @@ def _work(job):
 
 def generate(out, clips, seed, split="train", workers=2, progress=True):
     os.makedirs(out, exist_ok=True)
-    jobs = [(out, seed, split, i) for i in range(clips)]
     t0 = time.time()
-    entries = []
-    if workers > 1:
-        import multiprocessing as mp
-        with mp.get_context("fork").Pool(workers) as pool:
-            for e in pool.imap(_work, jobs, chunksize=2):
-                entries.append(e)
-                _progress(progress, len(entries), clips, t0)
-    else:
-        for j in jobs:
-            entries.append(_work(j))
-            _progress(progress, len(entries), clips, t0)
+    entries = run_jobs(_work, [(out, seed, split, i) for i in range(clips)], workers, progress)
     frames = sum(e["frames"] for e in entries)
     index = {"format": "omniedit-lipsync-clips/1", "split": split, "seed": seed, "clips": len(entries),
              "frames": frames, "fps": FPS, "sample_rate": SR, "size": faces.SIZE, "entries": entries}
     with open(os.path.join(out, "index.json"), "w") as f:
         json.dump(index, f, indent=1)
     return index, time.time() - t0
+
+
+def run_jobs(work, jobs, workers, progress):
+    """work(job) for every job, in order, over `workers` forked processes; the results in job order."""
+    t0 = time.time()
+    entries = []
+    if workers > 1:
+        import multiprocessing as mp
+        with mp.get_context("fork").Pool(workers) as pool:
+            for e in pool.imap(work, jobs, chunksize=2):
+                entries.append(e)
+                _progress(progress, len(entries), len(jobs), t0)
+    else:
+        for j in jobs:
+            entries.append(work(j))
+            _progress(progress, len(entries), len(jobs), t0)
+    return entries
 
 
 def _progress(on, done, total, t0):

@@ -137,19 +137,8 @@ def generate_av(out, clips, seed, split="train", workers=2, progress=True, keep_
         if (old.get("seed"), old.get("split")) != (seed, split):
             raise SystemExit("%s holds seed %s / %s clips; --keep-existing needs the same seed and split"
                              % (out, old.get("seed"), old.get("split")))
-    jobs = [(out, seed, split, i, keep_existing) for i in range(clips)]
     t0 = time.time()
-    entries = []
-    if workers > 1:
-        import multiprocessing as mp
-        with mp.get_context("fork").Pool(workers) as pool:
-            for e in pool.imap(_work, jobs, chunksize=2):
-                entries.append(e)
-                generate._progress(progress, len(entries), clips, t0)
-    else:
-        for j in jobs:
-            entries.append(_work(j))
-            generate._progress(progress, len(entries), clips, t0)
+    entries = generate.run_jobs(_work, [(out, seed, split, i, keep_existing) for i in range(clips)], workers, progress)
     index = {"format": FORMAT, "split": split, "seed": seed, "clips": len(entries),
              "frames": sum(e["frames"] for e in entries), "fps": FPS, "sample_rate": SR, "size": faces.SIZE,
              "entries": entries}

@@ -264,15 +264,15 @@ class LatentProbe:
 
     KEYS = (("hair", "video"), ("gender", "video"), ("beard", "video"), ("pitch", "audio"), ("gender", "audio"))
 
-    def __init__(self, model, windows, lam=1.0):
+    def __init__(self, model, windows, lam=10.0):
         feats, labels = {"video": [], "audio": []}, []
         for path in C.list_clips_in(os.path.join(C.DATA, "train"))[:windows]:
             clip = C.load_clip(path)
             if str(clip["kind"]) != "speech":
                 continue
             zv, za = model.encode(*C.window(clip, 0))
-            feats["video"].append(zv.flatten().numpy())
-            feats["audio"].append(za.flatten().numpy())
+            feats["video"].append(self.features(zv, "video"))
+            feats["audio"].append(self.features(za, "audio"))
             labels.append(json.loads(str(clip["attrs"])))
         self.w = {}
         for key, mod in self.KEYS:
@@ -284,10 +284,17 @@ class LatentProbe:
             self.w[key, mod] = (classes, W)
         self.n = len(labels)
 
+    def features(self, z, mod):
+        """Time-averaged latents (video: [4x4 positions x 32 channels] of the packed tokens, audio: 32 channels): few
+        enough dimensions for a probe fitted on tens of windows."""
+        if mod == "video":
+            return z[0].reshape(-1, 16, z.shape[-1]).mean(0).flatten().numpy()
+        return z[0].mean(0).numpy()
+
     def predict(self, zv, za):
         out = {}
         for (key, mod), (classes, W) in self.w.items():
-            x = (zv if mod == "video" else za).flatten().numpy()
+            x = self.features(zv if mod == "video" else za, mod)
             out["%s_%s" % (key, mod)] = classes[int(np.argmax(np.append(x, 1.0) @ W))]
         return out
 
