@@ -14,7 +14,6 @@ Usage: python tools/train/vae_mouth_check.py [--vae $LIPSYNC_CKPT/vae] [--clips 
 """
 import argparse
 import json
-import math
 import os
 import sys
 
@@ -27,15 +26,8 @@ from common import (CKPT, ROOT, WINDOW, frames_to_tensor, list_clips, load_clip,
 
 sys.path.insert(0, os.path.join(ROOT, "tools", "data"))
 import mouth_metric as mm  # noqa: E402
-
-
-def to_uint8(v):
-    """[3,T,H,W] in [-1,1] -> uint8 [T,H,W,3]."""
-    return ((v.clamp(-1, 1) + 1) * 127.5).round().byte().permute(1, 2, 3, 0).numpy()
-
-
-def psnr(a, b):
-    return 10 * math.log10(4.0 / max(((a - b) ** 2).mean().item(), 1e-12))
+from sample_eval import to_uint8  # noqa: E402
+from train_vae import psnr  # noqa: E402
 
 
 def group_mean(opening):
