@@ -26,7 +26,7 @@ struct EncodeText: ParsableCommand {
     var cacheSizeMb: Int = 4096
 
     func run() throws {
-        guard let compute = ["auto": ComputeBackend.auto, "vulkan": .vulkan, "cpu": .cpu][backend] else {
+        guard let compute = ComputeBackend(name: backend) else {
             throw ValidationError("--backend must be auto, vulkan or cpu")
         }
         let folder = URL(fileURLWithPath: model)

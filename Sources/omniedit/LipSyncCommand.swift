@@ -40,7 +40,7 @@ struct LipSyncCommand: ParsableCommand {
     func run() throws {
         var settings = LipSyncSettings()
         do { try settings.set(assignments: sets) } catch { throw ValidationError("--set: \(error)") }
-        guard let compute = ["auto": ComputeBackend.auto, "vulkan": .vulkan, "cpu": .cpu][backend] else {
+        guard let compute = ComputeBackend(name: backend) else {
             throw ValidationError("--backend must be auto, vulkan or cpu")
         }
         let modelFolder = try resolveModel()

@@ -65,6 +65,25 @@ public enum ComputeBackend: Int, Sendable, CaseIterable {
         case .cpu: .cpu
         }
     }
+
+    /// The command-line spelling: `auto`, `vulkan` or `cpu`.
+    public init?(name: String) {
+        guard let b = ["auto": ComputeBackend.auto, "vulkan": .vulkan, "cpu": .cpu][name] else { return nil }
+        self = b
+    }
+
+}
+
+/// The backend `choice` gives on this machine (Vulkan when asked and present, else the CPU), and its
+/// name for logs and cache keys.
+func openBackend(for choice: BackendChoice) throws -> (backend: any Backend, name: String) {
+    switch try VulkanBackend.open(for: choice) {
+    case .vulkan(let v): return (v, "Vulkan")
+    case .cpu:
+        let cpu = try CPUBackend()
+        // The name is part of every cache key: bf16 results must never be served as f32 ones.
+        return (cpu, cpu.precision == .f32 || !cpu.bf16Kernel ? "CPU" : "CPU (linear \(cpu.precision.rawValue))")
+    }
 }
 
 /// A loaded HuMo-family model.
@@ -106,16 +125,7 @@ public final class HuMoModel: @unchecked Sendable {
                 throw PipelineError.model("\(file.path): \(error)")
             }
         }
-        switch try VulkanBackend.open(for: choice) {
-        case .vulkan(let v):
-            backend = v
-            backendName = "Vulkan"
-        case .cpu:
-            let cpu = try CPUBackend()
-            backend = cpu
-            // The name is part of every cache key: bf16 results must never be served as f32 ones.
-            backendName = cpu.precision == .f32 || !cpu.bf16Kernel ? "CPU" : "CPU (linear \(cpu.precision.rawValue))"
-        }
+        (backend, backendName) = try openBackend(for: choice)
         let (dit, _) = try WanCheckpoint.load(files.dit.url, on: backend, config: try files.dit.config(WanConfig.self))
         guard dit.config.audio != nil else {
             throw PipelineError.model("\(files.dit.url.path): the DiT has no HuMo audio path")

@@ -5,8 +5,6 @@ import Foundation
 import Models
 import Sampler
 import Tensor
-import TensorCPU
-import TensorVulkan
 import Text
 
 public enum PromptEncoding {
@@ -17,16 +15,7 @@ public enum PromptEncoding {
         folder: URL, prompt: String, backend choice: ComputeBackend, cache: CacheStore?
     ) throws -> (prompt: EncodedPrompt, fromCache: Bool) {
         let files = try TextEncoderFolder(folder: folder)
-        let backend: any Backend
-        let backendName: String
-        switch try VulkanBackend.open(for: choice.choice) {
-        case .vulkan(let v):
-            backend = v
-            backendName = "Vulkan"
-        case .cpu:
-            backend = try CPUBackend()
-            backendName = "CPU"
-        }
+        let (backend, backendName) = try openBackend(for: choice.choice)
         let key = cacheKey(files: files, prompt: prompt, backend: backendName)
         if let hit = cache?.text(key) { return (hit, true) }
         let encoded = try PromptEncoder(folder: files, backend: backend).encode(prompt, on: backend)
