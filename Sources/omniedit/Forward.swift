@@ -14,7 +14,7 @@ import VideoIO
 ///   [F, 8, 5, C] (HuMo; absent = no audio), optional `y` [Cy, F, H, W] (HuMo-17B conditioning)
 ///   → `velocity` [outDim, F, H, W].
 /// - `vae-encode`, `vae-decode`, `whisper`, `audio-windows`: see `ForwardVAEWhisper.swift`.
-/// - `ltx2-dit`, `ltx2-connectors`, `ltx2-vocoder`: see `ForwardLTX2.swift`.
+/// - `ltx2-dit`, `ltx2-connectors`, `ltx2-vocoder`, `ltx2-audio-encode`, `ltx2-audio-decode`: see `ForwardLTX2.swift`.
 struct Forward: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "forward", abstract: "Run one model component on inputs from a safetensors file.")
@@ -28,6 +28,8 @@ struct Forward: ParsableCommand {
         case ltx2DiT = "ltx2-dit"
         case ltx2Connectors = "ltx2-connectors"
         case ltx2Vocoder = "ltx2-vocoder"
+        case ltx2AudioEncode = "ltx2-audio-encode"
+        case ltx2AudioDecode = "ltx2-audio-decode"
     }
 
     enum BackendName: String, ExpressibleByArgument, CaseIterable {
@@ -76,6 +78,8 @@ struct Forward: ParsableCommand {
         case .ltx2DiT: try runLTX2DiT(input, on: compute, into: &writer)
         case .ltx2Connectors: try runLTX2Connectors(input, on: compute, into: &writer)
         case .ltx2Vocoder: try runLTX2Vocoder(input, on: compute, into: &writer)
+        case .ltx2AudioEncode: try runLTX2AudioVAE(encode: true, input, on: compute, into: &writer)
+        case .ltx2AudioDecode: try runLTX2AudioVAE(encode: false, input, on: compute, into: &writer)
         }
         try writer.write(to: URL(fileURLWithPath: output))
         print("wrote \(output)")

@@ -10,7 +10,8 @@ import Tensor
 ///   `fps` [1] (default 24) → `video` and `audio` velocities in the layout of the inputs;
 /// - `ltx2-connectors`: `hidden_states` [L, D, layers], optional `mask` [L] (default all real) →
 ///   `video` and `audio` caption rows [L, D];
-/// - `ltx2-vocoder`: `mel` [channels, frames, mels] (stereo 2 × 64) → `waveform` [2, frames·240].
+/// - `ltx2-vocoder`: `mel` [channels, frames, mels] (stereo 2 × 64) → `waveform` [2, frames·240];
+/// - `ltx2-audio-encode` / `ltx2-audio-decode`: see `runLTX2AudioVAE`.
 extension Forward {
     func runLTX2DiT(_ input: ForwardInputs, on compute: any Backend, into writer: inout SafetensorsWriter) throws {
         let (dit, unused) = try LTX2Checkpoint.loadTransformer(
@@ -78,5 +79,21 @@ extension Forward {
         let vocoder = try LTX2Checkpoint.loadVocoder(
             URL(fileURLWithPath: model), on: compute, config: try explicitConfig(LTX2VocoderConfig.self))
         try writer.add("waveform", try vocoder(try input.tensor("mel", on: compute), on: compute), from: compute)
+    }
+
+    /// `ltx2-audio-encode`: `mel` [2, T, 64] → `mean` [8, T', 16] (the raw posterior mean);
+    /// `ltx2-audio-decode`: `latent` [8, T', 16] → `mel` [2, 4T'−3, 64].
+    func runLTX2AudioVAE(
+        encode: Bool, _ input: ForwardInputs, on compute: any Backend, into writer: inout SafetensorsWriter
+    )
+        throws
+    {
+        let vae = try LTX2Checkpoint.loadAudioVAE(
+            URL(fileURLWithPath: model), on: compute, config: try explicitConfig(LTX2AudioVAEConfig.self))
+        if encode {
+            try writer.add("mean", try vae.encodeMean(try input.tensor("mel", on: compute), on: compute), from: compute)
+        } else {
+            try writer.add("mel", try vae.decode(try input.tensor("latent", on: compute), on: compute), from: compute)
+        }
     }
 }

@@ -55,10 +55,20 @@ func describeLTX2(_ checkpoint: Checkpoint, list: Int) throws {
             )
         } catch { print("vocoder: not loadable: \(String(describing: error).prefix(400))") }
     }
-    let others = ["vae.", "audio_vae."].filter { p in all.contains { $0.hasPrefix(p) } }
+    let single = checkpoint.metadata["config"] != nil
+    if LTX2Checkpoint.hasAudioVAE(all.filter { !single || $0.hasPrefix("audio_vae.") }) {
+        if !LTX2Checkpoint.isTransformer(all) { print("family: LTX-2 (audio VAE)") }
+        do {
+            let v = try LTX2Checkpoint.loadAudioVAE(URL(fileURLWithPath: checkpoint.path), on: cpu, shapesOnly: true)
+            print(
+                "audio VAE: every weight present; \(v.config.inChannels) × \(v.config.melBins) mel ↔ \(v.config.latentChannels) latent channels, ×\(v.config.compression) in time and mel"
+            )
+        } catch { print("audio VAE: not loadable: \(String(describing: error).prefix(400))") }
+    }
+    let others = ["vae."].filter { p in all.contains { $0.hasPrefix(p) } }
     if !others.isEmpty {
         print(
-            "also holds (not loaded yet: the video and audio VAEs are not built): \(others.joined(separator: ", "))"
+            "also holds (not loaded yet: the video VAE is not built): \(others.joined(separator: ", "))"
         )
     }
 }

@@ -64,3 +64,47 @@ final class LTX2ToolTests: XCTestCase {
         XCTAssertTrue(connectors.contains("connectors: every weight present"), connectors)
     }
 }
+
+extension LTX2ToolTests {
+    func testForwardRunsTheAudioVAEAndTheVocoder() throws {
+        let tmp = NSTemporaryDirectory() + "omniedit-ltx2-audio-\(getpid())"
+        defer {
+            for s in ["-enc", "-dec", "-voc"] { try? FileManager.default.removeItem(atPath: tmp + s + ".safetensors") }
+        }
+        let vae = "\(Self.fixtures)/audio_vae_tiny"
+        let io = "\(Self.fixtures)/audio_vae_tiny_io.safetensors"
+        let golden = try SafetensorsFile(path: io)
+        for (component, output, name, expected) in [
+            ("ltx2-audio-decode", "-dec", "mel", "outputs/decoded"),
+            ("ltx2-audio-encode", "-enc", "mean", "outputs/mean_21"),
+        ] {
+            var inputs = SafetensorsWriter()
+            let source = component.hasSuffix("decode") ? "inputs/latent" : "inputs/mel_21"
+            try inputs.add(
+                component.hasSuffix("decode") ? "latent" : "mel", shape: try golden.entry(source).shape,
+                values: try golden.floats(source))
+            try inputs.write(to: URL(fileURLWithPath: tmp + output + "-in.safetensors"))
+            defer { try? FileManager.default.removeItem(atPath: tmp + output + "-in.safetensors") }
+            let (status, out) = try run([
+                "forward", "--component", component, "--model", vae, "--inputs", tmp + output + "-in.safetensors",
+                "--output", tmp + output + ".safetensors",
+            ])
+            XCTAssertEqual(status, 0, out)
+            let result = try SafetensorsFile(path: tmp + output + ".safetensors").floats(name)
+            XCTAssertLessThanOrEqual(worst(result, try golden.floats(expected)), 1e-4, component)
+        }
+        let voc = "\(Self.fixtures)/vocoder_tiny_io.safetensors"
+        let (status, out) = try run([
+            "forward", "--component", "ltx2-vocoder", "--model", "\(Self.fixtures)/vocoder_tiny", "--inputs", voc,
+            "--output", tmp + "-voc.safetensors",
+        ])
+        XCTAssertEqual(status, 0, out)
+        let wave = try SafetensorsFile(path: tmp + "-voc.safetensors").floats("waveform")
+        XCTAssertLessThanOrEqual(worst(wave, try SafetensorsFile(path: voc).floats("outputs/waveform")), 1e-4)
+        let (s2, inspect) = try run(["inspect", vae])
+        XCTAssertEqual(s2, 0, inspect)
+        XCTAssertTrue(
+            inspect.contains("family: LTX-2 (audio VAE)") && inspect.contains("audio VAE: every weight present"),
+            inspect)
+    }
+}

@@ -90,7 +90,7 @@ public enum LTX2Checkpoint {
             }
         }
         var isDirectory: ObjCBool = false
-        FileManager.default.fileExists(atPath: checkpoint.path, isDirectory: &isDirectory)
+        _ = FileManager.default.fileExists(atPath: checkpoint.path, isDirectory: &isDirectory)
         let url = URL(fileURLWithPath: checkpoint.path)
         let folder = isDirectory.boolValue ? url : url.deletingLastPathComponent()
         let file = folder.appendingPathComponent("config.json")
@@ -184,7 +184,7 @@ public enum LTX2Checkpoint {
     /// The connectors' config: `config.json` beside the checkpoint, else metadata `config`.
     public static func connectorsConfig(_ checkpoint: Checkpoint, reader: WeightReader) throws -> LTX2ConnectorsConfig {
         var isDirectory: ObjCBool = false
-        FileManager.default.fileExists(atPath: checkpoint.path, isDirectory: &isDirectory)
+        _ = FileManager.default.fileExists(atPath: checkpoint.path, isDirectory: &isDirectory)
         let url = URL(fileURLWithPath: checkpoint.path)
         let file = (isDirectory.boolValue ? url : url.deletingLastPathComponent()).appendingPathComponent("config.json")
         if checkpoint.metadata["config"] == nil, let data = try? Data(contentsOf: file) {
@@ -239,7 +239,7 @@ public enum LTX2Checkpoint {
             }
         }
         var isDirectory: ObjCBool = false
-        FileManager.default.fileExists(atPath: checkpoint.path, isDirectory: &isDirectory)
+        _ = FileManager.default.fileExists(atPath: checkpoint.path, isDirectory: &isDirectory)
         let url = URL(fileURLWithPath: checkpoint.path)
         let file = (isDirectory.boolValue ? url : url.deletingLastPathComponent()).appendingPathComponent("config.json")
         guard let data = try? Data(contentsOf: file) else {

@@ -3,8 +3,8 @@ import Foundation
 /// The files of an LTX-2 model folder (the registry's LTX-2 row): the transformer and the text
 /// connectors, either as diffusers components (`transformer/`, `connectors/`, each with its
 /// `config.json`) or as the single-file LTX-2 checkpoint that holds both (config in its metadata).
-/// The vocoder (`vocoder/` or inside the single file) is optional here; the video and audio VAEs are
-/// not built yet, so they are not looked for.
+/// The vocoder and the audio VAE (`vocoder/`, `audio_vae/`, or inside the single file) are optional
+/// here; the video VAE is not built yet, so it is not looked for.
 public struct LTX2Folder: Sendable, Hashable {
     public let folder: URL
     public let transformer: FolderComponent
@@ -12,6 +12,8 @@ public struct LTX2Folder: Sendable, Hashable {
     public let connectors: FolderComponent
     /// `vocoder/`, or the single file when it holds `vocoder.*`; nil when the folder has none.
     public let vocoder: FolderComponent?
+    /// `audio_vae/`, or the single file when it holds `audio_vae.*`; nil when the folder has none.
+    public let audioVAE: FolderComponent?
 
     /// The registry row: what each component is and how a user recognises the file.
     public static let requirements: [(FolderComponent.Kind, String)] = [
@@ -65,5 +67,10 @@ public struct LTX2Folder: Sendable, Hashable {
             vocoder = transformer
         }
         self.vocoder = vocoder
+        var audioVAE = try one(.ltx2AudioVAE)
+        if audioVAE == nil, LTX2Checkpoint.hasAudioVAE(try Checkpoint.open(transformer.url).names) {
+            audioVAE = transformer
+        }
+        self.audioVAE = audioVAE
     }
 }

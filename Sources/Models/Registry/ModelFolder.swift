@@ -16,6 +16,7 @@ public struct FolderComponent: Sendable, Hashable {
         case ltx2Transformer = "LTX-2 transformer"
         case ltx2Connectors = "LTX-2 text connectors"
         case ltx2Vocoder = "LTX-2 vocoder"
+        case ltx2AudioVAE = "LTX-2 audio VAE"
     }
 
     public let kind: Kind
@@ -118,6 +119,7 @@ public enum ModelFolder {
         if LTX2Checkpoint.isTransformer(names) { return .ltx2Transformer }
         if LTX2Checkpoint.hasConnectors(names) { return .ltx2Connectors }
         if LTX2Checkpoint.hasVocoder(names) { return .ltx2Vocoder }
+        if LTX2Checkpoint.hasAudioVAE(names) { return .ltx2AudioVAE }
         if names.contains(where: { $0.hasSuffix("embed_positions.weight") })
             && names.contains(where: { $0.hasSuffix("layers.0.self_attn.q_proj.weight") })
         {
