@@ -89,11 +89,7 @@ public enum LTX2Checkpoint {
                 throw LTX2Error.invalidConfig("\(checkpoint.path): metadata 'config': \(error)")
             }
         }
-        var isDirectory: ObjCBool = false
-        _ = FileManager.default.fileExists(atPath: checkpoint.path, isDirectory: &isDirectory)
-        let url = URL(fileURLWithPath: checkpoint.path)
-        let folder = isDirectory.boolValue ? url : url.deletingLastPathComponent()
-        let file = folder.appendingPathComponent("config.json")
+        let file = configFile(beside: checkpoint)
         guard let data = try? Data(contentsOf: file) else {
             throw LTX2Error.invalidConfig(
                 "\(checkpoint.path) has no 'config' metadata and no config.json beside it; LTX-2's RoPE type and "
@@ -102,6 +98,14 @@ public enum LTX2Checkpoint {
         do { return try JSONDecoder().decode(LTX2TransformerConfig.self, from: data) } catch let e as LTX2Error {
             throw LTX2Error.invalidConfig("\(file.path): \(e)")
         } catch { throw LTX2Error.invalidConfig("\(file.path): \(error)") }
+    }
+
+    /// The diffusers `config.json` of a component: inside the opened folder, or beside the opened file.
+    static func configFile(beside checkpoint: Checkpoint) -> URL {
+        var isDirectory: ObjCBool = false
+        _ = FileManager.default.fileExists(atPath: checkpoint.path, isDirectory: &isDirectory)
+        let url = URL(fileURLWithPath: checkpoint.path)
+        return (isDirectory.boolValue ? url : url.deletingLastPathComponent()).appendingPathComponent("config.json")
     }
 
     /// Refuses checkpoints whose transformer tensors are stored in a format we do not read (fp8),
@@ -183,10 +187,7 @@ public enum LTX2Checkpoint {
 
     /// The connectors' config: `config.json` beside the checkpoint, else metadata `config`.
     public static func connectorsConfig(_ checkpoint: Checkpoint, reader: WeightReader) throws -> LTX2ConnectorsConfig {
-        var isDirectory: ObjCBool = false
-        _ = FileManager.default.fileExists(atPath: checkpoint.path, isDirectory: &isDirectory)
-        let url = URL(fileURLWithPath: checkpoint.path)
-        let file = (isDirectory.boolValue ? url : url.deletingLastPathComponent()).appendingPathComponent("config.json")
+        let file = configFile(beside: checkpoint)
         if checkpoint.metadata["config"] == nil, let data = try? Data(contentsOf: file) {
             do { return try JSONDecoder().decode(LTX2ConnectorsConfig.self, from: data) } catch {
                 throw LTX2Error.invalidConfig("\(file.path): \(error)")
@@ -238,10 +239,7 @@ public enum LTX2Checkpoint {
                 throw LTX2Error.invalidConfig("\(checkpoint.path): metadata 'config' → \(name): \(error)")
             }
         }
-        var isDirectory: ObjCBool = false
-        _ = FileManager.default.fileExists(atPath: checkpoint.path, isDirectory: &isDirectory)
-        let url = URL(fileURLWithPath: checkpoint.path)
-        let file = (isDirectory.boolValue ? url : url.deletingLastPathComponent()).appendingPathComponent("config.json")
+        let file = configFile(beside: checkpoint)
         guard let data = try? Data(contentsOf: file) else {
             throw LTX2Error.invalidConfig("\(checkpoint.path) has no config.json beside it and no 'config' metadata")
         }
