@@ -101,7 +101,7 @@ var targets: [Target] = [
         name: "BackendConformanceTests", dependencies: ["Tensor", "TensorCPU", "TensorVulkan", "TensorTestSupport"]),
     .testTarget(name: "MediaTests", dependencies: ["Media", "CSndFile"], resources: [.copy("Fixtures")]),
     .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "CFFmpeg"]),
-    .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Models", "Text", "Media", "Sampler"]),
+    .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Models", "Text", "Media", "Sampler", "Tensor", "TensorCPU"]),
     .testTarget(
         name: "ModelsTests", dependencies: ["Models", "Tensor", "TensorCPU", "TensorVulkan"], exclude: ["Fixtures"]),
     .testTarget(
