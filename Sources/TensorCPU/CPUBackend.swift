@@ -118,13 +118,10 @@ public final class CPUBackend: Backend, @unchecked Sendable {
         return (try Tensor(storage: s, dtype: .f32, shape: shape), s.base.assumingMemoryBound(to: Float.self))
     }
 
-    /// Optional `[n]` parameter vector (weight, bias, gamma) as f32, checked for its size.
-    func vector(_ x: Tensor?, count n: Int, _ what: String, _ op: String) throws -> F32Run? {
-        guard let x else { return nil }
-        guard x.count == n, x.shape.filter({ $0 != 1 }).count <= 1 else {
-            throw TensorError.shapeMismatch("\(op): \(what) \(x.shape) should have \(n) elements")
-        }
-        return try f32(x, op)
+    /// Optional parameter vector (weight, bias, gamma) as a contiguous f32 run; its size was checked
+    /// by the public op (`ShapeCheck.vector`).
+    func vector(_ x: Tensor?, _ op: String) throws -> F32Run? {
+        try x.map { try f32($0, op) }
     }
 
     // MARK: MemoryOps

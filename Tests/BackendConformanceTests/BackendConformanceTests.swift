@@ -75,6 +75,71 @@ final class BackendConformanceTests: XCTestCase {
         if let vulkanMissing { throw XCTSkip("CPU rows passed; no Vulkan device, Vulkan rows not run: \(vulkanMissing)") }
     }
 
+    /// Calls every backend must refuse, with the same error: the checks live above the backends, in
+    /// Tensor's public ops.
+    private static let badCalls: [(String, @Sendable (any Backend) throws -> Tensor)] = [
+        ("matmul inner sizes", { b in try b.matmul(try b.zeros([2, 3]), try b.zeros([4, 5])) }),
+        ("linear inputs", { b in try b.linear(try b.zeros([2, 3]), weight: try b.zeros([4, 5]), bias: nil) }),
+        ("linear bias", { b in try b.linear(try b.zeros([2, 5]), weight: try b.zeros([4, 5]), bias: try b.zeros([3])) }),
+        ("conv channels", { b in
+            try b.conv1d(try b.zeros([1, 4, 9]), weight: try b.zeros([2, 3, 3]), bias: nil)
+        }),
+        ("conv kernel larger than input", { b in
+            try b.conv1d(try b.zeros([1, 4, 2]), weight: try b.zeros([2, 4, 3]), bias: nil)
+        }),
+        ("attention heads", { b in
+            try b.attention(q: try b.zeros([4, 3, 8]), k: try b.zeros([4, 2, 8]), v: try b.zeros([4, 2, 8]), scale: 1)
+        }),
+        ("attention without keys", { b in
+            try b.attention(q: try b.zeros([4, 2, 8]), k: try b.zeros([0, 2, 8]), v: try b.zeros([0, 2, 8]), scale: 1)
+        }),
+        ("rope odd head dim", { b in
+            try b.rope(try b.zeros([3, 1, 5]), cos: try b.zeros([3, 2]), sin: try b.zeros([3, 2]), pairing: .halves)
+        }),
+        ("rope table", { b in
+            try b.rope(try b.zeros([3, 1, 4]), cos: try b.zeros([2, 2]), sin: try b.zeros([2, 2]), pairing: .halves)
+        }),
+        ("softmax of a scalar", { b in try b.softmax(try b.zeros([])) }),
+        ("layerNorm weight", { b in try b.layerNorm(try b.zeros([2, 6]), weight: try b.zeros([5]), bias: nil, eps: 1e-6) }),
+        ("rmsNorm eps", { b in try b.rmsNorm(try b.zeros([2, 6]), weight: nil, eps: -1) }),
+        ("groupNorm groups", { b in
+            try b.groupNorm(try b.zeros([1, 6, 4]), groups: 4, weight: nil, bias: nil, eps: 1e-6)
+        }),
+        ("channelRMSNorm gamma", { b in try b.channelRMSNorm(try b.zeros([1, 6, 4]), gamma: try b.zeros([4]), eps: 1e-12) }),
+        ("binary broadcast", { b in try b.binary(.add, try b.zeros([2, 3]), try b.zeros([4])) }),
+        ("modulate grows x", { b in
+            try b.modulate(try b.zeros([1, 3]), scale: try b.zeros([2, 3]), shift: try b.zeros([3]))
+        }),
+        ("gatedAdd gate", { b in try b.gatedAdd(try b.zeros([2, 3]), try b.zeros([2, 3]), gate: try b.zeros([2])) }),
+        ("clamp bounds", { b in try b.clamp(try b.zeros([3]), min: 1, max: 0) }),
+        ("concat axes", { b in try b.concat([try b.zeros([2, 3]), try b.zeros([2, 4])], axis: 0) }),
+        ("pad count", { b in try b.pad(try b.zeros([2, 3]), padding: [.symmetric(1)], mode: .constant(0)) }),
+        ("pad reflect", { b in try b.pad(try b.zeros([2, 3]), padding: [.init(0, 0), .init(3, 0)], mode: .reflect) }),
+        ("resize empty axis", { b in try b.resize(try b.zeros([2, 0]), axis: 1, size: 4, mode: .nearest) }),
+        ("embedding index", { b in try b.embedding(try b.zeros([4, 3]), indices: [1, 4]) }),
+        ("reduce max of nothing", { b in try b.reduce(.max, try b.zeros([2, 0]), axis: 1, keepDim: false) }),
+        ("reduce axis", { b in try b.reduce(.sum, try b.zeros([2, 3]), axis: 2, keepDim: false) }),
+    ]
+
+    func testEveryBackendRefusesBadShapesWithTheSameError() throws {
+        let (backends, vulkanMissing) = try backends()
+        for (what, call) in Self.badCalls {
+            var messages: [String] = []
+            for (name, backend) in backends {
+                do {
+                    let y = try call(backend)
+                    XCTFail("\(what) on \(name): accepted, gave \(y.shape)")
+                } catch let error as TensorError {
+                    messages.append("\(error)")
+                } catch {
+                    XCTFail("\(what) on \(name): \(error) is not a TensorError")
+                }
+            }
+            XCTAssertEqual(Set(messages).count, 1, "\(what): backends disagree: \(messages)")
+        }
+        if let vulkanMissing { throw XCTSkip("CPU checked; no Vulkan device: \(vulkanMissing)") }
+    }
+
     /// Names of the `func` requirements of every `protocol …Ops` in Sources/Tensor/Ops.
     private static func protocolRequirements() throws -> Set<String> {
         let ops = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

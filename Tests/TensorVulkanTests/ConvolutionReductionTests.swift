@@ -65,7 +65,9 @@ final class ConvolutionReductionTests: VulkanTestCase {
             // 4·18 = 72 column rows; a budget of 72·7 floats gives slices of 7 of the 3·5·4 = 60 output
             // positions (the last one 4 wide). Same sums in the same order: equal to the bit.
             let sliced = try backend.download(
-                try backend.conv(x, weight: w, bias: bias, geometry: geometry, columnBudget: 72 * 7))
+                try backend.conv(
+                    checked: x, weight: w, bias: bias, geometry: geometry,
+                    outputSize: try geometry.outputSize(input: [3, 5, 7], kernel: [2, 3, 3]), columnBudget: 72 * 7))
             XCTAssertEqual(sliced, whole, "\(backend.kernelStyle)")
         }
     }

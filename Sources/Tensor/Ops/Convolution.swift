@@ -81,7 +81,14 @@ public struct ConvGeometry: Sendable, Hashable {
 }
 
 /// Convolutions (cross-correlation, as torch): zero padding only; other padding via `pad` first.
+/// The requirement labelled `checked:` is the backend kernel: call `conv(_:weight:bias:geometry:)`.
 public protocol ConvolutionOps: AnyObject, Sendable {
+    /// Kernel of `conv(_:weight:bias:geometry:)` with the output's spatial sizes `outputSize`.
+    func conv(checked x: Tensor, weight: Tensor, bias: Tensor?, geometry: ConvGeometry, outputSize: [Int]) throws
+        -> Tensor
+}
+
+extension ConvolutionOps {
     /// N-d convolution, N = `geometry.spatialRank` ∈ {1, 2, 3}:
     /// `y[b, o, p] = bias[o] + Σ_{c, k} w[o, c, k] · x[b, g·Cin/G + c, p·stride + k·dilation − padBefore]`
     /// (g = o / (Cout/G), out-of-range x reads 0).
@@ -93,10 +100,24 @@ public protocol ConvolutionOps: AnyObject, Sendable {
     ///
     /// Causal temporal padding (Wan `CausalConv3d`) is `ConvGeometry.causal3d`; a streaming cache is
     /// `concat([cachedFrames, x], axis: 2)` with the front padding reduced accordingly.
-    func conv(_ x: Tensor, weight: Tensor, bias: Tensor?, geometry: ConvGeometry) throws -> Tensor
-}
+    public func conv(_ x: Tensor, weight: Tensor, bias: Tensor?, geometry: ConvGeometry) throws -> Tensor {
+        let n = geometry.spatialRank
+        guard x.rank == n + 2, weight.rank == n + 2 else {
+            throw TensorError.shapeMismatch(
+                "conv: x \(x.shape) must be [B, Cin, \(n) spatial axes] and weight \(weight.shape) [Cout, Cin/groups, \(n) kernel axes]"
+            )
+        }
+        let (cin, cout, groups) = (x.shape[1], weight.shape[0], geometry.groups)
+        guard cin % groups == 0, cout % groups == 0, weight.shape[1] == cin / groups else {
+            throw TensorError.shapeMismatch(
+                "conv: x \(x.shape) with \(groups) groups needs weight [Cout (divisible by \(groups)), \(cin / groups), …], got \(weight.shape)"
+            )
+        }
+        try ShapeCheck.vector(bias, count: cout, "bias", "conv")
+        let outputSize = try geometry.outputSize(input: Array(x.shape[2...]), kernel: Array(weight.shape[2...]))
+        return try conv(checked: x, weight: weight, bias: bias, geometry: geometry, outputSize: outputSize)
+    }
 
-extension ConvolutionOps {
     /// 1-d convolution: x `[B, Cin, L]`, weight `[Cout, Cin/groups, K]` → `[B, Cout, Lout]`.
     public func conv1d(
         _ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int = 1, padding: AxisPadding = AxisPadding(0, 0),

@@ -33,28 +33,55 @@ public enum BinaryOp: String, Sendable, Hashable, CaseIterable {
 
 /// Elementwise arithmetic. Binary forms broadcast with numpy rules (shapes aligned at the end; an
 /// axis of size 1 or a missing axis repeats). Results are contiguous f32 of the broadcast shape.
+///
+/// Requirements labelled `checked:` are backend kernels: call the public op of the same name (in the
+/// extension below), which checks the shapes first.
 public protocol ElementwiseOps: AnyObject, Sendable {
     /// y = f(x), same shape.
     func unary(_ op: UnaryOp, _ x: Tensor) throws -> Tensor
 
-    /// y = a ⊙ b (⊙ = `op`), shape = broadcast(a.shape, b.shape).
-    func binary(_ op: BinaryOp, _ a: Tensor, _ b: Tensor) throws -> Tensor
+    /// Kernel of `binary(_:_:_:)`; `shape` = broadcast(a.shape, b.shape).
+    func binary(checked op: BinaryOp, _ a: Tensor, _ b: Tensor, shape: [Int]) throws -> Tensor
 
     /// y = x ⊙ s for a scalar s (e.g. `.mul` scales, `.add` shifts, `.maximum` clamps from below).
     func scalar(_ op: BinaryOp, _ x: Tensor, _ s: Float) throws -> Tensor
 
-    /// y = min(max(x, lo), hi), same shape. Requires lo ≤ hi.
-    func clamp(_ x: Tensor, min lo: Float, max hi: Float) throws -> Tensor
+    /// Kernel of `clamp(_:min:max:)` (lo ≤ hi).
+    func clamp(checked x: Tensor, min lo: Float, max hi: Float) throws -> Tensor
 
-    /// AdaLN modulation y = x·(1 + scale) + shift; scale and shift broadcast to x's shape
-    /// (Wan: x [L, dim], scale/shift [1, dim]). Shape = x.shape.
-    func modulate(_ x: Tensor, scale: Tensor, shift: Tensor) throws -> Tensor
+    /// Kernel of `modulate(_:scale:shift:)` (scale and shift broadcast to x's shape).
+    func modulate(checked x: Tensor, scale: Tensor, shift: Tensor) throws -> Tensor
 
-    /// Gated residual y = x + gate ⊙ y₀ (Wan: `x + m2 * attn(…)`); gate broadcasts. Shape = x.shape.
-    func gatedAdd(_ x: Tensor, _ y: Tensor, gate: Tensor) throws -> Tensor
+    /// Kernel of `gatedAdd(_:_:gate:)` (y and gate broadcast to x's shape).
+    func gatedAdd(checked x: Tensor, _ y: Tensor, gate: Tensor) throws -> Tensor
 }
 
 extension ElementwiseOps {
+    /// y = a ⊙ b (⊙ = `op`), shape = broadcast(a.shape, b.shape).
+    public func binary(_ op: BinaryOp, _ a: Tensor, _ b: Tensor) throws -> Tensor {
+        try binary(checked: op, a, b, shape: try Layout.broadcast(a.shape, b.shape, op: "binary \(op.rawValue)"))
+    }
+
+    /// y = min(max(x, lo), hi), same shape. Requires lo ≤ hi.
+    public func clamp(_ x: Tensor, min lo: Float, max hi: Float) throws -> Tensor {
+        guard lo <= hi else { throw TensorError.invalidArgument("clamp: min \(lo) > max \(hi)") }
+        return try clamp(checked: x, min: lo, max: hi)
+    }
+
+    /// AdaLN modulation y = x·(1 + scale) + shift; scale and shift broadcast to x's shape
+    /// (Wan: x [L, dim], scale/shift [1, dim]). Shape = x.shape.
+    public func modulate(_ x: Tensor, scale: Tensor, shift: Tensor) throws -> Tensor {
+        try ShapeCheck.broadcastsTo(x, [("scale", scale), ("shift", shift)], "modulate")
+        return try modulate(checked: x, scale: scale, shift: shift)
+    }
+
+    /// Gated residual y = x + gate ⊙ y₀ (Wan: `x + m2 * attn(…)`); y₀ and gate broadcast to x's
+    /// shape. Shape = x.shape.
+    public func gatedAdd(_ x: Tensor, _ y: Tensor, gate: Tensor) throws -> Tensor {
+        try ShapeCheck.broadcastsTo(x, [("y", y), ("gate", gate)], "gatedAdd")
+        return try gatedAdd(checked: x, y, gate: gate)
+    }
+
     /// a + b, broadcast (`binary(.add, a, b)`).
     public func add(_ a: Tensor, _ b: Tensor) throws -> Tensor { try binary(.add, a, b) }
     /// a − b, broadcast.
@@ -65,29 +92,17 @@ extension ElementwiseOps {
     public func div(_ a: Tensor, _ b: Tensor) throws -> Tensor { try binary(.div, a, b) }
 }
 
-// Default compositions of the requirements above (documented there); a backend may replace them
-// with fused kernels.
+// Default kernels composed of the ops above; a backend may replace them with fused kernels.
 extension ElementwiseOps {
-    public func clamp(_ x: Tensor, min lo: Float, max hi: Float) throws -> Tensor {
-        guard lo <= hi else { throw TensorError.invalidArgument("clamp: min \(lo) > max \(hi)") }
-        return try scalar(.minimum, try scalar(.maximum, x, lo), hi)
+    public func clamp(checked x: Tensor, min lo: Float, max hi: Float) throws -> Tensor {
+        try scalar(.minimum, try scalar(.maximum, x, lo), hi)
     }
 
-    public func modulate(_ x: Tensor, scale: Tensor, shift: Tensor) throws -> Tensor {
-        let y = try binary(.add, try binary(.mul, x, try scalar(.add, scale, 1)), shift)
-        guard y.shape == x.shape else {
-            throw TensorError.shapeMismatch(
-                "modulate: x \(x.shape), scale \(scale.shape), shift \(shift.shape) give \(y.shape)")
-        }
-        return y
+    public func modulate(checked x: Tensor, scale: Tensor, shift: Tensor) throws -> Tensor {
+        try binary(.add, try binary(.mul, x, try scalar(.add, scale, 1)), shift)
     }
 
-    public func gatedAdd(_ x: Tensor, _ y: Tensor, gate: Tensor) throws -> Tensor {
-        let out = try binary(.add, x, try binary(.mul, y, gate))
-        guard out.shape == x.shape else {
-            throw TensorError.shapeMismatch(
-                "gatedAdd: x \(x.shape), y \(y.shape), gate \(gate.shape) give \(out.shape)")
-        }
-        return out
+    public func gatedAdd(checked x: Tensor, _ y: Tensor, gate: Tensor) throws -> Tensor {
+        try binary(.add, x, try binary(.mul, y, gate))
     }
 }

@@ -46,8 +46,7 @@ extension CPUBackend {
         return m
     }
 
-    public func softmax(_ x: Tensor) throws -> Tensor {
-        guard x.rank >= 1 else { throw TensorError.invalidArgument("softmax: rank-0 tensor") }
+    public func softmax(checked x: Tensor) throws -> Tensor {
         let d = x.shape[x.rank - 1]
         let src = try f32(x, "softmax")
         let (result, dst) = try output(x.shape)
@@ -66,15 +65,10 @@ extension CPUBackend {
         return result
     }
 
-    public func rope(_ x: Tensor, cos: Tensor, sin: Tensor, pairing: RoPEPairing) throws -> Tensor {
-        guard x.rank >= 3 else { throw TensorError.shapeMismatch("rope: x \(x.shape) must be [..., L, H, D]") }
+    public func rope(checked x: Tensor, cos: Tensor, sin: Tensor, pairing: RoPEPairing) throws -> Tensor {
         let l = x.shape[x.rank - 3]
         let h = x.shape[x.rank - 2]
         let d = x.shape[x.rank - 1]
-        guard d % 2 == 0, cos.shape == [l, d / 2], sin.shape == [l, d / 2] else {
-            throw TensorError.shapeMismatch(
-                "rope: x \(x.shape) needs even D and cos/sin [\(l), \(d / 2)], got \(cos.shape), \(sin.shape)")
-        }
         let src = try f32(x, "rope")
         let c = try f32(cos, "rope")
         let s = try f32(sin, "rope")
@@ -131,32 +125,19 @@ extension CPUBackend {
     /// `SingleThreadBLAS`): one parallel phase for the whole call, no barrier per key tile, and the
     /// scores never leave the core's cache. Q, K, V are read in place with the head's row stride as
     /// the BLAS leading dimension.
-    public func attention(q: Tensor, k: Tensor, v: Tensor, scale: Float) throws -> Tensor {
-        let batched = q.rank == 4
-        guard q.rank == 3 || q.rank == 4, k.rank == q.rank, v.rank == q.rank else {
-            throw TensorError.shapeMismatch(
-                "attention: q \(q.shape), k \(k.shape), v \(v.shape) must all be [B, L, H, D] or [L, H, D]")
-        }
+    public func attention(checked q: Tensor, k: Tensor, v: Tensor, scale: Float, shape: AttentionShape) throws
+        -> Tensor
+    {
+        let batched = shape.batched
         let q4 = batched ? q : try q.unsqueezed(0)
         let k4 = batched ? k : try k.unsqueezed(0)
         let v4 = batched ? v : try v.unsqueezed(0)
-        let (b, lq, heads, dk) = (q4.shape[0], q4.shape[1], q4.shape[2], q4.shape[3])
-        let (lk, hkv) = (k4.shape[1], k4.shape[2])
-        let dv = v4.shape[3]
-        guard k4.shape[0] == b, v4.shape[0] == b, k4.shape[3] == dk, v4.shape[1] == lk, v4.shape[2] == hkv,
-            hkv >= 1, heads % hkv == 0
-        else {
-            throw TensorError.shapeMismatch(
-                "attention: q \(q.shape), k \(k.shape), v \(v.shape) (batch, key length, heads or head dim disagree)")
-        }
-        guard lk > 0 || lq == 0 else {
-            throw TensorError.invalidArgument("attention: \(lq) queries over an empty key sequence")
-        }
+        let (b, lq, heads, dk) = (shape.batch, shape.queries, shape.heads, shape.headDim)
+        let (lk, hkv, dv) = (shape.keys, shape.kvHeads, shape.valueDim)
         let qr = try f32(q4, "attention")
         let kr = try f32(k4, "attention")
         let vr = try f32(v4, "attention")
-        let outShape = batched ? [b, lq, heads, dv] : [lq, heads, dv]
-        let (result, dst) = try output(outShape)
+        let (result, dst) = try output(shape.output)
         if result.count == 0 { return result }
         // Each thread holds one query tile × key tile of scores; together at most attentionScoreBudget.
         let keyTile = Self.balancedTile(attentionTile.key, lk)

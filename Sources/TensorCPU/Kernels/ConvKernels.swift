@@ -5,24 +5,17 @@ extension CPUBackend {
     /// Convolution by im2col + GEMM. Every rank is run as 3-D (missing leading spatial axes have size
     /// 1). Per batch item and group: `out[Cout_g, P] = W_g[Cout_g, Cin_g·K] · col[Cin_g·K, P]`, with
     /// the column matrix built for a chunk of output positions at a time so its memory stays bounded.
-    public func conv(_ x: Tensor, weight: Tensor, bias: Tensor?, geometry g: ConvGeometry) throws -> Tensor {
+    public func conv(checked x: Tensor, weight: Tensor, bias: Tensor?, geometry g: ConvGeometry, outputSize outSize: [Int])
+        throws -> Tensor
+    {
         let n = g.spatialRank
-        guard x.rank == n + 2, weight.rank == n + 2 else {
-            throw TensorError.shapeMismatch(
-                "conv\(n)d: x \(x.shape) must be [B, Cin, \(n) spatial], weight \(weight.shape) [Cout, Cin/groups, \(n) kernel]"
-            )
-        }
         let batch = x.shape[0]
         let cin = x.shape[1]
         let cout = weight.shape[0]
         let groups = g.groups
-        guard cin % groups == 0, cout % groups == 0, weight.shape[1] == cin / groups else {
-            throw TensorError.shapeMismatch("conv\(n)d: x \(x.shape), weight \(weight.shape), groups \(groups)")
-        }
         let kernel = Array(weight.shape[2...])
         let inSize = Array(x.shape[2...])
-        let outSize = try g.outputSize(input: inSize, kernel: kernel)
-        let b = try vector(bias, count: cout, "bias", "conv\(n)d")
+        let b = try vector(bias, "conv\(n)d")
         let (result, dst) = try output([batch, cout] + outSize)
         if result.count == 0 { return result }
 

@@ -89,8 +89,7 @@ extension CPUBackend {
         }
     }
 
-    public func binary(_ op: BinaryOp, _ a: Tensor, _ b: Tensor) throws -> Tensor {
-        let shape = try Layout.broadcast(a.shape, b.shape, op: "binary \(op)")
+    public func binary(checked op: BinaryOp, _ a: Tensor, _ b: Tensor, shape: [Int]) throws -> Tensor {
         // Half inputs are widened once (they are small broadcast vectors or weights in practice).
         let ra = try f32Strided(a, "binary \(op)")
         let rb = try f32Strided(b, "binary \(op)")

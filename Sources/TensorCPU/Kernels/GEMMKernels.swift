@@ -61,22 +61,12 @@ extension CPUBackend {
         )
     }
 
-    public func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool, transposeB: Bool) throws -> Tensor {
-        guard a.rank >= 2, b.rank >= 2 else {
-            throw TensorError.shapeMismatch("matmul: operands \(a.shape) and \(b.shape) need at least 2 axes")
-        }
-        let m = transposeA ? a.shape[a.rank - 1] : a.shape[a.rank - 2]
-        let ka = transposeA ? a.shape[a.rank - 2] : a.shape[a.rank - 1]
-        let kb = transposeB ? b.shape[b.rank - 1] : b.shape[b.rank - 2]
-        let n = transposeB ? b.shape[b.rank - 2] : b.shape[b.rank - 1]
-        guard ka == kb else {
-            throw TensorError.shapeMismatch(
-                "matmul: \(a.shape)\(transposeA ? "ᵀ" : "") · \(b.shape)\(transposeB ? "ᵀ" : ""): inner sizes \(ka) ≠ \(kb)"
-            )
-        }
+    public func matmul(checked a: Tensor, _ b: Tensor, transposeA: Bool, transposeB: Bool, shape: MatmulShape) throws
+        -> Tensor
+    {
+        let (m, n, ka, batch) = (shape.m, shape.n, shape.k, shape.batch)
         let batchA = Array(a.shape.dropLast(2))
         let batchB = Array(b.shape.dropLast(2))
-        let batch = try Layout.broadcast(batchA, batchB, op: "matmul batch axes")
         let (result, dst) = try output(batch + [m, n])
         let batchCount = batch.reduce(1, *)
         if batchCount == 0 || m == 0 || n == 0 { return result }
@@ -115,17 +105,11 @@ extension CPUBackend {
         return result
     }
 
-    public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) throws -> Tensor {
-        guard weight.rank == 2, x.rank >= 1 else {
-            throw TensorError.shapeMismatch("linear: weight \(weight.shape) must be [out, in], x \(x.shape) [..., in]")
-        }
+    public func linear(checked x: Tensor, weight: Tensor, bias: Tensor?) throws -> Tensor {
         let outF = weight.shape[0]
         let inF = weight.shape[1]
-        guard x.shape[x.rank - 1] == inF else {
-            throw TensorError.shapeMismatch("linear: x \(x.shape) vs weight \(weight.shape) (in = \(inF))")
-        }
         let rows = x.count / max(inF, 1)
-        let b = try vector(bias, count: outF, "bias", "linear")
+        let b = try vector(bias, "linear")
         let (result, dst) = try output(Array(x.shape.dropLast()) + [outF])
         if rows == 0 || outF == 0 { return result }
         // x as [rows, in]: a view when possible.

@@ -43,11 +43,10 @@ extension CPUBackend {
         return t
     }
 
-    public func layerNorm(_ x: Tensor, weight: Tensor?, bias: Tensor?, eps: Float) throws -> Tensor {
-        guard x.rank >= 1, eps >= 0 else { throw TensorError.invalidArgument("layerNorm: x \(x.shape), eps \(eps)") }
+    public func layerNorm(checked x: Tensor, weight: Tensor?, bias: Tensor?, eps: Float) throws -> Tensor {
         let d = x.shape[x.rank - 1]
-        let w = try vector(weight, count: d, "weight", "layerNorm")
-        let b = try vector(bias, count: d, "bias", "layerNorm")
+        let w = try vector(weight, "layerNorm")
+        let b = try vector(bias, "layerNorm")
         let src = try f32(x, "layerNorm")
         let (result, dst) = try output(x.shape)
         let rows = d == 0 ? 0 : x.count / d
@@ -70,10 +69,9 @@ extension CPUBackend {
         return result
     }
 
-    public func rmsNorm(_ x: Tensor, weight: Tensor?, eps: Float) throws -> Tensor {
-        guard x.rank >= 1, eps >= 0 else { throw TensorError.invalidArgument("rmsNorm: x \(x.shape), eps \(eps)") }
+    public func rmsNorm(checked x: Tensor, weight: Tensor?, eps: Float) throws -> Tensor {
         let d = x.shape[x.rank - 1]
-        let w = try vector(weight, count: d, "weight", "rmsNorm")
+        let w = try vector(weight, "rmsNorm")
         let src = try f32(x, "rmsNorm")
         let (result, dst) = try output(x.shape)
         let rows = d == 0 ? 0 : x.count / d
@@ -93,15 +91,11 @@ extension CPUBackend {
         return result
     }
 
-    public func groupNorm(_ x: Tensor, groups: Int, weight: Tensor?, bias: Tensor?, eps: Float) throws -> Tensor {
-        guard x.rank >= 2, groups >= 1, x.shape[1] % groups == 0, eps >= 0 else {
-            throw TensorError.shapeMismatch(
-                "groupNorm: x \(x.shape) must be [B, C, ...] with C divisible by \(groups) groups")
-        }
+    public func groupNorm(checked x: Tensor, groups: Int, weight: Tensor?, bias: Tensor?, eps: Float) throws -> Tensor {
         let c = x.shape[1]
         let spatial = x.shape[2...].reduce(1, *)
-        let w = try vector(weight, count: c, "weight", "groupNorm")
-        let b = try vector(bias, count: c, "bias", "groupNorm")
+        let w = try vector(weight, "groupNorm")
+        let b = try vector(bias, "groupNorm")
         let src = try f32(x, "groupNorm")
         let (result, dst) = try output(x.shape)
         let perGroup = c / groups * spatial
@@ -126,13 +120,10 @@ extension CPUBackend {
         return result
     }
 
-    public func channelRMSNorm(_ x: Tensor, gamma: Tensor?, eps: Float) throws -> Tensor {
-        guard x.rank >= 2, eps >= 0 else {
-            throw TensorError.shapeMismatch("channelRMSNorm: x \(x.shape) must be [B, C, ...], eps \(eps) ≥ 0")
-        }
+    public func channelRMSNorm(checked x: Tensor, gamma: Tensor?, eps: Float) throws -> Tensor {
         let c = x.shape[1]
         let spatial = x.shape[2...].reduce(1, *)
-        let g = try vector(gamma, count: c, "gamma", "channelRMSNorm")
+        let g = try vector(gamma, "channelRMSNorm")
         let src = try f32(x, "channelRMSNorm")
         let (result, dst) = try output(x.shape)
         let rootC = Float(c).squareRoot()

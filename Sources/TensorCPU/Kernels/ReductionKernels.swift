@@ -2,12 +2,8 @@ import Foundation
 import Tensor
 
 extension CPUBackend {
-    public func reduce(_ op: ReduceOp, _ x: Tensor, axis: Int, keepDim: Bool) throws -> Tensor {
-        let a = try Layout.axis(axis, rank: x.rank, op: "reduce")
+    public func reduce(checked op: ReduceOp, _ x: Tensor, axis a: Int, keepDim: Bool) throws -> Tensor {
         let n = x.shape[a]
-        if n == 0 && (op == .max || op == .min) {
-            throw TensorError.invalidArgument("reduce \(op): axis \(a) of \(x.shape) is empty")
-        }
         let outer = x.shape[..<a].reduce(1, *)
         let inner = x.shape[(a + 1)...].reduce(1, *)
         var shape = x.shape

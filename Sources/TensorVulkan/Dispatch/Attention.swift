@@ -3,13 +3,14 @@ import Foundation
 import Tensor
 
 extension VulkanBackend {
-    public func softmax(_ x: Tensor) throws -> Tensor {
-        guard x.rank >= 1 else { throw TensorError.invalidArgument("softmax: rank-0 tensor has no last axis") }
+    public func softmax(checked x: Tensor) throws -> Tensor {
         let dense = try dense(x, "softmax")
         let out = try newTensor(x.shape, op: "softmax")
         let n = x.shape[x.rank - 1]
         let rows = n == 0 ? 0 : x.count / n
         guard rows > 0 else { return out }
+        // Three strided passes over the row by 256 threads, plus two 8-step tree reductions.
+        try checkLoopTrips(3 * ((n + 255) / 256) + 16, "softmax", "a row of \(n)")
         let source = try buffer(dense, "softmax")
         let destination = try buffer(out, "softmax")
         try context.record { recorder in
@@ -20,16 +21,8 @@ extension VulkanBackend {
         return out
     }
 
-    public func rope(_ x: Tensor, cos: Tensor, sin: Tensor, pairing: RoPEPairing) throws -> Tensor {
-        guard x.rank >= 3 else {
-            throw TensorError.shapeMismatch("rope: x \(x.shape) is not [..., L, H, D]")
-        }
+    public func rope(checked x: Tensor, cos: Tensor, sin: Tensor, pairing: RoPEPairing) throws -> Tensor {
         let (l, h, d) = (x.shape[x.rank - 3], x.shape[x.rank - 2], x.shape[x.rank - 1])
-        guard d % 2 == 0 else { throw TensorError.invalidArgument("rope: head dim \(d) is odd") }
-        guard cos.shape == [l, d / 2], sin.shape == [l, d / 2] else {
-            throw TensorError.shapeMismatch(
-                "rope: x \(x.shape) needs cos/sin [\(l), \(d / 2)], got \(cos.shape), \(sin.shape)")
-        }
         let dense = try self.dense(x, "rope")
         let c = try self.dense(cos, "rope")
         let s = try self.dense(sin, "rope")
@@ -46,35 +39,23 @@ extension VulkanBackend {
         return out
     }
 
-    public func attention(q: Tensor, k: Tensor, v: Tensor, scale: Float) throws -> Tensor {
-        guard (3...4).contains(q.rank), k.rank == q.rank, v.rank == q.rank else {
-            throw TensorError.shapeMismatch(
-                "attention: q \(q.shape), k \(k.shape), v \(v.shape) must all be [B, L, H, D] or [L, H, D]")
-        }
-        let batched = q.rank == 4
+    public func attention(checked q: Tensor, k: Tensor, v: Tensor, scale: Float, shape: AttentionShape) throws
+        -> Tensor
+    {
+        let batched = shape.batched
         let q4 = batched ? q : try q.unsqueezed(0)
         let k4 = batched ? k : try k.unsqueezed(0)
         let v4 = batched ? v : try v.unsqueezed(0)
-        let (b, lq, heads, d) = (q4.shape[0], q4.shape[1], q4.shape[2], q4.shape[3])
-        let (lk, kvHeads, dv) = (k4.shape[1], k4.shape[2], v4.shape[3])
-        guard k4.shape[0] == b, v4.shape[0] == b, k4.shape[3] == d, v4.shape[1] == lk, v4.shape[2] == kvHeads,
-            kvHeads > 0, heads % kvHeads == 0
-        else {
-            throw TensorError.shapeMismatch(
-                "attention: q \(q.shape), k \(k.shape), v \(v.shape) (batch, key length, heads (H % Hkv == 0) and D must agree)"
-            )
-        }
+        let (b, lq, heads, d) = (shape.batch, shape.queries, shape.heads, shape.headDim)
+        let (lk, kvHeads, dv) = (shape.keys, shape.kvHeads, shape.valueDim)
         // The direct shader holds a query row and an output row per invocation (up to 512: the Wan VAE's
         // single 384-wide head); the tiled one splits rows over 4 invocations and stops at 256.
         guard d <= Self.maxDirectHeadDim, dv <= Self.maxDirectHeadDim else {
             throw TensorError.invalidArgument(
                 "attention: head dims D \(d), Dv \(dv) above \(Self.maxDirectHeadDim) are not supported on Vulkan")
         }
-        let out = try newTensor(batched ? [b, lq, heads, dv] : [lq, heads, dv], op: "attention")
+        let out = try newTensor(shape.output, op: "attention")
         guard out.count > 0 else { return out }
-        guard lk > 0 else {
-            throw TensorError.invalidArgument("attention: no keys (Lk = 0): softmax over an empty set")
-        }
         let inputs = try [dense(q4, "attention"), dense(k4, "attention"), dense(v4, "attention")]
         let scaleBits = (scale * Float(M_LOG2E)).bitPattern
         if kernelStyle == .direct || d % 4 != 0 || dv % 4 != 0 || d > 256 || dv > 256 {

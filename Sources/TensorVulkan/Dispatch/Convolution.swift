@@ -4,34 +4,24 @@
 import Tensor
 
 extension VulkanBackend {
-    public func conv(_ x: Tensor, weight: Tensor, bias: Tensor?, geometry: ConvGeometry) throws -> Tensor {
-        try conv(x, weight: weight, bias: bias, geometry: geometry, columnBudget: 1 << 25)
+    public func conv(checked x: Tensor, weight: Tensor, bias: Tensor?, geometry: ConvGeometry, outputSize: [Int])
+        throws -> Tensor
+    {
+        try conv(checked: x, weight: weight, bias: bias, geometry: geometry, outputSize: outputSize, columnBudget: 1 << 25)
     }
 
     /// `conv` with the column buffer limited to `columnBudget` floats (128 MiB by default; tests
     /// pass a tiny budget to prove the slicing).
-    func conv(_ x: Tensor, weight: Tensor, bias: Tensor?, geometry: ConvGeometry, columnBudget: Int) throws
-        -> Tensor
-    {
+    func conv(
+        checked x: Tensor, weight: Tensor, bias: Tensor?, geometry: ConvGeometry, outputSize outSpatial: [Int],
+        columnBudget: Int
+    ) throws -> Tensor {
         let n = geometry.spatialRank
-        guard x.rank == n + 2, weight.rank == n + 2 else {
-            throw TensorError.shapeMismatch(
-                "conv: x \(x.shape), weight \(weight.shape) for \(n) spatial axes (expected \(n + 2) axes each)")
-        }
         let (batch, cin) = (x.shape[0], x.shape[1])
         let (cout, cinPerGroup) = (weight.shape[0], weight.shape[1])
         let groups = geometry.groups
-        guard cin % groups == 0, cout % groups == 0, cin / groups == cinPerGroup else {
-            throw TensorError.shapeMismatch(
-                "conv: x \(x.shape) with \(groups) groups needs weight [Cout, \(cin / max(groups, 1)), ...], got \(weight.shape)"
-            )
-        }
-        if let bias, bias.shape != [cout] {
-            throw TensorError.shapeMismatch("conv: bias \(bias.shape) for \(cout) output channels")
-        }
         let spatial = Array(x.shape.suffix(n))
         let kernel = Array(weight.shape.suffix(n))
-        let outSpatial = try geometry.outputSize(input: spatial, kernel: kernel)
         let out = try newTensor([batch, cout] + outSpatial, op: "conv")
         guard out.count > 0 else { return out }
         // As 3-D: missing leading spatial axes have size 1, kernel 1, stride 1, no padding.

@@ -48,9 +48,8 @@ extension VulkanBackend {
         try pointwise(x, code: 16 + op.shaderCode, s: s, s2: 0, name: "scalar \(op.rawValue)")
     }
 
-    public func clamp(_ x: Tensor, min lo: Float, max hi: Float) throws -> Tensor {
-        guard lo <= hi else { throw TensorError.invalidArgument("clamp: min \(lo) > max \(hi)") }
-        return try pointwise(x, code: 22, s: lo, s2: hi, name: "clamp")
+    public func clamp(checked x: Tensor, min lo: Float, max hi: Float) throws -> Tensor {
+        try pointwise(x, code: 22, s: lo, s2: hi, name: "clamp")
     }
 
     private func pointwise(_ x: Tensor, code: UInt32, s: Float, s2: Float, name: String) throws -> Tensor {
@@ -68,29 +67,16 @@ extension VulkanBackend {
         return out
     }
 
-    public func binary(_ op: BinaryOp, _ a: Tensor, _ b: Tensor) throws -> Tensor {
-        let name = "binary \(op.rawValue)"
-        let shape = try Layout.broadcast(a.shape, b.shape, op: name)
-        return try broadcastKernel("binary", code: op.shaderCode, [a, b], shape: shape, name: name)
+    public func binary(checked op: BinaryOp, _ a: Tensor, _ b: Tensor, shape: [Int]) throws -> Tensor {
+        try broadcastKernel("binary", code: op.shaderCode, [a, b], shape: shape, name: "binary \(op.rawValue)")
     }
 
-    public func modulate(_ x: Tensor, scale: Tensor, shift: Tensor) throws -> Tensor {
-        let shape = try Layout.broadcast(
-            try Layout.broadcast(x.shape, scale.shape, op: "modulate"), shift.shape, op: "modulate")
-        guard shape == x.shape else {
-            throw TensorError.shapeMismatch(
-                "modulate: x \(x.shape), scale \(scale.shape), shift \(shift.shape) give \(shape)")
-        }
-        return try broadcastKernel("ternary", code: 0, [x, scale, shift], shape: shape, name: "modulate")
+    public func modulate(checked x: Tensor, scale: Tensor, shift: Tensor) throws -> Tensor {
+        try broadcastKernel("ternary", code: 0, [x, scale, shift], shape: x.shape, name: "modulate")
     }
 
-    public func gatedAdd(_ x: Tensor, _ y: Tensor, gate: Tensor) throws -> Tensor {
-        let shape = try Layout.broadcast(
-            try Layout.broadcast(x.shape, y.shape, op: "gatedAdd"), gate.shape, op: "gatedAdd")
-        guard shape == x.shape else {
-            throw TensorError.shapeMismatch("gatedAdd: x \(x.shape), y \(y.shape), gate \(gate.shape) give \(shape)")
-        }
-        return try broadcastKernel("ternary", code: 1, [x, y, gate], shape: shape, name: "gatedAdd")
+    public func gatedAdd(checked x: Tensor, _ y: Tensor, gate: Tensor) throws -> Tensor {
+        try broadcastKernel("ternary", code: 1, [x, y, gate], shape: x.shape, name: "gatedAdd")
     }
 
     /// Runs a strided shader whose operands are broadcast views of `shape` (strides 0 on repeated

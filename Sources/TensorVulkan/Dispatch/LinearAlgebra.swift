@@ -28,21 +28,10 @@ extension GEMMProblem {
 }
 
 extension VulkanBackend {
-    public func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool, transposeB: Bool) throws -> Tensor {
-        guard a.rank >= 2, b.rank >= 2 else {
-            throw TensorError.shapeMismatch("matmul: operands \(a.shape) and \(b.shape) need at least 2 axes")
-        }
-        let (ra, rb) = (a.rank, b.rank)
-        let m = transposeA ? a.shape[ra - 1] : a.shape[ra - 2]
-        let k = transposeA ? a.shape[ra - 2] : a.shape[ra - 1]
-        let kb = transposeB ? b.shape[rb - 1] : b.shape[rb - 2]
-        let n = transposeB ? b.shape[rb - 2] : b.shape[rb - 1]
-        guard k == kb else {
-            throw TensorError.shapeMismatch(
-                "matmul: \(a.shape)\(transposeA ? "ᵀ" : "") · \(b.shape)\(transposeB ? "ᵀ" : ""): inner sizes \(k) ≠ \(kb)"
-            )
-        }
-        let batchShape = try Layout.broadcast(Array(a.shape.dropLast(2)), Array(b.shape.dropLast(2)), op: "matmul")
+    public func matmul(checked a: Tensor, _ b: Tensor, transposeA: Bool, transposeB: Bool, shape: MatmulShape) throws
+        -> Tensor
+    {
+        let (m, n, k, batchShape) = (shape.m, shape.n, shape.k, shape.batch)
         let av = try a.expanded(to: batchShape + Array(a.shape.suffix(2)))
         let bv = try b.expanded(to: batchShape + Array(b.shape.suffix(2)))
         let out = try newTensor(batchShape + [m, n], op: "matmul")
@@ -74,20 +63,8 @@ extension VulkanBackend {
         return out
     }
 
-    public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) throws -> Tensor {
-        guard x.rank >= 1, weight.rank == 2 else {
-            throw TensorError.shapeMismatch(
-                "linear: x \(x.shape), weight \(weight.shape) (expected [..., in] and [out, in])")
-        }
+    public func linear(checked x: Tensor, weight: Tensor, bias: Tensor?) throws -> Tensor {
         let (outFeatures, inFeatures) = (weight.shape[0], weight.shape[1])
-        guard x.shape[x.rank - 1] == inFeatures else {
-            throw TensorError.shapeMismatch(
-                "linear: x \(x.shape) vs weight \(weight.shape): \(x.shape[x.rank - 1]) ≠ \(inFeatures)")
-        }
-        if let bias, bias.shape != [outFeatures] {
-            throw TensorError.shapeMismatch(
-                "linear: bias \(bias.shape) for weight \(weight.shape) (expected [\(outFeatures)])")
-        }
         let rows = x.shape.dropLast().reduce(1, *)
         // Rows of x as one matrix: a view when the leading axes merge, else a dense copy.
         let flat = try (try? x.reshaped([rows, inFeatures])) ?? dense(x, "linear").reshaped([rows, inFeatures])
@@ -123,6 +100,9 @@ extension VulkanBackend {
         guard groups.y <= Int(limits.1), groups.z <= Int(limits.2) else {
             throw TensorError.invalidArgument(
                 "\(op): \(problem.m) rows in \(batches) batches exceed the device's work-group limits")
+        }
+        if kernelStyle == .direct {
+            try checkLoopTrips(problem.chunksOfFour ? problem.k / 4 : problem.k, op, "an inner size K of \(problem.k)")
         }
         let offsets = try meta(problem.offsets, op)
         let a = try buffer(problem.a, op)

@@ -2,43 +2,36 @@
 import Tensor
 
 extension VulkanBackend {
-    public func layerNorm(_ x: Tensor, weight: Tensor?, bias: Tensor?, eps: Float) throws -> Tensor {
-        let d = try lastAxis(x, "layerNorm")
+    public func layerNorm(checked x: Tensor, weight: Tensor?, bias: Tensor?, eps: Float) throws -> Tensor {
+        let d = x.shape[x.rank - 1]
         return try rowNorm(
-            x, center: true, rowLength: d, groups: 1, spatial: 1, weight: weight, bias: bias, channels: d, eps: eps,
+            x, center: true, rowLength: d, groups: 1, spatial: 1, weight: weight, bias: bias, eps: eps,
             op: "layerNorm")
     }
 
-    public func rmsNorm(_ x: Tensor, weight: Tensor?, eps: Float) throws -> Tensor {
-        let d = try lastAxis(x, "rmsNorm")
+    public func rmsNorm(checked x: Tensor, weight: Tensor?, eps: Float) throws -> Tensor {
+        let d = x.shape[x.rank - 1]
         return try rowNorm(
-            x, center: false, rowLength: d, groups: 1, spatial: 1, weight: weight, bias: nil, channels: d, eps: eps,
+            x, center: false, rowLength: d, groups: 1, spatial: 1, weight: weight, bias: nil, eps: eps,
             op: "rmsNorm")
     }
 
-    public func groupNorm(_ x: Tensor, groups: Int, weight: Tensor?, bias: Tensor?, eps: Float) throws -> Tensor {
-        guard x.rank >= 2 else { throw TensorError.shapeMismatch("groupNorm: x \(x.shape) is not [B, C, ...]") }
+    public func groupNorm(checked x: Tensor, groups: Int, weight: Tensor?, bias: Tensor?, eps: Float) throws -> Tensor {
         let c = x.shape[1]
-        guard groups >= 1, c % groups == 0 else {
-            throw TensorError.invalidArgument("groupNorm: \(c) channels do not split into \(groups) groups")
-        }
         let spatial = x.shape.dropFirst(2).reduce(1, *)
         return try rowNorm(
             x, center: true, rowLength: c / groups * spatial, groups: groups, spatial: spatial, weight: weight,
-            bias: bias, channels: c, eps: eps, op: "groupNorm")
+            bias: bias, eps: eps, op: "groupNorm")
     }
 
-    public func channelRMSNorm(_ x: Tensor, gamma: Tensor?, eps: Float) throws -> Tensor {
-        guard x.rank >= 2 else { throw TensorError.shapeMismatch("channelRMSNorm: x \(x.shape) is not [B, C, ...]") }
+    public func channelRMSNorm(checked x: Tensor, gamma: Tensor?, eps: Float) throws -> Tensor {
         let c = x.shape[1]
-        if let gamma, gamma.count != c {
-            throw TensorError.shapeMismatch("channelRMSNorm: gamma \(gamma.shape) for \(c) channels")
-        }
         let positions = x.shape.dropFirst(2).reduce(1, *)
         let dense = try dense(x, "channelRMSNorm")
         let out = try newTensor(x.shape, op: "channelRMSNorm")
         let count = x.shape[0] * positions
         guard count > 0, c > 0 else { return out }
+        try checkLoopTrips(2 * c, "channelRMSNorm", "\(c) channels")
         let g = try gamma.map { try self.dense($0, "channelRMSNorm") }
         let source = try buffer(dense, "channelRMSNorm")
         let destination = try buffer(out, "channelRMSNorm")
@@ -52,26 +45,17 @@ extension VulkanBackend {
         return out
     }
 
-    private func lastAxis(_ x: Tensor, _ op: String) throws -> Int {
-        guard x.rank >= 1 else { throw TensorError.invalidArgument("\(op): rank-0 tensor has no last axis") }
-        return x.shape[x.rank - 1]
-    }
-
     /// Records row_norm.comp over the rows of contiguous x (see the shader for the channel mapping).
     private func rowNorm(
         _ x: Tensor, center: Bool, rowLength: Int, groups: Int, spatial: Int, weight: Tensor?, bias: Tensor?,
-        channels: Int, eps: Float, op: String
+        eps: Float, op: String
     ) throws -> Tensor {
-        for (name, t) in [("weight", weight), ("bias", bias)] {
-            if let t, t.count != channels || t.rank != 1 {
-                throw TensorError.shapeMismatch("\(op): \(name) \(t.shape) for \(channels) channels of x \(x.shape)")
-            }
-        }
-        guard eps >= 0 else { throw TensorError.invalidArgument("\(op): eps \(eps) < 0") }
         let dense = try dense(x, op)
         let out = try newTensor(x.shape, op: op)
         let rows = rowLength == 0 ? 0 : x.count / rowLength
         guard rows > 0 else { return out }
+        // Up to three strided passes over the row by 256 threads, plus the tree reductions.
+        try checkLoopTrips(3 * ((rowLength + 255) / 256) + 32, op, "a row of \(rowLength)")
         let source = try buffer(dense, op)
         let w = try weight.map { try buffer(self.dense($0, op), op) } ?? source
         let b = try bias.map { try buffer(self.dense($0, op), op) } ?? source

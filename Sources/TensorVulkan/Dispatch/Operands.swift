@@ -63,6 +63,16 @@ extension VulkanBackend {
         }
     }
 
+    /// Refuses a dispatch whose invocations would each run more than `loopBudget` loop iterations on
+    /// a CPU implementation of Vulkan: lavapipe stops a shader's loops after 65,535 iterations in
+    /// total and returns what it has, a wrong number rather than an error. GPUs have no such limit.
+    func checkLoopTrips(_ trips: Int, _ op: String, _ what: @autoclosure () -> String) throws {
+        guard device.kind == .softwareGPU || device.kind == .cpu, trips > Self.loopBudget else { return }
+        throw TensorError.invalidArgument(
+            "\(op): \(what()) needs \(trips) loop iterations in one shader invocation, more than \(device.name) "
+                + "(a CPU implementation of Vulkan, which cuts loops off at 65,535) runs correctly; use the CPU backend")
+    }
+
     /// A small device buffer holding `words` (shapes and strides for the strided shaders).
     func meta(_ words: [Int], _ op: String) throws -> VulkanBuffer {
         guard words.allSatisfy({ $0 >= 0 && $0 < Int(UInt32.max) }) else {

@@ -15,18 +15,15 @@ extension ReduceOp {
 }
 
 extension VulkanBackend {
-    public func reduce(_ op: ReduceOp, _ x: Tensor, axis: Int, keepDim: Bool) throws -> Tensor {
-        let a = try Layout.axis(axis, rank: x.rank, op: "reduce")
+    public func reduce(checked op: ReduceOp, _ x: Tensor, axis a: Int, keepDim: Bool) throws -> Tensor {
         let n = x.shape[a]
-        if n == 0, op == .max || op == .min {
-            throw TensorError.invalidArgument("reduce: \(op.rawValue) over empty axis \(a) of \(x.shape)")
-        }
         var shape = x.shape
         if keepDim { shape[a] = 1 } else { shape.remove(at: a) }
         let dense = try dense(x, "reduce")
         let out = try newTensor(shape, op: "reduce")
         let count = out.count
         guard count > 0 else { return out }
+        try checkLoopTrips(n, "reduce", "an axis of \(n)")
         let inner = x.shape[(a + 1)...].reduce(1, *)
         let source = try buffer(dense, "reduce")
         let destination = try buffer(out, "reduce")
