@@ -1,20 +1,22 @@
 import ArgumentParser
 import Foundation
 import Tensor
+import TensorCPU
 import TensorVulkan
 
 /// `omniedit bench-vulkan`: throughput of the Vulkan backend on the Wan2.1-1.3B shapes, with the
-/// device named (lavapipe here; the best GPU on a machine that has one).
+/// device named (lavapipe here; the best GPU on a machine that has one), beside our CPU backend
+/// (OpenBLAS) on the same inputs in the same run.
 ///
 /// - GEMM: `linear` y = x·Wᵀ + b at `--tokens` tokens for weights 1536×1536 (attention projections)
 ///   and 8960×1536 (FFN up), f32 and bf16 weights; FLOPs = 2·tokens·in·out.
 /// - Attention: 12 heads × 128 dims, q = k = v length `--tokens`; FLOPs = 4·L²·heads·dim (QKᵀ, PV).
 /// Each figure is the best of `--repeats` runs after one warm-up; a run ends when the device has
-/// finished (`synchronize`), and includes allocating its output.
+/// finished (`synchronize`), and includes allocating its output. `vulkan/cpu` is the speed ratio.
 struct BenchVulkan: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench-vulkan",
-        abstract: "GEMM and attention GFLOP/s of the Vulkan backend on Wan-1.3B shapes.")
+        abstract: "GEMM and attention GFLOP/s of the Vulkan backend beside the CPU backend, Wan-1.3B shapes.")
 
     @Option(help: "Tokens (rows of x, and the attention sequence length).")
     var tokens: Int = 1560
@@ -32,6 +34,9 @@ struct BenchVulkan: ParsableCommand {
     @Option(help: "Linear weight shapes OUTxIN, comma-separated.")
     var weights: String = "1536x1536,8960x1536"
 
+    @Flag(help: "Skip the CPU backend column.")
+    var noCPU = false
+
     func run() throws {
         guard tokens > 0, repeats >= 1 else { throw ValidationError("--tokens and --repeats must be positive") }
         let choice = try kernel.map { name in
@@ -47,42 +52,54 @@ struct BenchVulkan: ParsableCommand {
             }
             return (parts[0], parts[1])
         }
-        let backend = try VulkanBackend(policy: gpuOnly ? .gpuOnly : .anyDevice, kernelStyle: choice)
-        print("device: \(backend.device)")
-        print("GEMM (\(backend.kernelStyle.rawValue) shaders), linear y = x·Wᵀ + b     GFLOP/s   ms")
+        let vulkan = try VulkanBackend(policy: gpuOnly ? .gpuOnly : .anyDevice, kernelStyle: choice)
+        let cpu: CPUBackend? = noCPU ? nil : try CPUBackend()
+        print("vulkan: \(vulkan.device), \(vulkan.kernelStyle.rawValue) shaders")
+        if let cpu { print("cpu:    \(cpu.device)") }
+        let backends: [(any Backend)?] = [vulkan, cpu]
+        print("                                                 vulkan GFLOP/s  ms     cpu GFLOP/s  ms     vulkan/cpu")
         for (outF, inF) in shapes {
-            let x = try backend.upload(Self.values(tokens * inF, seed: 1), shape: [tokens, inF], dtype: .f32)
-            let bias = try backend.upload(Self.values(outF, seed: 3), shape: [outF], dtype: .f32)
             for dtype in [DType.f32, .bf16] {
-                let w = try backend.upload(
-                    Self.values(outF * inF, seed: 2, scale: 0.02), shape: [outF, inF], dtype: dtype)
-                let seconds = try best(backend) { _ = try backend.linear(x, weight: w, bias: bias) }
                 let flops = 2.0 * Double(tokens) * Double(inF) * Double(outF)
-                print(
-                    String(
-                        format: "  tokens %5d  W %5d×%-5d %-4@ weights   %8.1f   %7.1f", tokens, outF, inF,
-                        dtype.rawValue as NSString, flops / seconds / 1e9, seconds * 1e3))
+                let times = try backends.map { backend -> Double? in
+                    guard let backend else { return nil }
+                    let x = try backend.upload(Self.values(tokens * inF, seed: 1), shape: [tokens, inF], dtype: .f32)
+                    let bias = try backend.upload(Self.values(outF, seed: 3), shape: [outF], dtype: .f32)
+                    let w = try backend.upload(
+                        Self.values(outF * inF, seed: 2, scale: 0.02), shape: [outF, inF], dtype: dtype)
+                    return try best(backend) { _ = try backend.linear(x, weight: w, bias: bias) }
+                }
+                row(String(format: "linear %5d tokens, W %5d×%-5d %-4@", tokens, outF, inF, dtype.rawValue as NSString),
+                    flops: flops, times)
             }
         }
         let (heads, dim) = (12, 128)
         let shape = [tokens, heads, dim]
-        let q = try backend.upload(Self.values(tokens * heads * dim, seed: 4), shape: shape, dtype: .f32)
-        let k = try backend.upload(Self.values(tokens * heads * dim, seed: 5), shape: shape, dtype: .f32)
-        let v = try backend.upload(Self.values(tokens * heads * dim, seed: 6), shape: shape, dtype: .f32)
-        let seconds = try best(backend) {
-            _ = try backend.attention(q: q, k: k, v: v, scale: 1 / Float(dim).squareRoot())
-        }
         let flops = 4.0 * Double(tokens) * Double(tokens) * Double(heads) * Double(dim)
-        print("attention (online softmax, \(backend.kernelStyle.rawValue) shaders)       GFLOP/s   ms")
-        print(
-            String(
-                format: "  tokens %5d  %d heads × %d dims            %8.1f   %7.1f", tokens, heads, dim,
-                flops / seconds / 1e9, seconds * 1e3))
+        let times = try backends.map { backend -> Double? in
+            guard let backend else { return nil }
+            let q = try backend.upload(Self.values(tokens * heads * dim, seed: 4), shape: shape, dtype: .f32)
+            let k = try backend.upload(Self.values(tokens * heads * dim, seed: 5), shape: shape, dtype: .f32)
+            let v = try backend.upload(Self.values(tokens * heads * dim, seed: 6), shape: shape, dtype: .f32)
+            return try best(backend) { _ = try backend.attention(q: q, k: k, v: v, scale: 1 / Float(dim).squareRoot()) }
+        }
+        row(String(format: "attention %5d tokens, %d heads × %d        ", tokens, heads, dim), flops: flops, times)
+    }
+
+    /// One line: GFLOP/s and ms of each backend, and the Vulkan-to-CPU speed ratio.
+    private func row(_ label: String, flops: Double, _ times: [Double?]) {
+        var line = label
+        for time in times {
+            guard let time else { continue }
+            line += String(format: "   %9.1f  %8.1f", flops / time / 1e9, time * 1e3)
+        }
+        if times.count == 2, let v = times[0], let c = times[1] { line += String(format: "   %8.2f×", c / v) }
+        print(line)
     }
 
     /// Best wall time of `repeats` runs of `body` (each waited for), after one warm-up run that also
     /// builds the pipelines.
-    private func best(_ backend: VulkanBackend, _ body: () throws -> Void) throws -> Double {
+    private func best(_ backend: any Backend, _ body: () throws -> Void) throws -> Double {
         var fastest = Double.infinity
         for run in 0...repeats {
             let start = DispatchTime.now().uptimeNanoseconds
