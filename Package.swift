@@ -72,6 +72,9 @@ var targets: [Target] = [
     // Diffusion sampler: pure math over a velocity-model protocol.
     .target(name: "Sampler", exclude: ["README.md"]),
 
+    // Window-aligned chunk plans for render farms (pure frame-range arithmetic).
+    .target(name: "RenderFarm", exclude: ["README.md"]),
+
     // OpenFX glue.
     .target(
         name: "Pipeline", dependencies: ["Sampler", "Models", "Text", "Media", "Tensor", "TensorCPU", "TensorVulkan"],
@@ -84,10 +87,10 @@ var targets: [Target] = [
         swiftSettings: [.swiftLanguageMode(.v5)]),
 
     .executableTarget(
-        name: "ofx-host", dependencies: ["OFXHost", "VideoIO", "Media", argumentParser],
+        name: "ofx-host", dependencies: ["OFXHost", "VideoIO", "Media", "RenderFarm", argumentParser],
         swiftSettings: [.swiftLanguageMode(.v5)]),
     .executableTarget(
-        name: "omniedit", dependencies: ["Pipeline", "VideoIO", "Media", "Sampler", "Tensor", "TensorCPU", "TensorVulkan", "Models", "Text", argumentParser]),
+        name: "omniedit", dependencies: ["Pipeline", "RenderFarm", "VideoIO", "Media", "Sampler", "Tensor", "TensorCPU", "TensorVulkan", "Models", "Text", argumentParser]),
 
     .testTarget(name: "SamplerTests", dependencies: ["Sampler"]),
     // Naive reference ops + test data shared by the CPU tests and the CPU-vs-Vulkan conformance tests.
@@ -101,6 +104,7 @@ var targets: [Target] = [
         name: "BackendConformanceTests", dependencies: ["Tensor", "TensorCPU", "TensorVulkan", "TensorTestSupport"]),
     .testTarget(name: "MediaTests", dependencies: ["Media", "CSndFile"], resources: [.copy("Fixtures")]),
     .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "CFFmpeg"]),
+    .testTarget(name: "RenderFarmTests", dependencies: ["RenderFarm", "Pipeline"]),
     .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Models", "Text", "Media", "Sampler", "Tensor", "TensorCPU"]),
     .testTarget(
         name: "ModelsTests", dependencies: ["Models", "Tensor", "TensorCPU", "TensorVulkan"], exclude: ["Fixtures"]),
@@ -109,7 +113,7 @@ var targets: [Target] = [
     .target(name: "OFXTestSupport", dependencies: ["OFXHost"], path: "Tests/OFXTestSupport", exclude: ["Fixtures"]),
     .testTarget(name: "OFXHostTests", dependencies: ["OFXHost", "OFXTestSupport"]),
     .testTarget(
-        name: "EndToEndTests", dependencies: ["OFXHost", "OFXTestSupport", "Models", "VideoIO"], exclude: ["Fixtures"]),
+        name: "EndToEndTests", dependencies: ["OFXHost", "OFXTestSupport", "Models", "VideoIO", "Pipeline"], exclude: ["Fixtures"]),
 ]
 
 var products: [Product] = [

@@ -49,6 +49,11 @@ struct RenderJob: Codable {
 
     func frameRange(default d: ClosedRange<Int>) throws -> ClosedRange<Int> {
         guard let frames else { return d }
+        return try Self.parseRange(frames)
+    }
+
+    /// "A-B" (or "A"), A ≤ B.
+    static func parseRange(_ frames: String) throws -> ClosedRange<Int> {
         let parts = frames.split(separator: "-", maxSplits: 1).map { Int($0.trimmingCharacters(in: .whitespaces)) }
         if parts.count == 1, let a = parts[0] { return a...a }
         guard parts.count == 2, let a = parts[0], let b = parts[1], a <= b else {

@@ -5,8 +5,8 @@ import ArgumentParser
 struct OFXHostCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ofx-host",
-        abstract: "A headless OpenFX host: list plugins, render frames through them, run job files.",
-        subcommands: [ListCommand.self, RenderCommand.self, RunCommand.self])
+        abstract: "A headless OpenFX host: list plugins, render frames through them, run job files, plan farm chunks.",
+        subcommands: [ListCommand.self, RenderCommand.self, RunCommand.self, PlanCommand.self, ConcatCommand.self])
 }
 
 OFXHostCommand.main()

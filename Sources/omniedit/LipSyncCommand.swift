@@ -43,7 +43,7 @@ struct LipSyncCommand: ParsableCommand {
         guard let compute = ComputeBackend(name: backend) else {
             throw ValidationError("--backend must be auto, vulkan or cpu")
         }
-        let modelFolder = try resolveModel()
+        let modelFolder = try resolveModelFolder(model)
         try checkOutputIsNotAnInput(output, inputs: [input, audio, sourceAudio, modelFolder].compactMap { $0 })
         let clip = try openFrameSource(input, frameRate: frameRate ?? 25)
         let all = clip.firstFrame...(clip.firstFrame + clip.frameCount - 1)
@@ -106,18 +106,6 @@ struct LipSyncCommand: ParsableCommand {
         }
     }
 
-    private func resolveModel() throws -> String {
-        if let model { return model }
-        let candidates = [
-            ProcessInfo.processInfo.environment["OMNIEDIT_MODEL"], "build/OmniEdit.ofx.bundle/Contents/Resources/models/lipsync",
-            "plugin-manifest/Resources/models/lipsync",
-        ].compactMap { $0 }
-        guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
-            throw ValidationError("no --model given and no built-in model found (build it with `make`, or pass --model DIR)")
-        }
-        return found
-    }
-
     /// The target speech over the rendered span (frames counted from the clip's first), as a temporary
     /// WAV (the muxer takes audio from time 0).
     private func muxAudio(for range: ClosedRange<Int>, rate: Double, offset: Double) throws -> String? {
@@ -135,6 +123,19 @@ struct LipSyncCommand: ParsableCommand {
             try AudioBuffer(sampleRate: info.sampleRate, channels: channels.count, samples: interleaved), to: path)
         return path
     }
+}
+
+/// `given`, else the built-in model of build/OmniEdit.ofx.bundle (or $OMNIEDIT_MODEL).
+func resolveModelFolder(_ given: String?) throws -> String {
+    if let given { return given }
+    let candidates = [
+        ProcessInfo.processInfo.environment["OMNIEDIT_MODEL"], "build/OmniEdit.ofx.bundle/Contents/Resources/models/lipsync",
+        "plugin-manifest/Resources/models/lipsync",
+    ].compactMap { $0 }
+    guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
+        throw ValidationError("no --model given and no built-in model found (build it with `make`, or pass --model DIR)")
+    }
+    return found
 }
 
 /// "A-B" inside `all`.

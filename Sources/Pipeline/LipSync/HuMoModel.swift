@@ -42,6 +42,20 @@ public struct ModelSettings: Codable, Sendable, Hashable {
         try c.encodeIfPresent(name, forKey: .name)
     }
 
+    /// What a model folder's `omniedit.json` says (HuMo's defaults without one), without loading the
+    /// model: what a chunk plan needs when 'Window length' is 0.
+    public static func recommended(by folder: URL) throws -> ModelSettings {
+        let file = folder.appendingPathComponent("omniedit.json")
+        return try read(FileManager.default.fileExists(atPath: file.path) ? file : nil)
+    }
+
+    static func read(_ file: URL?) throws -> ModelSettings {
+        guard let file else { return ModelSettings() }
+        do { return try JSONDecoder().decode(ModelSettings.self, from: Data(contentsOf: file)) } catch {
+            throw PipelineError.model("\(file.path): \(error)")
+        }
+    }
+
     func validate(vaeStride: Int, patch: Int) throws {
         let unit = vaeStride * patch
         guard (unit...8192).contains(width), (unit...8192).contains(height), width % unit == 0, height % unit == 0 else {
@@ -119,12 +133,7 @@ public final class HuMoModel: @unchecked Sendable {
 
     init(folder: URL, choice: BackendChoice) throws {
         files = try HuMoFolder(folder: folder)
-        var settings = ModelSettings()
-        if let file = files.settingsFile {
-            do { settings = try JSONDecoder().decode(ModelSettings.self, from: Data(contentsOf: file)) } catch {
-                throw PipelineError.model("\(file.path): \(error)")
-            }
-        }
+        let settings = try ModelSettings.read(files.settingsFile)
         (backend, backendName) = try openBackend(for: choice)
         let (dit, _) = try WanCheckpoint.load(files.dit.url, on: backend, config: try files.dit.config(WanConfig.self))
         guard dit.config.audio != nil else {
