@@ -1,6 +1,7 @@
 // Pipeline — the on-disk half of the per-step and result caches: content-addressed entries, written
 // atomically, verified on read, evicted by size. Safe when several processes (or machines, over a
-// shared folder) use one folder at once: no locks, only unique temporary names and rename(2).
+// shared folder) use one folder at once: no locks (flock does not work across NFS clients), only
+// unique temporary names per host and process, and rename(2), which is atomic on NFS too.
 import Foundation
 import Sampler
 
@@ -36,23 +37,8 @@ final class DiskCache: @unchecked Sendable {
         guard let handle = try? FileHandle(forReadingFrom: url) else { return nil }
         defer { try? handle.close() }
         guard let data = try? handle.readToEnd() else { return nil }
-        let bytes = [UInt8](data)
-        let head = Self.magic.count + 8
-        guard bytes.count >= head + 32, Array(bytes[0..<Self.magic.count]) == Self.magic else {
-            discard(url)
-            return nil
-        }
-        var length = 0
-        for i in 0..<8 { length |= Int(bytes[Self.magic.count + i]) << (8 * i) }
-        guard length >= 0, length <= Self.maxEntryBytes, bytes.count == head + length + 32 else {
-            discard(url)
-            return nil
-        }
-        let payload = Array(bytes[head..<(head + length)])
-        var sha = SHA256()
-        sha.update(data: payload)
-        guard sha.finalize() == Array(bytes[(head + length)...]) else {
-            discard(url)
+        guard let payload = Self.payload(of: [UInt8](data)) else {
+            discard(url, ifStill: handle)
             return nil
         }
         // Reading counts as use for eviction.
@@ -60,7 +46,24 @@ final class DiskCache: @unchecked Sendable {
         return payload
     }
 
-    /// Writes an entry atomically (a unique temporary file renamed over the name), then evicts.
+    /// The payload of an entry file's bytes, or nil when they are not a whole, intact entry.
+    static func payload(of bytes: [UInt8]) -> [UInt8]? {
+        let head = magic.count + 8
+        guard bytes.count >= head + 32, Array(bytes[0..<magic.count]) == magic else { return nil }
+        var length = 0
+        for i in 0..<8 { length |= Int(bytes[magic.count + i]) << (8 * i) }
+        guard length >= 0, length <= maxEntryBytes, bytes.count == head + length + 32 else { return nil }
+        let payload = Array(bytes[head..<(head + length)])
+        var sha = SHA256()
+        sha.update(data: payload)
+        guard sha.finalize() == Array(bytes[(head + length)...]) else { return nil }
+        return payload
+    }
+
+    /// Writes an entry atomically, then evicts. The bytes go to a temporary name no other process or
+    /// machine uses (host, pid, random), are flushed to the disk, and only then renamed over the
+    /// entry's name: a writer killed at any point leaves either no entry or a whole one (and maybe a
+    /// hidden temporary, which readers never open and `evict` deletes once stale).
     func write(kind: String, key: String, payload: [UInt8]) {
         var bytes = Self.magic
         var length = payload.count
@@ -77,6 +80,12 @@ final class DiskCache: @unchecked Sendable {
             ".tmp-\(host)-\(getpid())-\(UInt64.random(in: 0...UInt64.max))")
         do {
             try Data(bytes).write(to: temp)
+            // Flushed before the rename: after a machine crash the name must not point at lost data
+            // (the checksum would catch it, but a valid neighbour's work would be lost for nothing).
+            if let handle = try? FileHandle(forWritingTo: temp) {
+                try? handle.synchronize()
+                try? handle.close()
+            }
             guard rename(temp.path, url(kind: kind, key: key).path) == 0 else {
                 try? FileManager.default.removeItem(at: temp)
                 return
@@ -91,6 +100,34 @@ final class DiskCache: @unchecked Sendable {
     func remove(kind: String, key: String) { discard(url(kind: kind, key: key)) }
 
     private func discard(_ url: URL) { try? FileManager.default.removeItem(at: url) }
+
+    /// Deletes a corrupt entry only if the name still points at the file that was read: another
+    /// process may have renamed a whole entry over it meanwhile, which must stay.
+    private func discard(_ url: URL, ifStill handle: FileHandle) {
+        var opened = stat(), named = stat()
+        guard fstat(handle.fileDescriptor, &opened) == 0, stat(url.path, &named) == 0,
+            opened.st_dev == named.st_dev, opened.st_ino == named.st_ino
+        else { return }
+        discard(url)
+    }
+
+    /// A temporary older than this belongs to a writer that died (a write takes seconds); generous,
+    /// since machines sharing a folder may disagree about the time.
+    static let staleTemporarySeconds: TimeInterval = 3600
+
+    /// Deletes temporaries left by killed writers (on any machine).
+    func removeStaleTemporaries(now: Date = Date()) {
+        let fm = FileManager.default
+        guard let names = try? fm.contentsOfDirectory(atPath: folder.path) else { return }
+        for name in names where name.hasPrefix(".tmp-") {
+            let path = folder.appendingPathComponent(name).path
+            if let date = (try? fm.attributesOfItem(atPath: path))?[.modificationDate] as? Date,
+                now.timeIntervalSince(date) > Self.staleTemporarySeconds
+            {
+                try? fm.removeItem(atPath: path)
+            }
+        }
+    }
 
     /// Entries and their sizes, oldest first.
     func entries() -> [(url: URL, bytes: Int, date: Date)] {
@@ -118,6 +155,7 @@ final class DiskCache: @unchecked Sendable {
             return
         }
         writesSinceScan = 0
+        removeStaleTemporaries()
         var all = entries()
         var total = all.reduce(0) { $0 + $1.bytes }
         while total > budgetBytes, !all.isEmpty {
