@@ -103,7 +103,7 @@ final class DiskCache: @unchecked Sendable {
 
     /// Deletes a corrupt entry only if the name still points at the file that was read: another
     /// process may have renamed a whole entry over it meanwhile, which must stay.
-    private func discard(_ url: URL, ifStill handle: FileHandle) {
+    func discard(_ url: URL, ifStill handle: FileHandle) {
         var opened = stat(), named = stat()
         guard fstat(handle.fileDescriptor, &opened) == 0, stat(url.path, &named) == 0,
             opened.st_dev == named.st_dev, opened.st_ino == named.st_ino
