@@ -9,9 +9,9 @@ SWIFT_BUILD := swift build -c release -Xswiftc -enable-testing --scratch-path .b
 BIN := .build/release
 APT_PACKAGES := pkg-config libopenblas-dev libsndfile1-dev libavutil-dev libavformat-dev libavcodec-dev \
 	libswscale-dev libswresample-dev libvulkan-dev glslc spirv-tools mesa-vulkan-drivers libpng-dev \
-	python3 gcc
+	python3 python3-venv gcc slurm-wlm munge
 
-.PHONY: all bundle tools deps install uninstall demo test lint clean icons
+.PHONY: all bundle tools deps install uninstall demo test lint clean icons farm-tools
 
 all: bundle
 
@@ -57,9 +57,18 @@ demo: bundle tools
 lint:
 	tools/lint
 
-test: lint bundle tools
+# openjd-cli (pinned in Examples/farm/requirements.txt) for the Open Job Description example and its test.
+FARM_VENV := .build/farm-venv
+farm-tools: $(FARM_VENV)/bin/openjd
+$(FARM_VENV)/bin/openjd: Examples/farm/requirements.txt | deps
+	rm -rf $(FARM_VENV)
+	python3 -m venv $(FARM_VENV)
+	$(FARM_VENV)/bin/pip install -q -r Examples/farm/requirements.txt
+
+test: lint bundle tools farm-tools
 	$(SWIFT_BUILD) --build-tests
 	OMNIEDIT_BUNDLE=$(CURDIR)/$(BUNDLE) OMNIEDIT_OFX_HOST=$(CURDIR)/$(BIN)/ofx-host OMNIEDIT_TOOL=$(CURDIR)/$(BIN)/omniedit \
+		OMNIEDIT_OPENJD=$(CURDIR)/$(FARM_VENV)/bin/openjd \
 		swift test -c release -Xswiftc -enable-testing --scratch-path .build --skip-build --disable-swift-testing
 
 icons:
