@@ -67,7 +67,7 @@ var targets: [Target] = [
     .target(name: "Models", dependencies: ["Tensor"], exclude: ["README.md"]),
 
     // Prompts: SentencePiece tokenizers and the text encoders (umT5, Gemma-3).
-    .target(name: "Text", dependencies: ["Models", "Tensor"], exclude: ["README.md"]),
+    .target(name: "Text", dependencies: ["Models", "Tensor", "UserMessages"], exclude: ["README.md"]),
 
     // Diffusion sampler: pure math over a velocity-model protocol.
     .target(name: "Sampler", exclude: ["README.md"]),

@@ -1,5 +1,6 @@
 import Foundation
 import Models
+import UserMessages
 
 /// The text-encoder row of the model registry: which files make a prompt encoder in a folder, found
 /// by what they hold (tensor names, SentencePiece files), never by file name — Wan's
@@ -97,7 +98,7 @@ public struct TextEncoderFolder: Sendable, Hashable {
     private static func visit(_ dir: URL, depth: Int, _ body: (URL, [String]) throws -> Void) throws {
         let names: [String]
         do { names = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() } catch {
-            throw TextError.invalidEncoder("'\(dir.path)' cannot be read: \(error.localizedDescription)")
+            throw TextError.invalidEncoder("'\(dir.path)' cannot be read: \(UserMessage.reason(error))")
         }
         try body(dir, names)
         guard depth < maxDepth else { return }

@@ -1,4 +1,5 @@
 import Foundation
+import UserMessages
 
 /// Every failure of the Text module: a tokenizer file that cannot be used, a prompt that cannot be
 /// encoded, an encoder folder that does not fit together. The message names the file and the field.
@@ -36,4 +37,9 @@ public enum TextError: Error, Sendable, Equatable, CustomStringConvertible {
 func isFolder(_ url: URL) -> Bool {
     var isDirectory: ObjCBool = false
     return FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
+}
+
+extension TextError: ExitStatusProviding {
+    /// Tokenizers, encoder folders and prompts are the user's data.
+    public var exitStatus: ExitStatus { .dataError }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Models
 import Tensor
+import UserMessages
 
 /// Checkpoint names of the umT5 encoder. Model keys are Wan2.1's (`models_t5_umt5-xxl-enc-bf16.pth`):
 /// `token_embedding`, `blocks.N.{norm1, attn.{q,k,v,o}, pos_embedding.embedding, norm2,
@@ -99,7 +100,7 @@ extension UMT5Encoder {
             do { resolved = try JSONDecoder().decode(UMT5Config.self, from: Data(contentsOf: json)) } catch let e as TextError {
                 throw e
             } catch {
-                throw TextError.invalidEncoder("\(json.path): \(error)")
+                throw TextError.invalidEncoder(UserMessage.text(error, file: json.path))
             }
         } else {
             resolved = try inferConfig(from: reader)

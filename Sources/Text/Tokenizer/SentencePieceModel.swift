@@ -1,4 +1,5 @@
 import Foundation
+import UserMessages
 
 /// The parts of a SentencePiece `tokenizer.model` (`ModelProto`) that encoding needs, decoded by hand
 /// from the protobuf: the pieces with their scores and types, the model type (unigram / BPE), byte
@@ -57,14 +58,14 @@ public struct SentencePieceModel: Sendable {
         do {
             size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? -1
         } catch {
-            throw TextError.invalidTokenizer(path: path, reason: "cannot read: \(error.localizedDescription)")
+            throw TextError.invalidTokenizer(path: path, reason: "cannot read: \(UserMessage.reason(error))")
         }
         guard size >= 0, size <= Self.maxFileSize else {
             throw TextError.invalidTokenizer(path: path, reason: "\(size) bytes (a SentencePiece model is at most \(Self.maxFileSize))")
         }
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw TextError.invalidTokenizer(path: path, reason: "cannot read: \(error.localizedDescription)")
+            throw TextError.invalidTokenizer(path: path, reason: "cannot read: \(UserMessage.reason(error))")
         }
         try self.init(bytes: [UInt8](data), path: path)
     }
