@@ -49,6 +49,12 @@ var targets: [Target] = [
     // Vulkan still runs everything on the CPU backend.
     .systemLibrary(name: "CVulkan", path: "Sources/CVulkan", providers: [.apt(["libvulkan-dev"])]),
 
+    // What a user sees when something fails: error messages and the tools' exit statuses.
+    .target(name: "UserMessages", exclude: ["README.md"]),
+    // The command-line tools' entry point: usage errors exit 64 with a usage line, every other error
+    // exits with its documented status and a message (UserMessages).
+    .target(name: "CommandLineMain", dependencies: ["UserMessages", argumentParser], exclude: ["README.md"]),
+
     // Compute runtime.
     .target(name: "Tensor", exclude: ["README.md"]),
     .target(name: "TensorCPU", dependencies: ["Tensor", "CCPUKernels"], exclude: ["README.md"]),
@@ -57,14 +63,14 @@ var targets: [Target] = [
         plugins: ["SPIRVBuild"]),
 
     // Media: audio files, resampling, log-mel features, host pixels <-> planar floats.
-    .target(name: "Media", dependencies: ["CSndFile", "CAVUtil", "CSwResample"], exclude: ["README.md"]),
+    .target(name: "Media", dependencies: ["CSndFile", "CAVUtil", "CSwResample", "UserMessages"], exclude: ["README.md"]),
     // Video files and image sequences for the headless host (not linked into the plugin).
-    .target(name: "VideoIO", dependencies: ["CFFmpeg"], exclude: ["README.md"]),
+    .target(name: "VideoIO", dependencies: ["CFFmpeg", "UserMessages"], exclude: ["README.md"]),
     // Speed figures for Media (pixel conversion, log-mel, resampling); not a test.
     .executableTarget(name: "media-bench", dependencies: ["Media"]),
 
     // Model families: checkpoints, layers, Wan2.1 DiT + HuMo, Wan VAE, Whisper.
-    .target(name: "Models", dependencies: ["Tensor"], exclude: ["README.md"]),
+    .target(name: "Models", dependencies: ["Tensor", "UserMessages"], exclude: ["README.md"]),
 
     // Prompts: SentencePiece tokenizers and the text encoders (umT5, Gemma-3).
     .target(name: "Text", dependencies: ["Models", "Tensor", "UserMessages"], exclude: ["README.md"]),
@@ -77,22 +83,28 @@ var targets: [Target] = [
 
     // OpenFX glue.
     .target(
-        name: "Pipeline", dependencies: ["Sampler", "Models", "Text", "Media", "Tensor", "TensorCPU", "TensorVulkan"],
+        name: "Pipeline", dependencies: [
+            "Sampler", "Models", "Text", "Media", "Tensor", "TensorCPU", "TensorVulkan", "UserMessages",
+        ],
         exclude: ["README.md"]),
     .target(
-        name: "OFXPlugin", dependencies: ["COpenFX", "Pipeline"], exclude: ["README.md"],
+        name: "OFXPlugin", dependencies: ["COpenFX", "Pipeline", "UserMessages"], exclude: ["README.md"],
         swiftSettings: [.swiftLanguageMode(.v5)], linkerSettings: pluginLinkerFlags),
     .target(
-        name: "OFXHost", dependencies: ["COpenFX", "COFXHostShim"], exclude: ["README.md"],
+        name: "OFXHost", dependencies: ["COpenFX", "COFXHostShim", "UserMessages"], exclude: ["README.md"],
         swiftSettings: [.swiftLanguageMode(.v5)]),
 
     .executableTarget(
-        name: "ofx-host", dependencies: ["OFXHost", "VideoIO", "Media", "RenderFarm", argumentParser],
+        name: "ofx-host", dependencies: ["OFXHost", "VideoIO", "Media", "RenderFarm", "UserMessages", "CommandLineMain", argumentParser],
         swiftSettings: [.swiftLanguageMode(.v5)]),
     .executableTarget(
-        name: "omniedit", dependencies: ["Pipeline", "RenderFarm", "VideoIO", "Media", "Sampler", "Tensor", "TensorCPU", "TensorVulkan", "Models", "Text", argumentParser]),
+        name: "omniedit", dependencies: [
+            "Pipeline", "RenderFarm", "VideoIO", "Media", "Sampler", "Tensor", "TensorCPU", "TensorVulkan", "Models", "Text",
+            "UserMessages", "CommandLineMain", argumentParser,
+        ]),
 
     .testTarget(name: "SamplerTests", dependencies: ["Sampler"]),
+    .testTarget(name: "UserMessagesTests", dependencies: ["UserMessages"]),
     // Naive reference ops + test data shared by the CPU tests and the CPU-vs-Vulkan conformance tests.
     .target(
         name: "TensorTestSupport", dependencies: ["Tensor"], path: "Tests/TensorTestSupport", exclude: ["README.md"]),
@@ -141,6 +153,19 @@ if let only = ProcessInfo.processInfo.environment["OMNIEDIT_TARGETS"], !only.isE
         let names = (p as? Product.Library)?.targets ?? (p as? Product.Executable)?.targets ?? []
         return names.allSatisfy(keep.contains)
     }
+}
+
+// libFuzzer harnesses, only when asked for (`make fuzz` sets OMNIEDIT_FUZZ=1 and builds them with
+// -sanitize=fuzzer,address -parse-as-library: libFuzzer supplies main). See tools/fuzz/README.md.
+if ProcessInfo.processInfo.environment["OMNIEDIT_FUZZ"] != nil {
+    targets += [
+        .target(name: "FuzzSupport", path: "Sources/FuzzSupport"),
+        .executableTarget(name: "fuzz-weights", dependencies: ["Models", "Tensor", "TensorCPU", "FuzzSupport"]),
+        .executableTarget(name: "fuzz-audio", dependencies: ["Media", "FuzzSupport"]),
+        .executableTarget(name: "fuzz-image", dependencies: ["VideoIO", "FuzzSupport"]),
+        .executableTarget(name: "fuzz-jobfile", dependencies: ["OFXHost"]),
+    ]
+    products += ["fuzz-weights", "fuzz-audio", "fuzz-image", "fuzz-jobfile"].map { .executable(name: $0, targets: [$0]) }
 }
 
 // Build tools (GLSL → embedded SPIR-V) are kept whatever OMNIEDIT_TARGETS says: a build-tool

@@ -1,10 +1,16 @@
 // OFXHost — errors the host raises and the problems it finds in a plugin's behaviour.
 import Foundation
+import UserMessages
 
 /// A failure of the host or of a plugin action, with the message a user should see.
-public struct HostError: Error, CustomStringConvertible, Sendable {
+public struct HostError: Error, CustomStringConvertible, Sendable, ExitStatusProviding {
     public let message: String
-    public init(_ message: String) { self.message = message }
+    /// `.renderFailed` for a plugin action that failed; the host's own checks of its inputs say theirs.
+    public let exitStatus: ExitStatus
+    public init(_ message: String, status: ExitStatus = .renderFailed) {
+        self.message = message
+        exitStatus = status
+    }
     public var description: String { message }
 }
 

@@ -2,6 +2,7 @@
 // load / describe / unload actions (ofx-abi.md §1.3, §8).
 import COpenFX
 import Foundation
+import UserMessages
 
 /// Bundle discovery as HostSupport does it on Linux.
 public enum PluginSearch {
@@ -51,13 +52,13 @@ public final class PluginBinary: @unchecked Sendable {
         let name = ((bundlePath as NSString).lastPathComponent as NSString).deletingPathExtension  // NAME.ofx
         binaryPath = "\(bundlePath)/Contents/Linux-x86-64/\(name)"
         guard FileManager.default.fileExists(atPath: binaryPath) else {
-            throw HostError("\(bundlePath) is not an OpenFX bundle: \(binaryPath) does not exist")
+            throw HostError("\(bundlePath) is not an OpenFX bundle: \(binaryPath) does not exist", status: .noInput)
         }
         guard let lib = dlopen(binaryPath, RTLD_NOW | RTLD_LOCAL) else {
-            throw HostError("cannot load \(binaryPath): \(String(cString: dlerror()))")
+            throw HostError("cannot load \(binaryPath): \(String(cString: dlerror()))", status: .dataError)
         }
         guard let n = dlsym(lib, "OfxGetNumberOfPlugins"), let g = dlsym(lib, "OfxGetPlugin") else {
-            throw HostError("\(binaryPath) does not export OfxGetNumberOfPlugins and OfxGetPlugin")
+            throw HostError("\(binaryPath) does not export OfxGetNumberOfPlugins and OfxGetPlugin", status: .dataError)
         }
         let count = unsafeBitCast(n, to: GetNumber.self)()
         let get = unsafeBitCast(g, to: GetPlugin.self)

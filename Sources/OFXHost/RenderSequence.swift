@@ -1,6 +1,7 @@
 // OFXHost — the per-sequence and per-frame actions of a render.
 import COpenFX
 import Foundation
+import UserMessages
 
 extension RenderSession {
     /// The depth the output is rendered in: the requested one if the plugin supports it, else the
@@ -70,7 +71,7 @@ extension RenderSession {
     public func render(frames wanted: ClosedRange<Int>? = nil, sink: (Int, FrameBuffer) throws -> Void) throws {
         let range = wanted ?? request.frames ?? input?.frames ?? 0...0
         if let input, !(input.frames.contains(range.lowerBound) && input.frames.contains(range.upperBound)) {
-            throw HostError("frames \(range.lowerBound)-\(range.upperBound) are outside the input's \(input.frames.lowerBound)-\(input.frames.upperBound)")
+            throw HostError("frames \(range.lowerBound)-\(range.upperBound) are outside the input's \(input.frames.lowerBound)-\(input.frames.upperBound)", status: .dataError)
         }
         rt.timeBounds = (Double(range.lowerBound), Double(range.upperBound))
         try clipPreferences()
@@ -80,10 +81,10 @@ extension RenderSession {
         }
         defer { _ = plugin.action(kOfxImageEffectActionEndSequenceRender, instance, sequenceArgs(range)) }
         for frame in range {
-            if rt.abortRequested { throw HostError("render aborted at frame \(frame)") }
+            if rt.abortRequested { throw HostError("render aborted at frame \(frame)", status: .interrupted) }
             rt.currentTime = Double(frame)
             try sink(frame, try renderFrame(frame))
-            if rt.abortRequested { throw HostError("render aborted after frame \(frame)") }
+            if rt.abortRequested { throw HostError("render aborted after frame \(frame)", status: .interrupted) }
         }
     }
 

@@ -3,6 +3,7 @@
 // render, end sequence, purge, destroy, unload (ofx-abi.md §10, §12).
 import COpenFX
 import Foundation
+import UserMessages
 
 /// The input clip of a render.
 public struct ClipInput: Sendable {
@@ -80,14 +81,14 @@ public final class RenderSession {
             let usable = supported.filter(hostContexts.contains)
             if let wanted = request.context {
                 guard usable.contains(wanted) else {
-                    throw HostError("\(plugin.identifier) does not support the \(wanted) context (it supports: \(supported.joined(separator: ", ")))")
+                    throw HostError("\(plugin.identifier) does not support the \(wanted) context (it supports: \(supported.joined(separator: ", ")))", status: .dataError)
                 }
                 context = wanted
             } else {
                 // Natron's preference order: General before Filter before Generator.
                 guard let c = [kOfxImageEffectContextGeneral, kOfxImageEffectContextFilter, kOfxImageEffectContextGenerator]
                     .first(where: usable.contains)
-                else { throw HostError("\(plugin.identifier) supports no context this host has (it lists: \(supported))") }
+                else { throw HostError("\(plugin.identifier) supports no context this host has (it lists: \(supported))", status: .dataError) }
                 context = c
             }
             descriptor = try plugin.describe(in: context, base: base)
@@ -165,7 +166,7 @@ public final class RenderSession {
     public func setParameter(_ name: String, _ text: String) throws {
         guard let p = instance.paramSet.param(name) else {
             let names = instance.paramSet.params.filter { $0.valueKind.count > 0 }.map(\.name)
-            throw HostError("\(plugin.identifier) has no parameter '\(name)' (it has: \(names.joined(separator: ", ")))")
+            throw HostError("\(plugin.identifier) has no parameter '\(name)' (it has: \(names.joined(separator: ", ")))", status: .dataError)
         }
         if p.type != kOfxParamTypePushButton {
             let v = try p.parse(text)

@@ -4,6 +4,7 @@
 // Cutting the audio to the rendered span is the caller's job (Media's audio reader does it).
 import CFFmpeg
 import Foundation
+import UserMessages
 
 enum AudioTrack {
     /// Encoded packets (timestamps in `timeBase`) and the output stream they belong to.
@@ -48,7 +49,7 @@ enum AudioTrack {
         throws -> Encoded
     {
         let label = "\(videoPath): audio \(audioPath)"
-        guard FileManager.default.fileExists(atPath: audioPath) else { throw VideoIOError("\(label): file not found") }
+        guard FileManager.default.fileExists(atPath: audioPath) else { throw VideoIOError("\(label): file not found", status: .noInput) }
         var input: UnsafeMutablePointer<AVFormatContext>?
         try FF.check(avformat_open_input(&input, audioPath, nil, nil), "opening (not an audio file?)", label)
         defer { avformat_close_input(&input) }

@@ -3,6 +3,7 @@
 // without telling the CLI's owner.
 import CFFmpeg
 import Foundation
+import UserMessages
 
 /// One picture: RGBA, interleaved, row 0 = TOP of the picture.
 ///
@@ -123,11 +124,16 @@ public func makeFrameSink(
 }
 
 /// Every failure in VideoIO: a message naming the file and what is wrong with it.
-public struct VideoIOError: Error, CustomStringConvertible, LocalizedError, Sendable {
+public struct VideoIOError: Error, CustomStringConvertible, LocalizedError, Sendable, ExitStatusProviding {
     /// Human-readable description, e.g. "frame 12 of shot_####.png is missing (…/shot_0012.png)".
     public let message: String
+    /// `.dataError` (a malformed file), `.noInput` (a missing one) or `.cannotCreate` (an output).
+    public let exitStatus: ExitStatus
     /// Wraps `message`.
-    public init(_ message: String) { self.message = message }
+    public init(_ message: String, status: ExitStatus = .dataError) {
+        self.message = message
+        exitStatus = status
+    }
     public var description: String { message }
     public var errorDescription: String? { message }
 }

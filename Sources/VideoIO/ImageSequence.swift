@@ -1,12 +1,13 @@
 // Still images and numbered image sequences (PNG, PFM): reading frames found by listing the
 // folder, writing frames by filling in the pattern.
 import Foundation
+import UserMessages
 
 /// Reads one image file in either format; the bit depth is 8/16 for PNG, 32 for PFM.
 func readImageFile(_ path: String, kind: ImageKind) throws -> (image: RGBAImage, bitDepth: Int) {
-    guard FileManager.default.fileExists(atPath: path) else { throw VideoIOError("\(path): file not found") }
+    guard FileManager.default.fileExists(atPath: path) else { throw VideoIOError("\(path): file not found", status: .noInput) }
     guard let data = FileManager.default.contents(atPath: path) else {
-        throw VideoIOError("\(path): cannot be read")
+        throw VideoIOError("\(path): cannot be read", status: .noInput)
     }
     guard !data.isEmpty else { throw VideoIOError("\(path): file is empty") }
     switch kind {
@@ -15,7 +16,8 @@ func readImageFile(_ path: String, kind: ImageKind) throws -> (image: RGBAImage,
     }
 }
 
-/// Writes `image` atomically (temporary file in the same folder, then rename).
+/// Writes `image` atomically: to a hidden temporary file in the same folder, renamed into place; the
+/// temporary file is listed in `RunOutputs` while it exists, so a signal never leaves it behind.
 func writeImageFile(_ image: RGBAImage, to path: String, kind: ImageKind, bitDepth: Int) throws {
     guard image.pixels.count == image.width * image.height * 4 else {
         throw VideoIOError(
@@ -26,10 +28,24 @@ func writeImageFile(_ image: RGBAImage, to path: String, kind: ImageKind, bitDep
     case .png: data = try PNGCodec.encode(image, bitDepth: bitDepth, path: path)
     case .pfm: data = PFM.encode(image)
     }
-    do {
-        try data.write(to: URL(fileURLWithPath: path), options: .atomic)
-    } catch {
-        throw VideoIOError("\(path): cannot be written (\(error.localizedDescription))")
+    let url = URL(fileURLWithPath: path)
+    let temporary = url.deletingLastPathComponent()
+        .appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).partial").path
+    let outputs = RunOutputs.shared
+    try outputs.creating {
+        outputs.track(temporary)
+        defer { outputs.untrack(temporary) }
+        do {
+            try data.write(to: URL(fileURLWithPath: temporary))
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw VideoIOError("\(path): cannot be written (\(UserMessage.reason(error)))", status: .cannotCreate)
+        }
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw VideoIOError("\(path): cannot be written (\(reason))", status: .cannotCreate)
+        }
     }
 }
 
@@ -72,11 +88,11 @@ final class ImageSequenceSource: FrameSource {
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: pattern.folder)
         } catch {
-            throw VideoIOError("\(pattern.original): folder \(pattern.folder) cannot be listed")
+            throw VideoIOError("\(pattern.original): folder \(pattern.folder) cannot be listed", status: .noInput)
         }
         let numbers = names.compactMap(pattern.number(inFileName:)).sorted()
         guard let first = numbers.first, let last = numbers.last else {
-            throw VideoIOError("\(pattern.original): no files match the pattern in \(pattern.folder)")
+            throw VideoIOError("\(pattern.original): no files match the pattern in \(pattern.folder)", status: .noInput)
         }
         let present = Set(numbers)
         if present.count != last - first + 1 {
@@ -134,7 +150,7 @@ final class ImageSequenceSink: FrameSink {
         }
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: pattern.folder, isDirectory: &isFolder), isFolder.boolValue
-        else { throw VideoIOError("\(pattern.original): output folder \(pattern.folder) does not exist") }
+        else { throw VideoIOError("\(pattern.original): output folder \(pattern.folder) does not exist", status: .cannotCreate) }
         self.pattern = pattern
         self.width = width
         self.height = height
@@ -147,12 +163,19 @@ final class ImageSequenceSink: FrameSink {
             throw VideoIOError(
                 "\(path): frame \(number) is \(image.width)x\(image.height) but the output is \(width)x\(height)")
         }
-        try writeImageFile(image, to: path, kind: pattern.kind, bitDepth: bitDepth)
+        // The frame stays listed in RunOutputs until the sequence is finished: a signal removes it.
+        try RunOutputs.shared.creating {
+            try writeImageFile(image, to: path, kind: pattern.kind, bitDepth: bitDepth)
+            RunOutputs.shared.track(path)
+        }
         written.append(path)
     }
 
     func abandon() {
-        for path in written { try? FileManager.default.removeItem(atPath: path) }
+        for path in written {
+            try? FileManager.default.removeItem(atPath: path)
+            RunOutputs.shared.untrack(path)
+        }
         written = []
     }
 
@@ -161,5 +184,7 @@ final class ImageSequenceSink: FrameSink {
             throw VideoIOError(
                 "\(pattern.original): an image sequence cannot carry audio (\(audio)); write a video file instead")
         }
+        for path in written { RunOutputs.shared.untrack(path) }
+        written = []
     }
 }

@@ -1,5 +1,6 @@
 // Never write over an input: an overwritten source clip is lost footage.
 import Foundation
+import UserMessages
 
 /// Throws unless `output` is safe to write while `inputs` are read: not the same file (compared by
 /// device and inode, so `dir/../x`, `./x`, `dir//x` and symlinks are caught), not the same sequence
@@ -25,13 +26,13 @@ public func checkOutputIsNotAnInput(_ output: String, inputs: [String]) throws {
         let inFolder = resolved((input as NSString).deletingLastPathComponent.isEmpty ? "." : (input as NSString).deletingLastPathComponent)
         let inPattern = inFolder + "/" + (input as NSString).lastPathComponent
         if out == inPath || outPattern == inPattern {
-            throw VideoIOError("the output \(output) is the input \(input); refusing to write over an input")
+            throw VideoIOError("the output \(output) is the input \(input); refusing to write over an input", status: .cannotCreate)
         }
         if let a = identity(out), let b = identity(inPath), a == b {
-            throw VideoIOError("the output \(output) is the same file as the input \(input); refusing to write over an input")
+            throw VideoIOError("the output \(output) is the same file as the input \(input); refusing to write over an input", status: .cannotCreate)
         }
         if isFolder(inPath), outPattern.hasPrefix(inPath + "/") {
-            throw VideoIOError("the output \(output) is inside the input folder \(input); refusing to write there")
+            throw VideoIOError("the output \(output) is inside the input folder \(input); refusing to write there", status: .cannotCreate)
         }
     }
 }

@@ -5,6 +5,7 @@
 // The finished file appears atomically by rename.
 import CFFmpeg
 import Foundation
+import UserMessages
 
 final class VideoFileSink: FrameSink {
     private let path: String
@@ -28,7 +29,7 @@ final class VideoFileSink: FrameSink {
         var isFolder: ObjCBool = false
         let folder = url.deletingLastPathComponent().path
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
-            throw VideoIOError("\(path): output folder \(folder) does not exist")
+            throw VideoIOError("\(path): output folder \(folder) does not exist", status: .cannotCreate)
         }
         temporaryPath =
             url.deletingLastPathComponent()
@@ -90,7 +91,10 @@ final class VideoFileSink: FrameSink {
         guard let scaler else { throw VideoIOError("\(path): libswscale cannot convert RGBA to YUV") }
         let bt709 = sws_getCoefficients(SWS_CS_ITU709)
         _ = sws_setColorspaceDetails(scaler, bt709, 1, bt709, 0, 0, 1 << 16, 1 << 16)
-        try FF.check(avio_open(&output!.pointee.pb, temporaryPath, AVIO_FLAG_WRITE), "creating the file", path)
+        try RunOutputs.shared.creating {
+            RunOutputs.shared.track(temporaryPath)
+            try FF.check(avio_open(&output!.pointee.pb, temporaryPath, AVIO_FLAG_WRITE), "creating the file", path)
+        }
         try FF.check(avformat_write_header(output, nil), "writing the header", path)
     }
 
@@ -101,6 +105,7 @@ final class VideoFileSink: FrameSink {
         if let output, output.pointee.pb != nil { avio_closep(&output.pointee.pb) }
         avformat_free_context(output)
         if !finished { try? FileManager.default.removeItem(atPath: temporaryPath) }
+        RunOutputs.shared.untrack(temporaryPath)
     }
 
     func write(_ image: RGBAImage, frame number: Int) throws {
@@ -145,6 +150,7 @@ final class VideoFileSink: FrameSink {
     func abandon() {
         guard !finished else { return }
         try? FileManager.default.removeItem(atPath: temporaryPath)
+        RunOutputs.shared.untrack(temporaryPath)
     }
 
     func finish(audioFile: String?) throws {
@@ -154,24 +160,32 @@ final class VideoFileSink: FrameSink {
         try writePackets()
         try FF.check(av_write_trailer(output), "writing the trailer", path)
         avio_closep(&output!.pointee.pb)
-        var finalSource = temporaryPath
-        if let audioFile {
-            let muxed = temporaryPath + ".audio." + URL(fileURLWithPath: path).pathExtension
-            do {
-                try AudioTrack.mux(video: temporaryPath, audio: audioFile, into: muxed, formatOf: path)
-            } catch {
-                try? FileManager.default.removeItem(atPath: muxed)
-                throw error
+        // Muxing and the rename hold RunOutputs' lock: a signal meanwhile waits, then removes both files.
+        try RunOutputs.shared.creating {
+            var finalSource = temporaryPath
+            if let audioFile {
+                let muxed = temporaryPath + ".audio." + URL(fileURLWithPath: path).pathExtension
+                RunOutputs.shared.track(muxed)
+                defer { RunOutputs.shared.untrack(muxed) }
+                do {
+                    try AudioTrack.mux(video: temporaryPath, audio: audioFile, into: muxed, formatOf: path)
+                } catch {
+                    try? FileManager.default.removeItem(atPath: muxed)
+                    throw error
+                }
+                try? FileManager.default.removeItem(atPath: temporaryPath)
+                finalSource = muxed
             }
-            try? FileManager.default.removeItem(atPath: temporaryPath)
-            finalSource = muxed
+            guard rename(finalSource, path) == 0 else {
+                let code = errno
+                try? FileManager.default.removeItem(atPath: finalSource)
+                throw VideoIOError(
+                    "\(path): cannot move the finished file into place (\(String(cString: strerror(code))))",
+                    status: .cannotCreate)
+            }
+            RunOutputs.shared.untrack(temporaryPath)
+            finished = true
         }
-        guard rename(finalSource, path) == 0 else {
-            let code = errno
-            try? FileManager.default.removeItem(atPath: finalSource)
-            throw VideoIOError("\(path): cannot move the finished file into place (\(String(cString: strerror(code))))")
-        }
-        finished = true
     }
 
     /// Writes every packet the encoder has ready to the (temporary) file.

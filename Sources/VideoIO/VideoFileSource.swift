@@ -2,6 +2,7 @@
 // turns each picture into RGBA floats. Frames are numbered in presentation order from 0.
 import CFFmpeg
 import Foundation
+import UserMessages
 
 /// A video file opened for random access. Frame n is the picture whose timestamp is n frame
 /// periods after the stream's start (constant frame rate), or the n-th decoded picture when the
@@ -42,7 +43,7 @@ final class VideoFileSource: FrameSource {
 
     init(path: String, frameRateOverride: Double?) throws {
         self.path = path
-        guard FileManager.default.fileExists(atPath: path) else { throw VideoIOError("\(path): file not found") }
+        guard FileManager.default.fileExists(atPath: path) else { throw VideoIOError("\(path): file not found", status: .noInput) }
         frameCount = try Self.countVideoPackets(path)
         try FF.check(avformat_open_input(&format, path, nil, nil), "opening (not a video file?)", path)
         try FF.check(avformat_find_stream_info(format, nil), "reading stream information", path)

@@ -2,6 +2,7 @@
 import ArgumentParser
 import Foundation
 import OFXHost
+import UserMessages
 
 struct ListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,10 +29,10 @@ struct ListCommand: ParsableCommand {
             do {
                 let binary = try PluginBinary(bundle: bundle)
                 for plugin in binary.plugins {
-                    do { summaries.append(try plugin.summary(parameters: verbose || json)) } catch { failures.append("\(plugin.identifier): \(error)") }
+                    do { summaries.append(try plugin.summary(parameters: verbose || json)) } catch { failures.append("\(plugin.identifier): \(UserMessage.text(error))") }
                 }
             } catch {
-                failures.append("\(error)")
+                failures.append(UserMessage.text(error))
             }
         }
         if json {

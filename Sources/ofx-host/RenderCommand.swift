@@ -1,8 +1,11 @@
 // ofx-host render / run: render from flags or from a job file.
 import ArgumentParser
+import CommandLineMain
 import Dispatch
 import Foundation
 import OFXHost
+import UserMessages
+import VideoIO
 
 struct RenderCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -48,38 +51,27 @@ struct RunCommand: ParsableCommand {
     @Argument(help: "The job file (JSON). Relative paths in it are relative to its folder.")
     var jobFile: String
 
-    struct JobFile: Codable { var renders: [RenderJob] }
-
     func run() throws {
-        guard let data = FileManager.default.contents(atPath: jobFile) else { throw HostErrorExit("cannot read job file \(jobFile)") }
-        let file: JobFile
-        do { file = try JSONDecoder().decode(JobFile.self, from: data) } catch {
-            throw HostErrorExit("job file \(jobFile) is not valid: \(error)")
-        }
-        let base = ((jobFile as NSString).standardizingPath as NSString).deletingLastPathComponent
-        try runJobs(file.renders.map { $0.resolved(against: base.isEmpty ? "." : base) })
+        try runJobs(try JobFile.read(jobFile).renders)
     }
 }
 
-/// A message and a failing exit status.
-struct HostErrorExit: Error, CustomStringConvertible {
-    let description: String
-    init(_ d: String) { description = d }
-}
-
-/// Runs renders in order; Ctrl-C asks the plugin to abort (a second Ctrl-C quits at once).
-/// Exit status: 0 done, 1 a render failed, 3 the plugin misbehaved (problems found), 130 aborted.
+/// Runs renders in order. The first Ctrl-C asks the plugin to abort (the render stops between model
+/// calls and removes what it wrote); a second Ctrl-C, SIGTERM or SIGHUP removes the unfinished outputs
+/// at once (RunOutputs) and exits 128 + the signal number.
+/// Exit status: 0 done, 1 a render failed in the plugin, 3 the plugin misbehaved (problems found), 130
+/// aborted, 64-73 a wrong command line or input (README, "Exit statuses").
 func runJobs(_ jobs: [RenderJob]) throws {
-    signal(SIGINT, SIG_IGN)
-    var interrupts = 0
-    let sigint = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-    sigint.setEventHandler {
-        interrupts += 1
-        if interrupts > 1 { exit(130) }
-        FileHandle.standardError.write(Data("\nofx-host: aborting (Ctrl-C again to quit now)\n".utf8))
-        HostControl.requestAbort()
+    let interrupts = InterruptCount()
+    RunOutputs.shared.handleSignals { number in
+        if number == SIGINT, interrupts.increment() == 1 {
+            FileHandle.standardError.write(Data("\nofx-host: aborting (Ctrl-C again to quit now)\n".utf8))
+            HostControl.requestAbort()
+            return
+        }
+        FileHandle.standardError.write(Data("\nofx-host: stopped by signal \(number); unfinished outputs removed\n".utf8))
+        RunOutputs.shared.removeUnfinishedAndExit(128 + number)
     }
-    sigint.resume()
     var problems: [String] = []
     for (i, job) in jobs.enumerated() {
         let bar = ProgressBar(title: jobs.count > 1 ? "[\(i + 1)/\(jobs.count)] \(job.effect)" : job.effect)
@@ -87,10 +79,18 @@ func runJobs(_ jobs: [RenderJob]) throws {
             problems += try job.run(progress: bar)
         } catch {
             bar.finish()
-            printError("ofx-host: \(error)")
-            throw ExitCode(interrupts > 0 ? 130 : 1)
+            printError("ofx-host: \(UserMessage.text(error))")
+            throw ExitCode(interrupts.count > 0 ? ExitStatus.interrupted.rawValue : UserMessage.exitStatus(error).rawValue)
         }
     }
     for p in problems { printError("ofx-host: plugin problem: \(p)") }
     if !problems.isEmpty { throw ExitCode(3) }
+}
+
+/// Ctrl-Cs received so far (the signal handler runs on a dispatch queue).
+final class InterruptCount: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    var count: Int { lock.withLock { value } }
+    func increment() -> Int { lock.withLock { value += 1; return value } }
 }

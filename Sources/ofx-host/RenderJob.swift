@@ -1,91 +1,41 @@
 // ofx-host: one render — open the input, find the effect, run the session, write the output.
-// Shared by `render` (from flags) and `run` (from a job file).
+// Shared by `render` (from flags) and `run` (from a job file); the job itself is OFXHost's `RenderJob`.
 import Foundation
 import Media
 import OFXHost
+import UserMessages
 import VideoIO
 
-/// One render, as flags or a job-file entry describe it.
-struct RenderJob: Codable {
-    var bundle: String
-    var effect: String
-    var input: String
-    var output: String
-    var frames: String?
-    var set: [String: String]?
-    /// Parameters that name files: like `set`, but relative paths are resolved against the job file's folder.
-    var setFiles: [String: String]?
-    /// Ordered form of `set` for the command line (job files use the dictionary).
-    var setList: [String]?
-    var context: String?
-    var depth: String?
-    /// An audio file to mux into a video output.
-    var audio: String?
-    var frameRate: Double?
-    var negativeRowBytes: Bool?
-
-    /// Paths relative to `base` (a job file's folder) made absolute.
-    func resolved(against base: String) -> RenderJob {
-        func abs(_ p: String) -> String { p.hasPrefix("/") ? p : (base as NSString).appendingPathComponent(p) }
-        var j = self
-        j.bundle = abs(bundle)
-        j.input = abs(input)
-        j.output = abs(output)
-        j.audio = audio.map(abs)
-        j.setFiles = setFiles?.mapValues { $0.isEmpty ? $0 : abs($0) }
-        return j
-    }
-
-    var parameters: [(name: String, value: String)] {
-        var out: [(String, String)] = []
-        for s in setList ?? [] {
-            if let eq = s.firstIndex(of: "=") { out.append((String(s[..<eq]), String(s[s.index(after: eq)...]))) }
-        }
-        for (k, v) in (set ?? [:]).merging(setFiles ?? [:], uniquingKeysWith: { $1 }).sorted(by: { $0.key < $1.key }) {
-            out.append((k, v))
-        }
-        return out
-    }
-
-    func frameRange(default d: ClosedRange<Int>) throws -> ClosedRange<Int> {
-        guard let frames else { return d }
-        return try Self.parseRange(frames)
-    }
-
-    /// "A-B" (or "A"), A ≤ B.
-    static func parseRange(_ frames: String) throws -> ClosedRange<Int> {
-        let parts = frames.split(separator: "-", maxSplits: 1).map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        if parts.count == 1, let a = parts[0] { return a...a }
-        guard parts.count == 2, let a = parts[0], let b = parts[1], a <= b else {
-            throw HostError("--frames takes A-B with A ≤ B, got '\(frames)'")
-        }
-        return a...b
-    }
-
+extension RenderJob {
     /// Runs the render; returns the problems the host found in the plugin's behaviour.
     func run(progress: ProgressBar) throws -> [String] {
-        for s in setList ?? [] where !s.contains("=") { throw HostError("--set takes name=value, got '\(s)'") }
+        for s in setList ?? [] where !s.contains("=") { throw requestError("--set takes name=value, got '\(s)'") }
         // Everything that can be checked before rendering is checked now, not after the last frame.
         try checkOutputIsNotAnInput(output, inputs: [input] + (audio.map { [$0] } ?? []))
         if let audio {
-            do { _ = try AudioFile.info(audio) } catch { throw HostError("--audio \(audio): \(error)") }
+            do { _ = try AudioFile.info(audio) } catch {
+                throw HostError("--audio: \(UserMessage.text(error, file: audio))", status: UserMessage.exitStatus(error))
+            }
             let ext = (output as NSString).pathExtension.lowercased()
             if output.contains("#") || output.contains("%") || ["png", "pfm"].contains(ext) {
-                throw HostError("--audio needs a video output (.mp4, .mov, .mkv); \(output) is an image sequence or image")
+                throw requestError("--audio needs a video output (.mp4, .mov, .mkv); \(output) is an image sequence or image")
             }
         }
         let source = try openFrameSource(input, frameRate: frameRate)
         let range = try frameRange(default: source.firstFrame...(source.firstFrame + source.frameCount - 1))
         let binary = try PluginBinary(bundle: bundle)
-        let plugin = try findPlugin(effect, in: binary)
+        let plugin: LoadedPlugin
+        do { plugin = try findPlugin(effect, in: binary) } catch let e as HostError where e.exitStatus == .usage {
+            throw requestError(e.message)
+        }
         var context: String? = nil
         if let c = self.context {
-            guard let name = RenderSession.contextName(c) else { throw HostError("unknown context '\(c)' (use filter or general)") }
+            guard let name = RenderSession.contextName(c) else { throw requestError("unknown context '\(c)' (use filter or general)") }
             context = name
         }
         var depth: OFXHost.PixelDepth? = nil
         if let d = self.depth {
-            guard let p = OFXHost.PixelDepth(name: d) else { throw HostError("unknown depth '\(d)' (use byte, short or float)") }
+            guard let p = OFXHost.PixelDepth(name: d) else { throw requestError("unknown depth '\(d)' (use byte, short or float)") }
             depth = p
         }
         let clip = ClipInput(
@@ -128,7 +78,10 @@ struct RenderJob: Codable {
             // The track is cut to the rendered frames, so picture and sound stay in sync.
             let cut = try cutAudio(audio, frames: (range.lowerBound - source.firstFrame)..<(range.upperBound - source.firstFrame + 1),
                                    frameRate: source.frameRate)
-            defer { try? FileManager.default.removeItem(atPath: cut) }
+            defer {
+                try? FileManager.default.removeItem(atPath: cut)
+                RunOutputs.shared.untrack(cut)
+            }
             try sink?.finish(audioFile: cut)
         } else {
             try sink?.finish(audioFile: nil)
@@ -148,7 +101,8 @@ func findPlugin(_ name: String, in binary: PluginBinary) throws -> LoadedPlugin 
         if s.label.caseInsensitiveCompare(name) == .orderedSame { return p }
         labels.append("\(s.label) (\(s.identifier))")
     }
-    throw HostError("\(binary.bundlePath) has no effect '\(name)'; it has: \(labels.joined(separator: ", "))")
+    throw HostError(
+        "\(binary.bundlePath) has no effect '\(name)'; it has: \(labels.joined(separator: ", "))", status: .usage)
 }
 
 /// The part of `path` that plays during `frames` (counted from the clip's first frame) at
@@ -163,8 +117,12 @@ func cutAudio(_ path: String, frames: Range<Int>, frameRate: Double) throws -> S
         for i in 0..<count { interleaved[i * channels.count + c] = samples[i] }
     }
     let out = NSTemporaryDirectory() + "ofx-host-audio-\(getpid())-\(UUID().uuidString).wav"
-    try AudioFile.write(
-        AudioBuffer(sampleRate: info.sampleRate, channels: channels.count, samples: interleaved), to: out,
-        protecting: [path])
+    // Listed in RunOutputs until the caller removes it: a signal meanwhile removes it too.
+    try RunOutputs.shared.creating {
+        RunOutputs.shared.track(out)
+        try AudioFile.write(
+            AudioBuffer(sampleRate: info.sampleRate, channels: channels.count, samples: interleaved), to: out,
+            protecting: [path])
+    }
     return out
 }

@@ -1,6 +1,7 @@
 // ofx-host: a generic headless OpenFX host. Lists plugins, renders image sequences and video files
 // through any OpenFX image-effect bundle, and runs job files (scripted rendering).
 import ArgumentParser
+import CommandLineMain
 
 struct OFXHostCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -9,4 +10,4 @@ struct OFXHostCommand: ParsableCommand {
         subcommands: [ListCommand.self, RenderCommand.self, RunCommand.self, PlanCommand.self, ConcatCommand.self])
 }
 
-OFXHostCommand.main()
+runCommandLine(OFXHostCommand.self, name: "ofx-host")

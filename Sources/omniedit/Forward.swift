@@ -1,4 +1,6 @@
 import ArgumentParser
+import CommandLineMain
+import UserMessages
 import Foundation
 import Models
 import Tensor
@@ -86,19 +88,13 @@ struct Forward: ParsableCommand {
     }
 
     private func runDiT(_ input: ForwardInputs, on compute: any Backend, into writer: inout SafetensorsWriter) throws {
-        let explicit = try config.map { path -> WanConfig in
-            do {
-                return try JSONDecoder().decode(WanConfig.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
-            } catch {
-                throw ValidationError("--config \(path): \(error)")
-            }
-        }
+        let explicit = try explicitConfig(WanConfig.self)
         let (dit, unused) = try WanCheckpoint.load(
             URL(fileURLWithPath: model), on: compute, storeAs: f32Weights ? .f32 : nil, config: explicit,
             rules: KeyRules((dropPrefix.map { [.dropPrefix($0)] } ?? []) + KeyRules.wanDiT.rules))
         if !unused.isEmpty { print("ignored \(unused.count) checkpoint tensor(s) the DiT does not use") }
         let t = try input.floats("t")
-        guard t.count == 1 else { throw ValidationError("\(inputs): 't' must hold one timestep, has \(t.count)") }
+        guard t.count == 1 else { throw CommandFailure("\(inputs): 't' must hold one timestep, has \(t.count)", status: .dataError) }
         let v = try dit.velocity(
             WanDiTInputs(
                 x: try input.tensor("x", on: compute), timestep: Double(t[0]),
@@ -120,7 +116,7 @@ struct ForwardInputs {
     }
 
     func tensor(_ name: String, on backend: any Backend) throws -> Tensor {
-        guard let key = resolve(name) else { throw ValidationError("\(file.path): no input '\(name)'") }
+        guard let key = resolve(name) else { throw CommandFailure("\(file.path): no input '\(name)'", status: .dataError) }
         return try file.tensor(key, on: backend)
     }
 
@@ -129,7 +125,7 @@ struct ForwardInputs {
     }
 
     func floats(_ name: String) throws -> [Float] {
-        guard let key = resolve(name) else { throw ValidationError("\(file.path): no input '\(name)'") }
+        guard let key = resolve(name) else { throw CommandFailure("\(file.path): no input '\(name)'", status: .dataError) }
         return try file.floats(key)
     }
 }

@@ -1,4 +1,6 @@
 import ArgumentParser
+import CommandLineMain
+import UserMessages
 import Foundation
 import Models
 import Tensor
@@ -40,7 +42,7 @@ extension Forward {
         if let name = ["hidden_states", "hidden33"].first(where: { input.resolve($0) != nil }) {
             let all = try input.tensor(name, on: compute)
             guard all.rank == 3 else {
-                throw ValidationError("\(inputs): '\(name)' must be [33, T50, C], is \(all.shape)")
+                throw CommandFailure("\(inputs): '\(name)' must be [33, T50, C], is \(all.shape)", status: .dataError)
             }
             chunks = [try (0..<all.shape[0]).map { try all.selected(axis: 0, index: $0) }]
         } else {
@@ -67,16 +69,20 @@ extension Forward {
         guard input.resolve(name) != nil else { return nil }
         let v = try input.floats(name)
         guard v.count == 1, v[0].isFinite, v[0] >= 0, v[0] <= 1e9, v[0] == v[0].rounded() else {
-            throw ValidationError("\(inputs): '\(name)' must be one whole number ≥ 0, is \(v.prefix(4))")
+            throw CommandFailure("\(inputs): '\(name)' must be one whole number ≥ 0, is \(v.prefix(4))", status: .dataError)
         }
         return Int(v[0])
     }
 
-    /// `--config` decoded as `T`, or nil when not given.
+    /// `--config` decoded as `T`, or nil when not given; a missing file exits 66, a wrong one 65.
     func explicitConfig<T: Decodable>(_ type: T.Type) throws -> T? {
         try config.map { path in
-            do { return try JSONDecoder().decode(T.self, from: Data(contentsOf: URL(fileURLWithPath: path))) } catch {
-                throw ValidationError("--config \(path): \(error)")
+            let data: Data
+            do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+                throw CommandFailure("--config \(UserMessage.text(error, file: path))", status: .noInput)
+            }
+            do { return try JSONDecoder().decode(T.self, from: data) } catch {
+                throw CommandFailure("--config \(UserMessage.text(error, file: path))", status: .dataError)
             }
         }
     }

@@ -1,4 +1,6 @@
 import ArgumentParser
+import CommandLineMain
+import UserMessages
 import Foundation
 import Media
 import Pipeline
@@ -39,10 +41,12 @@ struct LipSyncCommand: ParsableCommand {
 
     func run() throws {
         var settings = LipSyncSettings()
-        do { try settings.set(assignments: sets) } catch { throw ValidationError("--set: \(error)") }
+        do { try settings.set(assignments: sets) } catch { throw CommandLineError("--set: \(UserMessage.text(error))") }
         guard let compute = ComputeBackend(name: backend) else {
             throw ValidationError("--backend must be auto, vulkan or cpu")
         }
+        // Ctrl-C, SIGTERM or SIGHUP: remove what this render wrote so far, then exit 128 + the signal.
+        RunOutputs.shared.handleSignals { RunOutputs.shared.removeUnfinishedAndExit(128 + $0) }
         let modelFolder = try resolveModelFolder(model)
         try checkOutputIsNotAnInput(output, inputs: [input, audio, sourceAudio, modelFolder].compactMap { $0 })
         let clip = try openFrameSource(input, frameRate: frameRate ?? 25)
@@ -89,7 +93,12 @@ struct LipSyncCommand: ParsableCommand {
         let muxed = try muxAudio(
             for: (range.lowerBound - all.lowerBound)...(range.upperBound - all.lowerBound), rate: clip.frameRate,
             offset: settings.audioOffset)
-        defer { if let muxed { try? FileManager.default.removeItem(atPath: muxed) } }
+        defer {
+            if let muxed {
+                try? FileManager.default.removeItem(atPath: muxed)
+                RunOutputs.shared.untrack(muxed)
+            }
+        }
         try sink.finish(audioFile: muxed)
         completed = true
         let seconds = Date().timeIntervalSince(renderStart)
@@ -119,8 +128,11 @@ struct LipSyncCommand: ParsableCommand {
             for (i, v) in samples.enumerated() { interleaved[i * channels.count + c] = v }
         }
         let path = NSTemporaryDirectory() + "/omniedit-lipsync-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).wav"
-        try AudioFile.write(
-            try AudioBuffer(sampleRate: info.sampleRate, channels: channels.count, samples: interleaved), to: path)
+        try RunOutputs.shared.creating {
+            RunOutputs.shared.track(path)
+            try AudioFile.write(
+                try AudioBuffer(sampleRate: info.sampleRate, channels: channels.count, samples: interleaved), to: path)
+        }
         return path
     }
 }
@@ -145,7 +157,8 @@ func parseRange(_ text: String, within all: ClosedRange<Int>) throws -> ClosedRa
         throw ValidationError("--frames \(text): expected A-B with A ≤ B")
     }
     guard all.contains(a), all.contains(b) else {
-        throw ValidationError("--frames \(text) is outside the input's frames \(all.lowerBound)-\(all.upperBound)")
+        throw CommandFailure(
+            "--frames \(text) is outside the input's frames \(all.lowerBound)-\(all.upperBound)", status: .dataError)
     }
     return a...b
 }

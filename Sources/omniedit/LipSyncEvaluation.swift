@@ -1,4 +1,6 @@
 import ArgumentParser
+import CommandLineMain
+import UserMessages
 import Foundation
 import VideoIO
 
@@ -47,7 +49,7 @@ enum LipSyncEvaluation {
     /// Frames of a clip as RGBA images.
     static func load(_ path: String, count: Int) throws -> [RGBAImage] {
         let clip = try openFrameSource(path, frameRate: 25)
-        guard clip.frameCount >= count else { throw ValidationError("\(path) has \(clip.frameCount) frames, \(count) needed") }
+        guard clip.frameCount >= count else { throw CommandFailure("\(path) has \(clip.frameCount) frames, \(count) needed", status: .dataError) }
         return try (0..<count).map { try clip.frame(clip.firstFrame + $0) }
     }
 

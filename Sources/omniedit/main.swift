@@ -1,6 +1,7 @@
 // omniedit: the developer tool. `forward` runs one model component on given inputs, `inspect` describes
 // a checkpoint, and the benchmarks print figures next to a peer measured in the same run.
 import ArgumentParser
+import CommandLineMain
 
 struct OmniEditTool: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,4 +29,4 @@ struct Bench: ParsableCommand {
     }
 }
 
-OmniEditTool.main()
+runCommandLine(OmniEditTool.self, name: "omniedit")

@@ -152,23 +152,89 @@ final class HostCommandLineTests: XCTestCase {
     func testBadArgumentsAreExplained() throws {
         let bundle = Self.root + "/build/OmniEdit.ofx.bundle"
         let clip = Self.root + "/Examples/clip/face####.png"
-        let cases: [([String], String)] = [
-            (["render", bundle, "--effect", "Blur", "--input", clip, "--output", "/tmp/x.png"], "has no effect 'Blur'"),
-            (["render", bundle, "--effect", "LipSync", "--input", "/nonexistent/a.mp4", "--output", "/tmp/x.png"], "a.mp4"),
-            (["render", bundle, "--effect", "LipSync", "--input", clip, "--output", "/tmp/x.png", "--set", "steps=1000"], "above its maximum"),
-            (["render", bundle, "--effect", "LipSync", "--input", clip, "--output", "/tmp/x.png", "--frames", "40-90"], "outside the input"),
+        // Exit statuses (README, "Exit statuses"): 64 the command line, 65 the data, 66 a missing input,
+        // 73 an output that cannot be made.
+        let cases: [([String], Int32, String)] = [
+            (["render", bundle, "--effect", "LipSync", "--input", clip], 64, "Missing expected argument '--output"),
+            (["render", bundle, "--effect", "Blur", "--input", clip, "--output", "/tmp/x.png"], 64, "has no effect 'Blur'"),
+            (["render", bundle, "--effect", "LipSync", "--input", "/nonexistent/a.mp4", "--output", "/tmp/x.png"], 66, "a.mp4"),
+            (["render", bundle, "--effect", "LipSync", "--input", clip, "--output", "/tmp/x.png", "--set", "steps=1000"], 65, "above its maximum"),
+            (["render", bundle, "--effect", "LipSync", "--input", clip, "--output", "/tmp/x.png", "--frames", "40-90"], 65, "outside the input"),
+            (["render", bundle, "--effect", "LipSync", "--input", clip, "--output", "/tmp/x.png", "--frames", "9-x"], 64, "--frames takes A-B"),
             (["render", bundle, "--effect", "LipSync", "--input", clip, "--output", Self.root + "/Examples/../Examples/clip/face####.png"],
-             "refusing to write over an input"),
+             73, "refusing to write over an input"),
             (["render", bundle, "--effect", "LipSync", "--input", clip, "--output", "/tmp/x####.png", "--audio", "/nonexistent/v.wav"],
-             "--audio /nonexistent/v.wav"),
+             66, "--audio: /nonexistent/v.wav: file not found"),
             (["render", bundle, "--effect", "LipSync", "--input", clip, "--output", "/tmp/x####.png", "--audio", Self.root + "/Examples/voice.wav"],
-             "--audio needs a video output"),
-            (["render", "/nonexistent/X.ofx.bundle", "--effect", "LipSync", "--input", clip, "--output", "/tmp/x.png"], "not an OpenFX bundle"),
+             64, "--audio needs a video output"),
+            (["render", "/nonexistent/X.ofx.bundle", "--effect", "LipSync", "--input", clip, "--output", "/tmp/x.png"], 66, "not an OpenFX bundle"),
+            (["run", "/nonexistent/job.json"], 66, "job file /nonexistent/job.json: no such file"),
         ]
-        for (args, expected) in cases {
+        for (args, expected, text) in cases {
             let (status, out) = try host(args)
-            XCTAssertEqual(status, 1, "\(args): \(out)")
-            XCTAssertTrue(out.contains(expected), "\(args): expected '\(expected)' in: \(out)")
+            XCTAssertEqual(status, expected, "\(args): \(out)")
+            XCTAssertTrue(out.contains(text), "\(args): expected '\(text)' in: \(out)")
+            XCTAssertFalse(out.contains("Error Domain") || out.contains("DecodingError"), out)
+        }
+    }
+
+    func testAJobFileThatIsWrongIsADataErrorNamingTheFieldNotAFoundationDump() throws {
+        let dir = try temporaryFolder()
+        let cases: [(String, String)] = [
+            (#"{"renders": [{"bundle": "b", "effect": 3, "input": "i", "output": "o"}]}"#, "field 'renders[0].effect' must be text"),
+            (#"{"renders": [{"bundle": "b", "input": "i", "output": "o"}]}"#, "field 'renders[0].effect' is missing"),
+            (#"{"renders": [{"bundle": "b", "#, "not valid JSON"),
+            (#"{"renders": [{"bundle": "\#(Self.root)/build/OmniEdit.ofx.bundle", "effect": "LipSync", "input": "\#(Self.root)/Examples/clip/face####.png", "output": "o.png", "frames": "x"}]}"#,
+             "job file: --frames takes A-B"),
+        ]
+        for (i, (json, expected)) in cases.enumerated() {
+            try json.write(toFile: dir + "/job\(i).json", atomically: true, encoding: .utf8)
+            let (status, out) = try host(["run", dir + "/job\(i).json"])
+            XCTAssertEqual(status, 65, out)
+            XCTAssertTrue(out.contains(expected), "expected '\(expected)' in: \(out)")
+            XCTAssertFalse(out.contains("Usage:") || out.contains("Error Domain") || out.contains("CodingKeys"), out)
+        }
+    }
+
+    /// Starts a slow render (a quarter of a second a frame) of `output`, waits until it has written what
+    /// `started` looks for in `dir`, sends `signals` and returns the exit status.
+    private func interruptedRender(output: String, in dir: String, signals: [Int32], started: (String) -> Bool) throws -> Int32 {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: try BuiltTool(environment: "OMNIEDIT_OFX_HOST", name: "ofx-host").path)
+        p.arguments = [
+            "render", try Fixtures.invertBundle.get(), "--effect", "Invert", "--input", Self.root + "/Examples/clip/face####.png",
+            "--frame-rate", "25", "--output", output, "--set", "misbehave=slow",
+        ]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, p.isRunning,
+              !((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).contains(where: started) {
+            usleep(20_000)
+        }
+        XCTAssertTrue(p.isRunning, "the render must still be running when signalled")
+        for s in signals {
+            kill(p.processIdentifier, s)
+            usleep(50_000)
+        }
+        p.waitUntilExit()
+        return p.terminationStatus
+    }
+
+    func testASecondCtrlCOrSIGTERMOrSIGHUPStillRemovesWhatTheRenderWrote() throws {
+        for (signals, status) in [([SIGINT, SIGINT], Int32(130)), ([SIGTERM], 143), ([SIGHUP], 129)] {
+            // An image sequence: the frames written so far go.
+            var dir = try temporaryFolder()
+            try "keep me".write(toFile: dir + "/notes.txt", atomically: true, encoding: .utf8)
+            var code = try interruptedRender(output: dir + "/o####.png", in: dir, signals: signals) { $0.hasPrefix("o0002") }
+            XCTAssertEqual(code, status, "\(signals)")
+            XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["notes.txt"], "\(signals): only what was there before")
+            // A video: the hidden .partial file goes.
+            dir = try temporaryFolder()
+            code = try interruptedRender(output: dir + "/o.mp4", in: dir, signals: signals) { $0.contains(".partial") }
+            XCTAssertEqual(code, status, "\(signals)")
+            XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), [], "\(signals)")
         }
     }
 }

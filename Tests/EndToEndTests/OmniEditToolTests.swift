@@ -48,6 +48,31 @@ final class OmniEditToolTests: XCTestCase {
         XCTAssertFalse(out.isEmpty)
     }
 
+    func testDataErrorsAreNotUsageErrorsAndNeverAFoundationDump() throws {
+        let dir = NSTemporaryDirectory() + "omniedit-exit-\(getpid())-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try #"{"dim": "wide", "num_heads": 2, "num_layers": 1, "ffn_dim": 8}"#.write(
+            toFile: dir + "/bad.json", atomically: true, encoding: .utf8)
+        let file = "\(Self.fixtures)/humo_dit_tiny_1p7b.safetensors"
+        let forward = ["forward", "--component", "dit", "--model", file, "--drop-prefix", "weights/", "--inputs", file]
+        let cases: [([String], Int32, String)] = [
+            (forward + ["--output", dir + "/o.safetensors", "--config", dir + "/bad.json"], 65, "bad.json: field 'dim' must be a whole number"),
+            (forward + ["--output", dir + "/o.safetensors", "--config", dir + "/none.json"], 66, "none.json: no such file or folder"),
+            (forward + ["--output", file], 73, "refusing to write over an input"),
+            (forward + ["--output", dir + "/o.safetensors", "--bogus"], 64, "Unknown option '--bogus'"),
+            (["inspect", dir + "/missing.safetensors"], 66, "missing.safetensors: no such file or folder"),
+        ]
+        for (args, expected, text) in cases {
+            let (status, out) = try run(args)
+            XCTAssertEqual(status, expected, "\(args.suffix(2)): \(out)")
+            XCTAssertTrue(out.contains(text), "expected '\(text)' in: \(out)")
+            XCTAssertFalse(out.contains("Error Domain") || out.contains("DecodingError"), out)
+            XCTAssertEqual(out.contains("Usage:"), expected == 64, "only a usage error prints the usage: \(out)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/o.safetensors"))
+    }
+
     func testInspectNamesFamilyVariantAndUnusedKeys() throws {
         let (status, out) = try run(["inspect", "--list", "100", "--drop-prefix", "weights/", "\(Self.fixtures)/humo_dit_tiny_17b.safetensors"])
         XCTAssertEqual(status, 0, out)

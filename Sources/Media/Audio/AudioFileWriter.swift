@@ -2,6 +2,7 @@
 // over the file the audio was read from.
 import CSndFile
 import Foundation
+import UserMessages
 
 /// How samples are stored in a written file.
 public enum AudioEncoding: Sendable {
@@ -43,13 +44,13 @@ extension AudioFile {
             subtype = Int32(SF_FORMAT_FLOAT)
         }
         for input in inputs where sameFile(path, input) {
-            throw MediaError("\(path): refusing to overwrite the input audio file \(input)")
+            throw MediaError("\(path): refusing to overwrite the input audio file \(input)", status: .cannotCreate)
         }
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent()
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder), isFolder.boolValue else {
-            throw MediaError("\(path): output folder \(folder.path) does not exist")
+            throw MediaError("\(path): output folder \(folder.path) does not exist", status: .cannotCreate)
         }
         let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).partial.\(ext)")
             .path
@@ -62,7 +63,7 @@ extension AudioFile {
         guard rename(temporary, path) == 0 else {
             let code = errno
             try? FileManager.default.removeItem(atPath: temporary)
-            throw MediaError("\(path): cannot move the written file into place (\(String(cString: strerror(code))))")
+            throw MediaError("\(path): cannot move the written file into place (\(String(cString: strerror(code))))", status: .cannotCreate)
         }
     }
 

@@ -2,6 +2,7 @@
 // turns them into MediaErrors naming the file.
 import CSndFile
 import Foundation
+import UserMessages
 
 /// An audio file opened for reading with libsndfile.
 final class SndFileReader {
@@ -80,7 +81,7 @@ final class SndFileReader {
 func checkReadableFile(_ path: String) throws {
     var isFolder: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
-        throw MediaError("\(path): file not found")
+        throw MediaError("\(path): file not found", status: .noInput)
     }
     guard !isFolder.boolValue else { throw MediaError("\(path): is a folder, not a file") }
     let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
@@ -107,7 +108,7 @@ func sndfileWrite(_ buffer: AudioBuffer, to path: String, format: SndFileFormat,
             "\(label): libsndfile cannot write \(buffer.channels) channels at \(buffer.sampleRate) Hz in this format")
     }
     guard let handle = sf_open(path, Int32(SFM_WRITE), &info) else {
-        throw MediaError("\(label): cannot create the file (libsndfile: \(String(cString: sf_strerror(nil))))")
+        throw MediaError("\(label): cannot create the file (libsndfile: \(String(cString: sf_strerror(nil))))", status: .cannotCreate)
     }
     // Float → integer PCM: clip instead of wrapping around on out-of-range samples.
     _ = sf_command(handle, Int32(SFC_SET_CLIPPING), nil, 1)

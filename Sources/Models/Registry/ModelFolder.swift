@@ -1,4 +1,5 @@
 import Foundation
+import UserMessages
 
 /// One checkpoint found in a model folder, recognised by its tensor names (never by its file name):
 /// users bring the original layout (HuMo's shards, `Wan2.1_VAE`, a Whisper folder), ComfyUI repacks
@@ -31,7 +32,12 @@ public struct FolderComponent: Sendable, Hashable {
 /// Why a model folder cannot be used; the message names the folder and the missing or conflicting part.
 public struct ModelFolderError: Error, CustomStringConvertible, Sendable {
     public let message: String
-    public init(_ message: String) { self.message = message }
+    /// `.noInput` for a folder that is missing or unreadable, `.dataError` otherwise.
+    public let exitStatus: ExitStatus
+    public init(_ message: String, status: ExitStatus = .dataError) {
+        self.message = message
+        exitStatus = status
+    }
     public var description: String { message }
 }
 
@@ -48,7 +54,7 @@ public enum ModelFolder {
     public static func scan(_ folder: URL) throws -> (components: [FolderComponent], ignored: [String]) {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory) else {
-            throw ModelFolderError("Model folder '\(folder.path)' does not exist.")
+            throw ModelFolderError("Model folder '\(folder.path)' does not exist.", status: .noInput)
         }
         guard isDirectory.boolValue else { throw ModelFolderError("Model folder '\(folder.path)' is not a folder.") }
         var components: [FolderComponent] = []
@@ -62,7 +68,7 @@ public enum ModelFolder {
     ) throws {
         let names: [String]
         do { names = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() } catch {
-            throw ModelFolderError("Model folder '\(dir.path)' cannot be read: \(error.localizedDescription)")
+            throw ModelFolderError("Model folder '\(dir.path)' cannot be read: \(UserMessage.reason(error))", status: .noInput)
         }
         let indexes = names.filter { $0.hasSuffix(".safetensors.index.json") }
         var sharded = Set<String>()
@@ -214,12 +220,12 @@ extension FolderComponent {
     public func config<T: Decodable>(_ type: T.Type) throws -> T? {
         if let configFile {
             do { return try JSONDecoder().decode(T.self, from: Data(contentsOf: configFile)) } catch {
-                throw ModelFolderError("\(configFile.path): \(error)")
+                throw ModelFolderError(UserMessage.text(error, file: configFile.path))
             }
         }
         if let json = try Checkpoint.open(url).metadata["config"], let data = json.data(using: .utf8) {
             do { return try JSONDecoder().decode(T.self, from: data) } catch {
-                throw ModelFolderError("\(url.path): metadata 'config': \(error)")
+                throw ModelFolderError("\(url.path): metadata 'config': \(UserMessage.text(error))")
             }
         }
         return nil

@@ -1,5 +1,6 @@
 import Foundation
 import Tensor
+import UserMessages
 
 /// Checkpoint names of the Wan VAE. The model's own names are the original ones
 /// (`Wan2.1_VAE.pth` converted to safetensors, ComfyUI's `wan_2.1_vae.safetensors`): `encoder.*`,
@@ -117,7 +118,7 @@ extension WanVAE {
             do {
                 resolved = try JSONDecoder().decode(WanVAEConfig.self, from: Data(contentsOf: json))
             } catch {
-                throw WanVAEError.invalidConfig("\(json.path): \(error)")
+                throw WanVAEError.invalidConfig(UserMessage.text(error, file: json.path))
             }
         } else {
             resolved = try inferConfig(from: checkpoint)

@@ -1,5 +1,6 @@
 import Foundation
 import Tensor
+import UserMessages
 
 /// The safetensors files of one model, seen as one name → tensor map: a single file, a sharded
 /// checkpoint through its `*.index.json` (`{"weight_map": {tensor: shard file}}`), or a folder
@@ -22,7 +23,7 @@ public struct Checkpoint: Sendable {
         if isDirectory.boolValue {
             let names: [String]
             do { names = try FileManager.default.contentsOfDirectory(atPath: url.path).sorted() } catch {
-                throw WeightsError.io(path: url.path, reason: "cannot list the folder: \(error.localizedDescription)")
+                throw WeightsError.io(path: url.path, reason: "cannot list the folder: \(UserMessage.reason(error))")
             }
             let indexes = names.filter { $0.hasSuffix(".index.json") }
             if indexes.count > 1 {
@@ -66,7 +67,7 @@ public struct Checkpoint: Sendable {
         func bad(_ reason: String) -> WeightsError { .invalidIndex(path: url.path, reason: reason) }
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw WeightsError.io(path: url.path, reason: "cannot read: \(error.localizedDescription)")
+            throw WeightsError.io(path: url.path, reason: "cannot read: \(UserMessage.reason(error))")
         }
         guard let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
             throw bad("not a JSON object")

@@ -1,5 +1,6 @@
 import Foundation
 import Tensor
+import UserMessages
 
 /// Element types a safetensors header may name. Only F32, F16 and BF16 become tensors; the others
 /// are known so that their byte lengths can still be validated and `inspect` can list them.
@@ -141,7 +142,7 @@ public struct SafetensorsHeader: Sendable {
         do {
             object = try JSONSerialization.jsonObject(with: json)
         } catch {
-            throw bad("the header is not valid JSON (\(error.localizedDescription))")
+            throw bad("the header is \(UserMessage.text(error))")
         }
         guard let root = object as? [String: Any] else { throw bad("the header is not a JSON object") }
         let dataSize = fileSize - 8 - headerBytes

@@ -1,5 +1,6 @@
 import Foundation
 import Tensor
+import UserMessages
 
 /// Builds a safetensors file in memory: tensors in the order added, header padded with spaces to a
 /// multiple of 8 bytes (so the data section is aligned), metadata as a string map.
@@ -64,7 +65,7 @@ public struct SafetensorsWriter: Sendable {
     /// Writes the file atomically.
     public func write(to url: URL) throws {
         do { try encoded().write(to: url, options: .atomic) } catch let e as WeightsError { throw e } catch {
-            throw WeightsError.io(path: url.path, reason: "cannot write: \(error.localizedDescription)")
+            throw WeightsError.io(path: url.path, reason: "cannot write: \(UserMessage.reason(error))")
         }
     }
 }

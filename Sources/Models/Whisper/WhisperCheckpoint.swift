@@ -1,5 +1,6 @@
 import Foundation
 import Tensor
+import UserMessages
 
 /// Checkpoint names of the Whisper encoder in transformers' naming (`openai/whisper-*`
 /// safetensors, which also hold the decoder — ignored here): `model.encoder.conv1`, `conv2`,
@@ -85,7 +86,7 @@ extension WhisperEncoder {
             do {
                 resolved = try JSONDecoder().decode(WhisperEncoderConfig.self, from: Data(contentsOf: json))
             } catch {
-                throw WhisperError.invalidConfig("\(json.path): \(error)")
+                throw WhisperError.invalidConfig(UserMessage.text(error, file: json.path))
             }
         } else {
             resolved = try inferConfig(from: reader, heads: heads)

@@ -2,6 +2,7 @@
 import COFXHostShim
 import COpenFX
 import Foundation
+import UserMessages
 
 /// A parameter's value; the shape follows its type (ofx-abi.md §4.3 table).
 public enum ParamValue: Equatable, Sendable, CustomStringConvertible {
@@ -95,7 +96,7 @@ public final class ParamObject: @unchecked Sendable {
             if type == kOfxParamTypeChoice, Int32(text) == nil {
                 let options = props.strings(kOfxParamPropChoiceOption)
                 guard let i = options.firstIndex(where: { $0.caseInsensitiveCompare(text) == .orderedSame }) else {
-                    throw HostError("parameter \(name): '\(text)' is not one of: \(options.joined(separator: " | "))")
+                    throw HostError("parameter \(name): '\(text)' is not one of: \(options.joined(separator: " | "))", status: .dataError)
                 }
                 return .ints([Int32(i)])
             }
@@ -103,22 +104,22 @@ public final class ParamObject: @unchecked Sendable {
                 switch text.lowercased() {
                 case "1", "true", "on", "yes": return .ints([1])
                 case "0", "false", "off", "no": return .ints([0])
-                default: throw HostError("parameter \(name): '\(text)' is not a boolean")
+                default: throw HostError("parameter \(name): '\(text)' is not a boolean", status: .dataError)
                 }
             }
             let v = parts.compactMap { Int32($0) }
             guard v.count == parts.count, v.count == Int(count) else {
-                throw HostError("parameter \(name) (\(type)) needs \(count) integer(s), got '\(text)'")
+                throw HostError("parameter \(name) (\(type)) needs \(count) integer(s), got '\(text)'", status: .dataError)
             }
             return .ints(v)
         case Int(COFXValueDouble):
             let v = parts.compactMap { Double($0) }
             guard v.count == parts.count, v.count == Int(count) else {
-                throw HostError("parameter \(name) (\(type)) needs \(count) number(s), got '\(text)'")
+                throw HostError("parameter \(name) (\(type)) needs \(count) number(s), got '\(text)'", status: .dataError)
             }
             return .doubles(v)
         default:
-            throw HostError("parameter \(name) (\(type)) has no value to set")
+            throw HostError("parameter \(name) (\(type)) has no value to set", status: .dataError)
         }
     }
 
@@ -128,18 +129,18 @@ public final class ParamObject: @unchecked Sendable {
         case .ints(let v):
             let lo = props.ints(kOfxParamPropMin), hi = props.ints(kOfxParamPropMax)
             for (i, x) in v.enumerated() {
-                if i < lo.count, x < lo[i] { throw HostError("parameter \(name): \(x) is below its minimum \(lo[i])") }
-                if i < hi.count, x > hi[i] { throw HostError("parameter \(name): \(x) is above its maximum \(hi[i])") }
+                if i < lo.count, x < lo[i] { throw HostError("parameter \(name): \(x) is below its minimum \(lo[i])", status: .dataError) }
+                if i < hi.count, x > hi[i] { throw HostError("parameter \(name): \(x) is above its maximum \(hi[i])", status: .dataError) }
             }
             if type == kOfxParamTypeChoice, let x = v.first {
                 let n = props.strings(kOfxParamPropChoiceOption).count
-                if x < 0 || Int(x) >= n { throw HostError("parameter \(name): choice \(x) is out of 0..<\(n)") }
+                if x < 0 || Int(x) >= n { throw HostError("parameter \(name): choice \(x) is out of 0..<\(n)", status: .dataError) }
             }
         case .doubles(let v):
             let lo = props.doubles(kOfxParamPropMin), hi = props.doubles(kOfxParamPropMax)
             for (i, x) in v.enumerated() {
-                if i < lo.count, x < lo[i] { throw HostError("parameter \(name): \(x) is below its minimum \(lo[i])") }
-                if i < hi.count, x > hi[i] { throw HostError("parameter \(name): \(x) is above its maximum \(hi[i])") }
+                if i < lo.count, x < lo[i] { throw HostError("parameter \(name): \(x) is below its minimum \(lo[i])", status: .dataError) }
+                if i < hi.count, x > hi[i] { throw HostError("parameter \(name): \(x) is above its maximum \(hi[i])", status: .dataError) }
             }
         default: break
         }

@@ -2,6 +2,7 @@
 // definition and lookup, images (fetched, tracked, released), abort and image memory.
 import COpenFX
 import Foundation
+import UserMessages
 
 private var rt: HostRuntime { HostRuntime.shared }
 
@@ -94,7 +95,7 @@ func makeImageEffectSuite() -> OfxImageEffectSuiteV1 {
                 out.pointee = handle(image.props)
                 return OfxStatus(kOfxStatOK)
             } catch {
-                rt.diagnostics.message(HostMessage(type: kOfxMessageError, id: "host", text: "\(error)", persistent: false))
+                rt.diagnostics.message(HostMessage(type: kOfxMessageError, id: "host", text: UserMessage.text(error), persistent: false))
                 return OfxStatus(kOfxStatFailed)
             }
         },

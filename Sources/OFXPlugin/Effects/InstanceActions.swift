@@ -3,6 +3,7 @@
 import COpenFX
 import Glibc
 import Pipeline
+import UserMessages
 
 extension EffectInstance {
     var suites: HostSuites { get throws { try PluginHost.suites() } }
@@ -138,7 +139,7 @@ func render(_ inst: EffectInstance, _ inArgs: OfxPropertySetHandle?) -> OfxStatu
         inst.reportError("\(inst.definition.label): \(e.message)")
         return e.status == kOfxStatOK ? OfxStatus(kOfxStatFailed) : e.status
     } catch {
-        inst.reportError("\(inst.definition.label): \(error)")
+        inst.reportError("\(inst.definition.label): \(UserMessage.text(error))")
         return OfxStatus(kOfxStatFailed)
     }
 }

@@ -2,6 +2,7 @@
 // render: the only code that touches the host's pixels and progress bar.
 import COpenFX
 import Media
+import UserMessages
 
 /// An image the host lent us; `release()` exactly once.
 struct FetchedImage {
@@ -90,6 +91,6 @@ func hostImage(_ p: PropertySet) throws -> HostImage {
             rowBytes: Int(try p.int(kOfxImagePropRowBytes)), depth: depth, components: components,
             premultiplication: premultiplication)
     } catch {
-        throw PluginError.failed("the host image is malformed: \(error)")
+        throw PluginError.failed("the host image is malformed: \(UserMessage.text(error))")
     }
 }

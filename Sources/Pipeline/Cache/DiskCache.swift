@@ -4,6 +4,7 @@
 // unique temporary names per host and process, and rename(2), which is atomic on NFS too.
 import Foundation
 import Sampler
+import UserMessages
 
 /// A folder of cache entries `<kind>-<key>.oec`: magic, payload length, payload, SHA-256 of the payload.
 final class DiskCache: @unchecked Sendable {
@@ -25,7 +26,7 @@ final class DiskCache: @unchecked Sendable {
         self.folder = folder
         self.budgetBytes = budgetBytes
         do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
-            throw PipelineError.invalidInput("cannot create the cache folder '\(folder.path)': \(error.localizedDescription)")
+            throw PipelineError.invalidInput("cannot create the cache folder '\(folder.path)': \(UserMessage.reason(error))")
         }
     }
 

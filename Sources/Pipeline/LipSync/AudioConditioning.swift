@@ -7,6 +7,7 @@ import Media
 import Models
 import Sampler
 import Tensor
+import UserMessages
 
 /// Audio features of a clip, one row per frame of `frames`.
 struct ClipAudioFeatures {
@@ -33,7 +34,7 @@ enum AudioConditioning {
     ) throws -> ClipAudioFeatures {
         let info: AudioFileInfo
         do { info = try AudioFile.info(path) } catch {
-            throw PipelineError.invalidInput("cannot read the audio file '\(path)': \(error)")
+            throw PipelineError.invalidInput("cannot read the audio file '\(path)': \(UserMessage.text(error))")
         }
         guard info.frameCount > 0 else { throw PipelineError.invalidInput("the audio file '\(path)' is empty") }
         // The clip's first frame lines up with `offset` seconds into the file, whatever its frame number.
@@ -41,7 +42,7 @@ enum AudioConditioning {
         let covered = max(0, min(span.start + span.duration, info.duration) - max(span.start, 0))
         let samples: [Float]
         do { samples = try AudioFile.readMono(path, sampleRate: sampleRate, span: span) } catch {
-            throw PipelineError.invalidInput("cannot read the audio file '\(path)': \(error)")
+            throw PipelineError.invalidInput("cannot read the audio file '\(path)': \(UserMessage.text(error))")
         }
         var sha = SHA256()
         samples.withUnsafeBytes { sha.update(bufferPointer: $0) }

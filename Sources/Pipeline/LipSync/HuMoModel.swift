@@ -7,6 +7,7 @@ import Sampler
 import Tensor
 import TensorCPU
 import TensorVulkan
+import UserMessages
 
 /// What a model folder recommends (`omniedit.json`); every field optional, defaults are HuMo's.
 public struct ModelSettings: Codable, Sendable, Hashable {

@@ -1,6 +1,7 @@
 // Pipeline — the parameters of a LipSync render, one value shared by the plugin, `ofx-host` and
 // `omniedit lipsync`. Defaults are written once, here (the plugin's parameter defaults match them).
 import Sampler
+import UserMessages
 
 /// How the edited window is put back over the source frames.
 public enum CompositeMode: String, Sendable, Hashable, CaseIterable {
@@ -154,5 +155,18 @@ public enum PipelineError: Error, CustomStringConvertible, Sendable, Equatable {
         case .invalidParameter(let m), .invalidInput(let m), .model(let m): m
         case .aborted: "the render was aborted; the steps already computed are cached and a new render resumes from them"
         }
+    }
+}
+
+extension PipelineError: ExitStatusProviding {
+    /// Parameters, inputs and models are the user's data; an abort is an interruption.
+    public var exitStatus: ExitStatus { self == .aborted ? .interrupted : .dataError }
+}
+
+extension SamplerError: ExitStatusProviding {
+    /// Configurations come from the user's parameters; the rest are failures of our own code.
+    public var exitStatus: ExitStatus {
+        if case .invalidConfiguration = self { return .dataError }
+        return .software
     }
 }

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "ofxCore.h"
 #include "ofxImageEffect.h"
 #include "ofxMessage.h"
@@ -16,7 +17,7 @@ static const OfxImageEffectSuiteV1 *fx;
 static const OfxParameterSuiteV1 *params;
 static const OfxMessageSuiteV2 *messages;
 
-enum { BEHAVE_OK, IGNORE_ROW_BYTES, LEAK_IMAGE, WRITE_OUTSIDE_WINDOW, BAD_HANDLE, FAIL_RENDER };
+enum { BEHAVE_OK, IGNORE_ROW_BYTES, LEAK_IMAGE, WRITE_OUTSIDE_WINDOW, BAD_HANDLE, FAIL_RENDER, SLOW };
 
 static void setHost(OfxHost *h) { host = h; }
 
@@ -59,8 +60,9 @@ static OfxStatus describeInContext(OfxImageEffectHandle effect)
     props->propSetDouble(param, kOfxParamPropMin, 0, 0.0);
     props->propSetDouble(param, kOfxParamPropMax, 0, 1.0);
     params->paramDefine(set, kOfxParamTypeChoice, "misbehave", &param);
-    const char *options[6] = {"none", "ignore row bytes", "leak image", "write outside window", "bad handle", "fail render"};
-    for (int i = 0; i < 6; i++) props->propSetString(param, kOfxParamPropChoiceOption, i, options[i]);
+    const char *options[7] = {"none", "ignore row bytes", "leak image", "write outside window", "bad handle", "fail render",
+                              "slow"};
+    for (int i = 0; i < 7; i++) props->propSetString(param, kOfxParamPropChoiceOption, i, options[i]);
     props->propSetInt(param, kOfxParamPropDefault, 0, 0);
     return kOfxStatOK;
 }
@@ -96,6 +98,8 @@ static OfxStatus render(OfxImageEffectHandle effect, OfxPropertySetHandle inArgs
         messages->setPersistentMessage(effect, kOfxMessageError, "", "Invert: failing on purpose at frame %d", (int)time);
         return kOfxStatFailed;
     }
+    /* SLOW: a quarter of a second a frame, so a test can signal the host in the middle of a render. */
+    if (misbehave == SLOW) usleep(250000);
     if (misbehave == BAD_HANDLE) {
         OfxPropertySetHandle junk = (OfxPropertySetHandle)(uintptr_t)0x1234;
         int v;
