@@ -35,6 +35,38 @@ final class HostileCheckpointTests: XCTestCase {
         XCTAssertLessThan(Date().timeIntervalSince(start), 10, "refused before the JSON parser runs")
     }
 
+    static let tinyDiT = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/humo_dit_tiny_1p7b.safetensors")
+    static let goldenRules = KeyRules([.dropPrefix("weights/")] + KeyRules.wanDiT.rules)
+
+    func testAModelThatDoesNotFitInMemoryIsRefusedWithItsSizeBeforeAnythingIsRead() throws {
+        let cpu = try GoldenBackends.cpuBackend()
+        XCTAssertThrowsError(try WanCheckpoint.load(Self.tinyDiT, on: cpu, rules: Self.goldenRules, memoryLimit: 10_000)) { error in
+            guard case WeightsError.tooLarge = error else { return XCTFail("\(error)") }
+            XCTAssertTrue("\(error)".contains("MB of memory and this machine has 0.01 MB"), "\(error)")
+            XCTAssertTrue("\(error)".contains("humo_dit_tiny_1p7b.safetensors"), "\(error)")
+        }
+        // The same model within the limit loads.
+        XCTAssertNoThrow(try WanCheckpoint.load(Self.tinyDiT, on: cpu, rules: Self.goldenRules))
+    }
+
+    func testAConfigImplyingMoreWeightsThanTheFileHoldsIsRefusedWithoutAllocatingThem() throws {
+        let cpu = try GoldenBackends.cpuBackend()
+        let reader = try WeightReader(checkpoint: try Checkpoint.open(Self.tinyDiT), rules: Self.goldenRules, backend: cpu)
+        var config = try WanCheckpoint.config(reader)
+        // 1000 layers at dim 2048 would be ~50 GB of weights; the file holds a few MB.
+        config.numLayers = 1000
+        config.dim = 2048
+        config.ffnDim = 8192
+        let start = Date()
+        XCTAssertThrowsError(try WanCheckpoint.load(Self.tinyDiT, on: cpu, config: config, rules: Self.goldenRules)) { error in
+            guard case WeightsError.incompatible(_, let missing, let misshaped) = error else { return XCTFail("\(error)") }
+            XCTAssertTrue(missing.contains("blocks.999.ffn.0.weight"), "\(missing.prefix(3))")
+            XCTAssertFalse(misshaped.isEmpty)
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(start), 30, "shape checks only, nothing of the implied size allocated")
+    }
+
     func testTensorNamesWithTerminalEscapesArePrintedEscaped() throws {
         let name = "blocks.0.\u{1B}[2J\u{1B}[31mred"
         let url = try write(

@@ -1,5 +1,6 @@
 import Foundation
 import Tensor
+import UserMessages
 
 /// Loading a Wan2.1 / HuMo DiT from a checkpoint: the config is read from the file's `config`
 /// metadata when present (the goldens carry one), otherwise inferred from tensor shapes, with
@@ -51,7 +52,7 @@ public enum WanCheckpoint {
         guard let data = try? Data(contentsOf: file), String(decoding: data, as: UTF8.self).contains("num_attention_heads")
         else { return nil }
         do { return try JSONDecoder().decode(WanConfig.self, from: data) } catch {
-            throw WanError.invalidConfig("\(file.path): \(error)")
+            throw WanError.invalidConfig(UserMessage.text(error, file: file.path))
         }
     }
 
@@ -111,13 +112,20 @@ public enum WanCheckpoint {
 
     /// Opens `url` (file, index or folder), reads the config and loads the DiT on `backend`.
     /// Returns the model and the checkpoint tensors it did not use. `rules` defaults to `.wanDiT`.
+    /// Nothing is allocated before the checkpoint is known to hold every weight the config implies,
+    /// with the right shapes, and the weights are known to fit in `memoryLimit` bytes (default: this
+    /// machine's memory).
     public static func load(
         _ url: URL, on backend: any Backend, storeAs: DType? = nil, config: WanConfig? = nil,
-        rules: KeyRules = .wanDiT
+        rules: KeyRules = .wanDiT, memoryLimit: Int? = nil
     ) throws -> (model: WanDiT, unused: [String]) {
         let checkpoint = try Checkpoint.open(url)
+        var plan = try WeightReader(checkpoint: checkpoint, rules: rules, backend: backend, storeAs: storeAs, shapesOnly: true)
+        let c = try config ?? Self.config(plan)
+        try c.validate()
+        _ = try WanDiT(config: c, reader: &plan)
+        try MemoryBudget.check(plan.plannedBytes, for: "the DiT \(url.path)", limit: memoryLimit)
         var reader = try WeightReader(checkpoint: checkpoint, rules: rules, backend: backend, storeAs: storeAs)
-        let c = try config ?? Self.config(reader)
         let model = try WanDiT(config: c, reader: &reader)
         return (model, reader.unusedKeys)
     }

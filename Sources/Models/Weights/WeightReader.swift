@@ -23,6 +23,9 @@ public struct WeightReader {
     private var used: Set<String> = []
     private var missing: [String] = []
     private var misshaped: [String] = []
+    /// Bytes the weights taken so far occupy once loaded (also counted by a shapes-only reader, so a
+    /// loader can check a model fits before reading anything: `MemoryBudget`).
+    public private(set) var plannedBytes = 0
 
     /// Maps every checkpoint key through `rules`; two keys mapping to one model key is an error.
     /// - shapesOnly: check names and shapes only; `take` returns zero placeholders and reads nothing
@@ -84,11 +87,14 @@ public struct WeightReader {
             return try placeholder(shape)
         }
         used.insert(name)
-        let found = try checkpoint.locate(name).entry.shape
+        let entry = try checkpoint.locate(name).entry
+        let found = entry.shape
         guard found == shape else {
             misshaped.append("\(key): expected \(shape), found \(found)")
             return try placeholder(shape)
         }
+        // Shapes were checked against the file's size when its header was read: no overflow here.
+        plannedBytes += entry.count * ((storeAs ?? entry.dtype.tensorDType)?.byteSize ?? entry.dtype.byteSize)
         if shapesOnly { return try placeholder(shape) }
         let t = try checkpoint.tensor(name, on: backend)
         if let d = storeAs, d != t.dtype { return try backend.cast(t, to: d) }

@@ -18,6 +18,8 @@ public enum WeightsError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Loading a model: weights it needs that the checkpoint lacks (all of them, sorted) and weights
     /// present with the wrong shape (`key: expected … found …`).
     case incompatible(checkpoint: String, missing: [String], misshaped: [String])
+    /// A model that would not fit in memory (`reason` gives its size and the machine's).
+    case tooLarge(what: String, reason: String)
 
     /// The message, with control characters escaped: tensor names come from files, and a name holding a
     /// terminal escape sequence must not reach the user's terminal raw.
@@ -44,6 +46,7 @@ public enum WeightsError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unsupportedDType(let path, let tensor, let dtype):
             "\(path): tensor '\(tensor)' has dtype \(dtype); only F32, F16 and BF16 can be loaded"
         case .notFound(let tensor, let checkpoint): "\(checkpoint): no tensor '\(tensor)'"
+        case .tooLarge(let what, let reason): "\(what) cannot be loaded: \(reason)"
         case .ambiguousKey(let key, let sources):
             "model key '\(key)' is given by several checkpoint tensors: \(sources.joined(separator: ", "))"
         case .incompatible(let checkpoint, let missing, let misshaped):
