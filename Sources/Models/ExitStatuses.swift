@@ -16,6 +16,7 @@ extension ModelFolderError: ExitStatusProviding {}
 extension WanError: ExitStatusProviding { public var exitStatus: ExitStatus { .dataError } }
 extension WanVAEError: ExitStatusProviding { public var exitStatus: ExitStatus { .dataError } }
 extension WhisperError: ExitStatusProviding { public var exitStatus: ExitStatus { .dataError } }
+extension LTX2Error: ExitStatusProviding { public var exitStatus: ExitStatus { .dataError } }
 
 extension TensorError: ExitStatusProviding {
     /// Shapes and sizes come from the user's model and inputs; a backend that fails is ours.

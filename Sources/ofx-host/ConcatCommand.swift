@@ -2,6 +2,7 @@
 // and muxes a speech track in — the last step of a farm render, after every chunk has written its frames.
 import ArgumentParser
 import Foundation
+import UserMessages
 import Media
 import OFXHost
 import VideoIO
@@ -24,8 +25,8 @@ struct ConcatCommand: ParsableCommand {
 
     func run() throws {
         do { try concat() } catch let e as ExitCode { throw e } catch {
-            printError("ofx-host: \(error)")
-            throw ExitCode(1)
+            printError("ofx-host: \(UserMessage.text(error))")
+            throw ExitCode(UserMessage.exitStatus(error).rawValue)
         }
     }
 

@@ -1,6 +1,8 @@
 // ofx-host plan: the window-aligned chunks a render farm renders a clip in, for any plugin — the
 // plugin's windows are read from its GetFramesNeeded answers (RenderFarm.ChunkPlan).
 import ArgumentParser
+import CommandLineMain
+import UserMessages
 import Foundation
 import OFXHost
 import RenderFarm
@@ -39,11 +41,11 @@ struct PlanCommand: ParsableCommand {
     func run() throws {
         do {
             guard let format = ChunkPlan.Format(rawValue: format) else {
-                throw HostErrorExit("--format is json or ranges, got '\(self.format)'")
+                throw CommandLineError("--format is json or ranges, got '\(self.format)'")
             }
             print(try plan().printed(format, only: chunk))
         } catch let e as PlanError {
-            throw HostErrorExit("ofx-host plan: \(e)")
+            throw CommandFailure("ofx-host plan: \(UserMessage.text(e))", status: .dataError)
         }
     }
 
@@ -63,10 +65,10 @@ struct PlanCommand: ParsableCommand {
                 frames: source.firstFrame...(source.firstFrame + source.frameCount - 1), frameRate: source.frameRate,
                 pixelAspect: source.pixelAspect, provider: { _ in throw HostError("ofx-host plan fetches no frames") })
         default:
-            throw HostErrorExit("give the clip as --frames A-B or --input PATH (one of them)")
+            throw CommandLineError("give the clip as --frames A-B or --input PATH (one of them)")
         }
         let parameters = try sets.map { s -> (name: String, value: String) in
-            guard let eq = s.firstIndex(of: "=") else { throw HostErrorExit("--set takes name=value, got '\(s)'") }
+            guard let eq = s.firstIndex(of: "=") else { throw CommandLineError("--set takes name=value, got '\(s)'") }
             return (String(s[..<eq]), String(s[s.index(after: eq)...]))
         }
         let binary = try PluginBinary(bundle: bundle)

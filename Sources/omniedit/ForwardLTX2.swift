@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Models
 import Tensor
+import CommandLineMain
 
 /// The LTX-2 components of `omniedit forward` (names with or without `inputs/`):
 /// - `ltx2-dit`: `video` latent [C, F, H, W] (or tokens [F·H·W, C] with `grid` [3] = F, H, W), `audio`
@@ -24,22 +25,22 @@ extension Forward {
         switch video.rank {
         case 4: grid = Array(video.shape[1...])
         case 2: grid = try input.floats("grid").map { Int($0) }
-        default: throw ValidationError("\(inputs): 'video' must be a latent [C, F, H, W] or tokens [F·H·W, C]")
+        default: throw CommandFailure("\(inputs): 'video' must be a latent [C, F, H, W] or tokens [F·H·W, C]", status: .dataError)
         }
         guard grid.count == 3, audio.rank == 2 || audio.rank == 3 else {
-            throw ValidationError("\(inputs): 'grid' must hold F, H, W; 'audio' must be [C, L, M] or [L, C·M]")
+            throw CommandFailure("\(inputs): 'grid' must hold F, H, W; 'audio' must be [C, L, M] or [L, C·M]", status: .dataError)
         }
         func scalar(_ name: String) throws -> Float? {
             guard input.resolve(name) != nil else { return nil }
             let v = try input.floats(name)
             guard v.count == 1 else {
-                throw ValidationError("\(inputs): '\(name)' must hold one value, has \(v.count)")
+                throw CommandFailure("\(inputs): '\(name)' must hold one value, has \(v.count)", status: .dataError)
             }
             return v[0]
         }
         guard let tv = try scalar("video_timestep") ?? scalar("timestep"),
             let ta = try scalar("audio_timestep") ?? scalar("timestep")
-        else { throw ValidationError("\(inputs): no 'timestep' (or 'video_timestep' and 'audio_timestep')") }
+        else { throw CommandFailure("\(inputs): no 'timestep' (or 'video_timestep' and 'audio_timestep')", status: .dataError) }
         let mask = try input.resolve("text_mask").map { _ in try input.floats("text_mask").map { $0 > 0.5 } }
         let out = try dit(
             LTX2TransformerInputs(

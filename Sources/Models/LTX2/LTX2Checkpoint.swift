@@ -1,5 +1,6 @@
 import Foundation
 import Tensor
+import UserMessages
 
 extension KeyRules {
     /// LTX-2 transformer: diffusers `LTX2VideoTransformer3DModel` names pass through; LTX-2's own names
@@ -86,7 +87,7 @@ public enum LTX2Checkpoint {
                 return try JSONDecoder().decode(
                     LTX2TransformerConfig.self, from: try JSONSerialization.data(withJSONObject: section))
             } catch let e as LTX2Error { throw e } catch {
-                throw LTX2Error.invalidConfig("\(checkpoint.path): metadata 'config': \(error)")
+                throw LTX2Error.invalidConfig("\(checkpoint.path): metadata 'config': \(UserMessage.text(error))")
             }
         }
         let file = configFile(beside: checkpoint)
@@ -97,7 +98,7 @@ public enum LTX2Checkpoint {
         }
         do { return try JSONDecoder().decode(LTX2TransformerConfig.self, from: data) } catch let e as LTX2Error {
             throw LTX2Error.invalidConfig("\(file.path): \(e)")
-        } catch { throw LTX2Error.invalidConfig("\(file.path): \(error)") }
+        } catch { throw LTX2Error.invalidConfig(UserMessage.text(error, file: file.path)) }
     }
 
     /// The diffusers `config.json` of a component: inside the opened folder, or beside the opened file.
@@ -190,7 +191,7 @@ public enum LTX2Checkpoint {
         let file = configFile(beside: checkpoint)
         if checkpoint.metadata["config"] == nil, let data = try? Data(contentsOf: file) {
             do { return try JSONDecoder().decode(LTX2ConnectorsConfig.self, from: data) } catch {
-                throw LTX2Error.invalidConfig("\(file.path): \(error)")
+                throw LTX2Error.invalidConfig(UserMessage.text(error, file: file.path))
             }
         }
         guard let json = checkpoint.metadata["config"], let data = json.data(using: .utf8),
@@ -236,7 +237,7 @@ public enum LTX2Checkpoint {
             else { throw LTX2Error.invalidConfig("\(checkpoint.path): metadata 'config' has no '\(name)' section") }
             do { return try JSONDecoder().decode(T.self, from: try JSONSerialization.data(withJSONObject: part)) } catch
             {
-                throw LTX2Error.invalidConfig("\(checkpoint.path): metadata 'config' → \(name): \(error)")
+                throw LTX2Error.invalidConfig("\(checkpoint.path): metadata 'config' → \(name): \(UserMessage.text(error))")
             }
         }
         let file = configFile(beside: checkpoint)
@@ -244,7 +245,7 @@ public enum LTX2Checkpoint {
             throw LTX2Error.invalidConfig("\(checkpoint.path) has no config.json beside it and no 'config' metadata")
         }
         do { return try JSONDecoder().decode(T.self, from: data) } catch {
-            throw LTX2Error.invalidConfig("\(file.path): \(error)")
+            throw LTX2Error.invalidConfig(UserMessage.text(error, file: file.path))
         }
     }
 
