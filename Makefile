@@ -11,7 +11,7 @@ APT_PACKAGES := pkg-config libopenblas-dev libsndfile1-dev libavutil-dev libavfo
 	libswscale-dev libswresample-dev libvulkan-dev glslc spirv-tools mesa-vulkan-drivers libpng-dev \
 	python3 python3-venv gcc slurm-wlm munge
 
-.PHONY: all bundle tools deps install uninstall demo test lint clean icons farm-tools
+.PHONY: all bundle tools deps install uninstall demo test lint clean icons farm-tools sanitize fuzz
 
 all: bundle
 
@@ -71,8 +71,29 @@ test: lint bundle tools farm-tools
 		OMNIEDIT_OPENJD=$(CURDIR)/$(FARM_VENV)/bin/openjd \
 		swift test -c release -Xswiftc -enable-testing --scratch-path .build --skip-build --disable-swift-testing
 
+# The suites that read files a user points us at (checkpoints, hostile headers, PyTorch pickles, audio,
+# images and video), the host, and the concurrent caches/jobs, built and run once under AddressSanitizer
+# and once under ThreadSanitizer, each in its own scratch folder (only these targets are built).
+SANITIZERS ?= address thread
+SANITIZE_TARGETS := ModelsTests,MediaTests,VideoIOTests,OFXHostTests,PipelineTests,UserMessagesTests
+SANITIZE_FILTER := ModelsTests.(WeightsSafetensorsTests|WeightsCheckpointTests|HostileCheckpointTests|TorchCheckpointTests)|MediaTests.AudioFileTests|VideoIOTests|OFXHostTests|PipelineTests.(ModelFolderTests|LipSyncJobTests/testTwoJobsAtOnce)|UserMessagesTests
+sanitize: deps
+	@for s in $(SANITIZERS); do \
+		echo "== $$s sanitizer"; \
+		ASAN_OPTIONS=detect_leaks=0 OMNIEDIT_TARGETS=$(SANITIZE_TARGETS) swift build -c release --sanitize=$$s -Xswiftc -enable-testing \
+			--scratch-path .build-$$s --manifest-cache local --build-tests || exit 1; \
+		ASAN_OPTIONS=detect_leaks=0:abort_on_error=0 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+		OMNIEDIT_TARGETS=$(SANITIZE_TARGETS) swift test -c release --sanitize=$$s -Xswiftc -enable-testing \
+			--scratch-path .build-$$s --manifest-cache local --skip-build --disable-swift-testing --filter '$(SANITIZE_FILTER)' || exit 1; \
+	done
+
+# libFuzzer harnesses (Sources/fuzz-*), each run FUZZ_SECONDS from its seed corpus (tools/fuzz/README.md).
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) tools/fuzz/run
+
 icons:
 	python3 tools/make_icons.py
 
 clean:
-	rm -rf build .build
+	rm -rf build .build .build-address .build-thread .build-fuzz

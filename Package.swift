@@ -156,14 +156,15 @@ if let only = ProcessInfo.processInfo.environment["OMNIEDIT_TARGETS"], !only.isE
 }
 
 // libFuzzer harnesses, only when asked for (`make fuzz` sets OMNIEDIT_FUZZ=1 and builds them with
-// -sanitize=fuzzer,address -parse-as-library: libFuzzer supplies main). See tools/fuzz/README.md.
+// -sanitize=fuzzer,address; each main hands its input function to libFuzzer's driver). tools/fuzz/README.md.
 if ProcessInfo.processInfo.environment["OMNIEDIT_FUZZ"] != nil {
     targets += [
-        .target(name: "FuzzSupport", path: "Sources/FuzzSupport"),
+        .target(name: "CLibFuzzer", path: "Sources/CLibFuzzer"),
+        .target(name: "FuzzSupport", dependencies: ["CLibFuzzer"], path: "Sources/FuzzSupport"),
         .executableTarget(name: "fuzz-weights", dependencies: ["Models", "Tensor", "TensorCPU", "FuzzSupport"]),
         .executableTarget(name: "fuzz-audio", dependencies: ["Media", "FuzzSupport"]),
         .executableTarget(name: "fuzz-image", dependencies: ["VideoIO", "FuzzSupport"]),
-        .executableTarget(name: "fuzz-jobfile", dependencies: ["OFXHost"]),
+        .executableTarget(name: "fuzz-jobfile", dependencies: ["OFXHost", "FuzzSupport"]),
     ]
     products += ["fuzz-weights", "fuzz-audio", "fuzz-image", "fuzz-jobfile"].map { .executable(name: $0, targets: [$0]) }
 }
