@@ -18,21 +18,14 @@ struct EncodeText: ParsableCommand {
     var prompt: String
     @Option(help: "Output .safetensors: 'context' [L, d] for umT5, 'hidden_states' [layers+1, L, d] for Gemma-3.")
     var output: String
-    @Option(help: "Compute backend: auto, vulkan or cpu.")
-    var backend: String = "cpu"
-    @Option(help: "Cache folder (default $XDG_CACHE_HOME/omniedit).")
-    var cacheFolder: String?
-    @Option(help: "Cache budget in MB (0 = no disk cache).")
-    var cacheSizeMb: Int = 4096
+    @OptionGroup var resources: ComputeAndCacheOptions
 
     func run() throws {
-        guard let compute = ComputeBackend(name: backend) else {
-            throw ValidationError("--backend must be auto, vulkan or cpu")
-        }
+        let compute = try resources.computeBackend()
         let folder = URL(fileURLWithPath: model)
         let encoder = try TextEncoderFolder(folder: folder)
         try checkOutputIsNotAnInput(output, inputs: encoder.files.map(\.path))
-        let cache = try CacheStore.shared(folder: cacheFolder, budgetMB: cacheSizeMb)
+        let cache = try resources.cacheStore()
         let started = Date()
         let (encoded, fromCache) = try PromptEncoding.encode(
             folder: folder, prompt: prompt, backend: compute, cache: cache)

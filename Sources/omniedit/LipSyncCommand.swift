@@ -30,21 +30,14 @@ struct LipSyncCommand: ParsableCommand {
     var frameRate: Double?
     @Option(name: .customLong("set"), help: "A LipSync parameter name=value (repeatable), e.g. steps=20, guidance=4.5, seed=3.")
     var sets: [String] = []
-    @Option(help: "Compute backend: auto, vulkan or cpu.")
-    var backend: String = "cpu"
-    @Option(help: "Cache folder (default $XDG_CACHE_HOME/omniedit).")
-    var cacheFolder: String?
-    @Option(help: "Cache budget in MB (0 = no disk cache).")
-    var cacheSizeMb: Int = 4096
+    @OptionGroup var resources: ComputeAndCacheOptions
     @Option(help: "Write figures (seconds, model calls, windows) to this JSON file.")
     var stats: String?
 
     func run() throws {
         var settings = LipSyncSettings()
         do { try settings.set(assignments: sets) } catch { throw CommandLineError("--set: \(UserMessage.text(error))") }
-        guard let compute = ComputeBackend(name: backend) else {
-            throw ValidationError("--backend must be auto, vulkan or cpu")
-        }
+        let compute = try resources.computeBackend()
         // Ctrl-C, SIGTERM or SIGHUP: remove what this render wrote so far, then exit 128 + the signal.
         RunOutputs.shared.handleSignals { RunOutputs.shared.removeUnfinishedAndExit(128 + $0) }
         let modelFolder = try resolveModelFolder(model)
@@ -56,7 +49,7 @@ struct LipSyncCommand: ParsableCommand {
         let started = Date()
         let model = try HuMoModel.shared(folder: modelFolder, backend: compute)
         let loadSeconds = Date().timeIntervalSince(started)
-        let cache = try CacheStore.shared(folder: cacheFolder, budgetMB: cacheSizeMb)
+        let cache = try resources.cacheStore()
         // Windows are planned over the whole clip, as the plugin plans them over the host's clip, so a
         // sub-range renders exactly the frames a whole render gives.
         let inputs = LipSyncInputs(
