@@ -26,6 +26,10 @@ public func runCommandLine<Root: ParsableCommand>(_ root: Root.Type, name: Strin
         exit(error.rawValue)
     } catch let error as CleanExit {
         root.exit(withError: error)
+    } catch where String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") {
+        // `--help` on a command with subcommands parses to ArgumentParser's help command, whose run()
+        // throws ArgumentParser's own (internal) error type: ArgumentParser prints the help and exits 0.
+        root.exit(withError: error)
     } catch {
         FileHandle.standardError.write(Data("\(name): \(UserMessage.text(error))\n".utf8))
         exit(UserMessage.exitStatus(error).rawValue)
