@@ -69,12 +69,12 @@ struct BenchDiT: ParsableCommand {
         let model = try WanDiT(config: config, reader: &reader)
         print(String(format: "weights generated: %.1f s", Date().timeIntervalSince(start)))
 
-        var noise = SplitMix(seed: 7)
+        var noise = SplitMix64(seed: 7)
         let inputs = WanDiTInputs(
             x: try cpu.upload(
-                noise.floats(16 * frames * height * width, scale: 1), shape: [16, frames, height, width], dtype: .f32),
+                noise.uniform(16 * frames * height * width, scale: 1), shape: [16, frames, height, width], dtype: .f32),
             timestep: 500,
-            context: try cpu.upload(noise.floats(textRows * 4096, scale: 1), shape: [textRows, 4096], dtype: .f32))
+            context: try cpu.upload(noise.uniform(textRows * 4096, scale: 1), shape: [textRows, 4096], dtype: .f32))
         if repeats > 1 { _ = try model.velocity(inputs, on: cpu) }
         var best = Double.infinity
         var cpuSeconds = 0.0
@@ -145,18 +145,18 @@ struct BenchDiT: ParsableCommand {
     static func randomWeights(on cpu: CPUBackend, dtype: DType) -> @Sendable (String, [Int]) throws -> Tensor {
         { key, shape in
             // FNV-1a of the key: the same weights in every run (Swift's hashValue is seeded per process).
-            var rng = SplitMix(seed: key.utf8.reduce(0xCBF2_9CE4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01B3 })
+            var rng = SplitMix64(seed: key.utf8.reduce(0xCBF2_9CE4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01B3 })
             let count = shape.reduce(1, *)
             let values: [Float]
             if key.hasSuffix("modulation") {
-                values = rng.floats(count, scale: 0.05)
+                values = rng.uniform(count, scale: 0.05)
             } else if key.hasSuffix(".bias") {
-                values = rng.floats(count, scale: 0.02)
+                values = rng.uniform(count, scale: 0.02)
             } else if shape.count == 1 {
-                values = rng.floats(count, scale: 0.1).map { 1 + $0 }
+                values = rng.uniform(count, scale: 0.1).map { 1 + $0 }
             } else {
                 let fanIn = shape.dropFirst().reduce(1, *)
-                values = rng.floats(count, scale: (3 / Float(fanIn)).squareRoot())
+                values = rng.uniform(count, scale: (3 / Float(fanIn)).squareRoot())
             }
             return try cpu.upload(values, shape: shape, dtype: shape.count >= 2 ? dtype : .f32)
         }
@@ -173,26 +173,5 @@ struct BenchDiT: ParsableCommand {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         return Double(usage.ru_maxrss) * 1024 / Double(1 << 30)
-    }
-}
-
-/// SplitMix64: a fast deterministic generator for benchmark data (uniform in [−scale, scale)).
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func floats(_ n: Int, scale: Float) -> [Float] {
-        [Float](unsafeUninitializedCapacity: n) { buffer, done in
-            for i in 0..<n { buffer[i] = (Float(next() >> 40) / Float(1 << 24) * 2 - 1) * scale }
-            done = n
-        }
     }
 }

@@ -34,7 +34,7 @@ struct BenchText: ParsableCommand {
         let cpu = try CPUBackend(threads: threads)
         print("device: \(cpu.device)")
         var reader = try WeightReader(generating: BenchDiT.randomWeights(on: cpu, dtype: dtype), backend: cpu)
-        var rng = SplitMix(seed: 13)
+        var rng = SplitMix64(seed: 13)
         let vocab = 1024
         let started = Date()
         let run: ([Int]) throws -> Void

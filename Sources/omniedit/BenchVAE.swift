@@ -36,7 +36,7 @@ struct BenchVAE: ParsableCommand {
         let backend = try CPUBackend()
         print("device: \(backend.device)")
         let config = WanVAEConfig.wan21
-        var rng = BenchRandom(seed: 96)
+        var rng = SplitMix64(seed: 96)
         var parameters = 0
         let vae = try WanVAE.build(config: config) { key, shape in
             let count = shape.reduce(1, *)
@@ -153,22 +153,4 @@ enum MemoryProbe {
     static func residentGiB() -> Double { field("VmRSS") }
     static func peakGiB() -> Double { field("VmHWM") }
     static func resetPeak() { try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8) }
-}
-
-/// Deterministic normal samples (64-bit LCG + Box–Muller) for generated weights.
-struct BenchRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed &* 6_364_136_223_846_793_005 &+ 1 }
-
-    mutating func uniform() -> Float {
-        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-        return (Float(state >> 40) + 0.5) / Float(1 << 24)
-    }
-
-    mutating func normal(_ count: Int, mean: Float, std: Float) -> [Float] {
-        (0..<count).map { _ in
-            let r = (-2 * Foundation.log(uniform())).squareRoot()
-            return mean + std * r * Foundation.cos(2 * .pi * uniform())
-        }
-    }
 }

@@ -37,10 +37,10 @@ struct CPUInfo: ParsableCommand {
             for key in report.keys.sorted() { print("\(key): \(report[key] ?? "")") }
         }
         if let path = gemmOutput {
-            var rng = SplitMix(seed: 11)
-            let x = try cpu.upload(rng.floats(257 * 1536, scale: 1), shape: [257, 1536], dtype: .f32)
-            let w = try cpu.upload(rng.floats(300 * 1536, scale: 0.05), shape: [300, 1536], dtype: .f32)
-            let b = try cpu.upload(rng.floats(300, scale: 0.1), shape: [300], dtype: .f32)
+            var rng = SplitMix64(seed: 11)
+            let x = try cpu.upload(rng.uniform(257 * 1536, scale: 1), shape: [257, 1536], dtype: .f32)
+            let w = try cpu.upload(rng.uniform(300 * 1536, scale: 0.05), shape: [300, 1536], dtype: .f32)
+            let b = try cpu.upload(rng.uniform(300, scale: 0.1), shape: [300], dtype: .f32)
             let y = try cpu.download(try cpu.linear(x, weight: w, bias: b))
             try y.withUnsafeBytes { Data($0) }.write(to: URL(fileURLWithPath: path), options: .atomic)
         }

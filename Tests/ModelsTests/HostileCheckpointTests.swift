@@ -50,6 +50,35 @@ final class HostileCheckpointTests: XCTestCase {
         XCTAssertNoThrow(try WanCheckpoint.load(Self.tinyDiT, on: cpu, rules: Self.goldenRules))
     }
 
+    /// Every loader of a multi-part model runs the shapes-only pass and the memory check first, not only
+    /// the DiT's: the VAE, the Whisper encoder and the LTX-2 transformer too.
+    func testEveryModelLoaderRefusesAModelThatDoesNotFitNamingItsFile() throws {
+        let cpu = try GoldenBackends.cpuBackend()
+        let loaders: [(String, () throws -> Void)] = [
+            ("wan_vae_diffusers_tiny", {
+                _ = try WanVAE.load(
+                    checkpoint: GoldenFixture.folder.appendingPathComponent("wan_vae_diffusers_tiny"), backend: cpu,
+                    memoryLimit: 10_000)
+            }),
+            ("whisper_hf_tiny", {
+                _ = try WhisperEncoder.load(
+                    checkpoint: GoldenFixture.folder.appendingPathComponent("whisper_hf_tiny"), backend: cpu,
+                    memoryLimit: 10_000)
+            }),
+            ("transformer_tiny", {
+                _ = try LTX2Checkpoint.loadTransformer(
+                    LTX2Golden.folder.appendingPathComponent("transformer_tiny"), on: cpu, memoryLimit: 10_000)
+            }),
+        ]
+        for (name, load) in loaders {
+            XCTAssertThrowsError(try load(), name) { error in
+                guard case WeightsError.tooLarge = error else { return XCTFail("\(name): \(error)") }
+                XCTAssertTrue("\(error)".contains("this machine has 0.01 MB"), "\(error)")
+                XCTAssertTrue("\(error)".contains(name), "\(error)")
+            }
+        }
+    }
+
     func testAConfigImplyingMoreWeightsThanTheFileHoldsIsRefusedWithoutAllocatingThem() throws {
         let cpu = try GoldenBackends.cpuBackend()
         let reader = try WeightReader(checkpoint: try Checkpoint.open(Self.tinyDiT), rules: Self.goldenRules, backend: cpu)

@@ -86,4 +86,17 @@ public struct BuiltTool {
         p.waitUntilExit()
         return (p.terminationStatus, String(decoding: data, as: UTF8.self))
     }
+
+    /// The subcommands `--help` lists (the names under SUBCOMMANDS:, one per entry).
+    public func subcommands() throws -> [String] {
+        let (_, out) = try run(["--help"])
+        guard let section = out.components(separatedBy: "SUBCOMMANDS:").last, out.contains("SUBCOMMANDS:") else {
+            return []
+        }
+        // An entry starts with exactly two spaces and its name; wrapped descriptions are indented further.
+        return section.split(separator: "\n").compactMap { line in
+            guard line.hasPrefix("  "), !line.hasPrefix("   "), let name = line.split(separator: " ").first else { return nil }
+            return String(name)
+        }
+    }
 }

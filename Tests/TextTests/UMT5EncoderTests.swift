@@ -90,4 +90,22 @@ final class UMT5EncoderTests: XCTestCase {
             try UMT5Encoder.load(checkpoint: Self.folder.appendingPathComponent("hf_tiny"), config: wrong, backend: backend)
         ) { XCTAssertTrue("\($0)".contains("blocks.3.attn.q.weight"), "\($0)") }
     }
+
+    /// Text encoders are the second-largest files a user loads (umT5-XXL ≈ 11 GB, Gemma-3-12B ≈ 24 GB):
+    /// both are refused before a weight is read when they would not fit, naming the file.
+    func testEncodersThatDoNotFitInMemoryAreRefusedNamingTheFile() throws {
+        let cpu = try TextBackends.cpuBackend()
+        let umT5 = Self.folder.appendingPathComponent("hf_tiny")
+        let gemma = TextFixture.folder.appendingPathComponent("gemma3/causal_lm")
+        for (url, load) in [
+            (umT5, { _ = try UMT5Encoder.load(checkpoint: umT5, backend: cpu, memoryLimit: 10_000) }),
+            (gemma, { _ = try Gemma3TextModel.load(checkpoint: gemma, backend: cpu, memoryLimit: 10_000) }),
+        ] as [(URL, () throws -> Void)] {
+            XCTAssertThrowsError(try load()) { error in
+                guard case WeightsError.tooLarge = error else { return XCTFail("\(error)") }
+                XCTAssertTrue("\(error)".contains(url.path), "\(error)")
+                XCTAssertTrue("\(error)".contains("this machine has 0.01 MB"), "\(error)")
+            }
+        }
+    }
 }

@@ -136,8 +136,10 @@ public enum LTX2Checkpoint {
 
     /// Opens `url` (a file, an index or a folder), reads the config and loads the transformer on `backend`.
     /// Returns the model and the checkpoint tensors it did not use (a single file's other components).
+    /// Nothing is read before every weight is known to be present and to fit in `memoryLimit` bytes.
     public static func loadTransformer(
-        _ url: URL, on backend: any Backend, storeAs: DType? = nil, config: LTX2TransformerConfig? = nil
+        _ url: URL, on backend: any Backend, storeAs: DType? = nil, config: LTX2TransformerConfig? = nil,
+        memoryLimit: Int? = nil
     ) throws -> (model: LTX2Transformer, unused: [String]) {
         let checkpoint = try Checkpoint.open(url)
         guard isTransformer(checkpoint.names) else {
@@ -150,11 +152,11 @@ public enum LTX2Checkpoint {
             return !k.hasPrefix("vae.") && !k.hasPrefix("audio_vae.") && !k.hasPrefix("vocoder.")
         }
         try checkStorage(checkpoint, names: names)
-        var reader = try WeightReader(
-            checkpoint: checkpoint, rules: .ltx2Transformer, backend: backend, storeAs: storeAs)
         let c = try config ?? transformerConfig(checkpoint)
-        let model = try LTX2Transformer(config: c, reader: &reader)
-        return (model, reader.unusedKeys)
+        return try WeightReader.loadWithinBudget(
+            checkpoint, rules: .ltx2Transformer, backend: backend, storeAs: storeAs,
+            what: "the LTX-2 transformer \(url.path)", memoryLimit: memoryLimit
+        ) { try LTX2Transformer(config: c, reader: &$0) }
     }
 
     /// Whether a checkpoint holds LTX-2's text connectors (diffusers folder or single file).

@@ -120,13 +120,11 @@ public enum WanCheckpoint {
         rules: KeyRules = .wanDiT, memoryLimit: Int? = nil
     ) throws -> (model: WanDiT, unused: [String]) {
         let checkpoint = try Checkpoint.open(url)
-        var plan = try WeightReader(checkpoint: checkpoint, rules: rules, backend: backend, storeAs: storeAs, shapesOnly: true)
-        let c = try config ?? Self.config(plan)
+        let c = try config ?? Self.config(WeightReader(checkpoint: checkpoint, rules: rules, backend: backend, shapesOnly: true))
         try c.validate()
-        _ = try WanDiT(config: c, reader: &plan)
-        try MemoryBudget.check(plan.plannedBytes, for: "the DiT \(url.path)", limit: memoryLimit)
-        var reader = try WeightReader(checkpoint: checkpoint, rules: rules, backend: backend, storeAs: storeAs)
-        let model = try WanDiT(config: c, reader: &reader)
-        return (model, reader.unusedKeys)
+        return try WeightReader.loadWithinBudget(
+            checkpoint, rules: rules, backend: backend, storeAs: storeAs, what: "the DiT \(url.path)",
+            memoryLimit: memoryLimit
+        ) { try WanDiT(config: c, reader: &$0) }
     }
 }

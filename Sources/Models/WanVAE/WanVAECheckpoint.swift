@@ -106,8 +106,10 @@ extension WanVAE {
 
     /// Opens a safetensors file or folder and loads it. The config is `config`, else the folder's
     /// `config.json` (diffusers), else inferred from the weights (`inferConfig`).
+    /// Nothing is read before every weight is known to be present and to fit in `memoryLimit` bytes.
     public static func load(
-        checkpoint url: URL, config: WanVAEConfig? = nil, backend: any Backend, storeAs: DType? = nil
+        checkpoint url: URL, config: WanVAEConfig? = nil, backend: any Backend, storeAs: DType? = nil,
+        memoryLimit: Int? = nil
     ) throws -> WanVAE {
         let checkpoint = try Checkpoint.open(url)
         let json = url.appendingPathComponent("config.json")
@@ -123,10 +125,10 @@ extension WanVAE {
         } else {
             resolved = try inferConfig(from: checkpoint)
         }
-        var reader = try WeightReader(
-            checkpoint: checkpoint, rules: keyRules(for: checkpoint, config: resolved), backend: backend,
-            storeAs: storeAs)
-        return try load(config: resolved, from: &reader)
+        return try WeightReader.loadWithinBudget(
+            checkpoint, rules: keyRules(for: checkpoint, config: resolved), backend: backend, storeAs: storeAs,
+            what: "the VAE \(url.path)", memoryLimit: memoryLimit
+        ) { try load(config: resolved, from: &$0) }.model
     }
 }
 

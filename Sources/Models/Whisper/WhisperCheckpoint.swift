@@ -71,13 +71,14 @@ extension WhisperEncoder {
 
     /// Opens a safetensors file, shard index or folder (`openai/whisper-*` as the Hub ships it) and
     /// loads its encoder. The config is `config`, else the folder's `config.json`, else inferred
-    /// from the weights with `heads` (default d_model/64).
+    /// from the weights with `heads` (default d_model/64). Nothing is read before every weight is known to
+    /// be present and to fit in `memoryLimit` bytes (default: this machine's memory).
     public static func load(
         checkpoint url: URL, config: WhisperEncoderConfig? = nil, heads: Int? = nil, backend: any Backend,
-        storeAs: DType? = nil
+        storeAs: DType? = nil, memoryLimit: Int? = nil
     ) throws -> WhisperEncoder {
-        var reader = try WeightReader(
-            checkpoint: try Checkpoint.open(url), rules: .whisperEncoder, backend: backend, storeAs: storeAs)
+        let checkpoint = try Checkpoint.open(url)
+        let shapes = try WeightReader(checkpoint: checkpoint, rules: .whisperEncoder, backend: backend, shapesOnly: true)
         let json = url.appendingPathComponent("config.json")
         let resolved: WhisperEncoderConfig
         if let config {
@@ -89,8 +90,11 @@ extension WhisperEncoder {
                 throw WhisperError.invalidConfig(UserMessage.text(error, file: json.path))
             }
         } else {
-            resolved = try inferConfig(from: reader, heads: heads)
+            resolved = try inferConfig(from: shapes, heads: heads)
         }
-        return try load(config: resolved, from: &reader)
+        return try WeightReader.loadWithinBudget(
+            checkpoint, rules: .whisperEncoder, backend: backend, storeAs: storeAs,
+            what: "the Whisper encoder \(url.path)", memoryLimit: memoryLimit
+        ) { try load(config: resolved, from: &$0) }.model
     }
 }

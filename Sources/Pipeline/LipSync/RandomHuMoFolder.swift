@@ -94,8 +94,8 @@ public enum RandomHuMoFolder {
             try encoder.encode(sizes.whisper).write(to: a.appendingPathComponent("config.json"))
         }
         var context = SafetensorsWriter()
-        var random = SeededNormal(seed: seed ^ 0x4)
-        try context.add("context", shape: [4, sizes.dit.textDim], values: random.values(4 * sizes.dit.textDim, scale: 1))
+        var random = SplitMix64.humoFolder(seed: seed ^ 0x4)
+        try context.add("context", shape: [4, sizes.dit.textDim], values: random.normal(4 * sizes.dit.textDim, std: 1))
         try context.write(to: folder.appendingPathComponent("text_context.safetensors"))
         try encoder.encode(sizes.settings).write(to: folder.appendingPathComponent("omniedit.json"))
     }
@@ -112,8 +112,8 @@ public enum RandomHuMoFolder {
     ) throws -> [Weight] {
         final class Log: @unchecked Sendable {
             var weights: [Weight] = []
-            var random: SeededNormal
-            init(seed: UInt64) { random = SeededNormal(seed: seed) }
+            var random: SplitMix64
+            init(seed: UInt64) { random = SplitMix64.humoFolder(seed: seed) }
         }
         let log = Log(seed: seed)
         var reader = try WeightReader(
@@ -122,7 +122,7 @@ public enum RandomHuMoFolder {
                 let isGain = name.hasSuffix("norm.weight") || name.contains("norm_q.weight") || name.contains("norm_k.weight")
                     || name.contains("norm1_audio.weight") || name.hasSuffix("norm3.weight") || name.contains("_norm.weight")
                     || name.hasSuffix("gamma") || name.contains("layer_norm.weight") || name.hasSuffix(".layer.weight") && shape.count == 1
-                var values = log.random.values(n, scale: isGain ? 0.05 : 0.08)
+                var values = log.random.normal(n, std: isGain ? 0.05 : 0.08)
                 if isGain { values = values.map { 1 + $0 } }
                 log.weights.append(Weight(name: name, shape: shape, values: values))
                 return try backend.upload(values, shape: shape, dtype: .f32)
@@ -139,24 +139,8 @@ public enum RandomHuMoFolder {
     }
 }
 
-/// Seeded standard normals (SplitMix64 + Box–Muller): the same folder on every machine.
-struct SeededNormal {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func values(_ n: Int, scale: Float) -> [Float] {
-        (0..<n).map { _ in
-            let u1 = (Double(next() >> 11) + 0.5) / Double(1 << 53)
-            let u2 = Double(next() >> 11) / Double(1 << 53)
-            return Float((-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)) * scale
-        }
-    }
+extension SplitMix64 {
+    /// The stream these folders were first made with (seed offset by one SplitMix step), kept so that
+    /// a folder of a given seed stays byte for byte the same.
+    static func humoFolder(seed: UInt64) -> SplitMix64 { SplitMix64(seed: seed &+ 0x9E37_79B9_7F4A_7C15) }
 }

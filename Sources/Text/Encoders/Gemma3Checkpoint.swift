@@ -56,12 +56,13 @@ extension Gemma3TextModel {
     }
 
     /// Opens a transformers folder (`config.json` + `model.safetensors` or shards with their index) or a
-    /// single safetensors file with `config` given, and loads the text model.
+    /// single safetensors file with `config` given, and loads the text model. Nothing is read before
+    /// every weight is known to be present and to fit in `memoryLimit` bytes (default: this machine's).
     public static func load(
-        checkpoint url: URL, config: Gemma3Config? = nil, backend: any Backend, storeAs: DType? = nil
+        checkpoint url: URL, config: Gemma3Config? = nil, backend: any Backend, storeAs: DType? = nil,
+        memoryLimit: Int? = nil
     ) throws -> Gemma3TextModel {
-        var reader = try WeightReader(
-            checkpoint: try Checkpoint.open(url), rules: .gemma3Text, backend: backend, storeAs: storeAs)
+        let checkpoint = try Checkpoint.open(url)
         let resolved: Gemma3Config
         if let config {
             resolved = config
@@ -73,6 +74,9 @@ extension Gemma3TextModel {
             }
             resolved = try Gemma3Config(json: data, path: json.path)
         }
-        return try load(config: resolved, from: &reader, backend: backend)
+        return try WeightReader.loadWithinBudget(
+            checkpoint, rules: .gemma3Text, backend: backend, storeAs: storeAs,
+            what: "the Gemma-3 text encoder \(url.path)", memoryLimit: memoryLimit
+        ) { try load(config: resolved, from: &$0, backend: backend) }.model
     }
 }

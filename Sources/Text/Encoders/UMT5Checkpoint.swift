@@ -85,12 +85,14 @@ extension UMT5Encoder {
 
     /// Opens a `.pth` (Wan's repack), a safetensors file, a shard index or a folder (transformers layout
     /// with `config.json`) and loads the encoder. The config is `config`, else `config.json` beside the
-    /// weights, else inferred from the shapes.
+    /// weights, else inferred from the shapes. Nothing is read before every weight is known to be present
+    /// and to fit in `memoryLimit` bytes (default: this machine's memory).
     public static func load(
-        checkpoint url: URL, config: UMT5Config? = nil, backend: any Backend, storeAs: DType? = nil
+        checkpoint url: URL, config: UMT5Config? = nil, backend: any Backend, storeAs: DType? = nil,
+        memoryLimit: Int? = nil
     ) throws -> UMT5Encoder {
-        var reader = try WeightReader(
-            checkpoint: try Checkpoint.open(url), rules: .umT5Encoder, backend: backend, storeAs: storeAs)
+        let checkpoint = try Checkpoint.open(url)
+        let shapes = try WeightReader(checkpoint: checkpoint, rules: .umT5Encoder, backend: backend, shapesOnly: true)
         let folder = isFolder(url) ? url : url.deletingLastPathComponent()
         let json = folder.appendingPathComponent("config.json")
         let resolved: UMT5Config
@@ -103,8 +105,11 @@ extension UMT5Encoder {
                 throw TextError.invalidEncoder(UserMessage.text(error, file: json.path))
             }
         } else {
-            resolved = try inferConfig(from: reader)
+            resolved = try inferConfig(from: shapes)
         }
-        return try load(config: resolved, from: &reader)
+        return try WeightReader.loadWithinBudget(
+            checkpoint, rules: .umT5Encoder, backend: backend, storeAs: storeAs,
+            what: "the umT5 text encoder \(url.path)", memoryLimit: memoryLimit
+        ) { try load(config: resolved, from: &$0) }.model
     }
 }
