@@ -28,6 +28,9 @@ struct LipSyncCommand: ParsableCommand {
     var frames: String?
     @Option(help: "Frame rate of an image-sequence input (default 25).")
     var frameRate: Double?
+    @Option(
+        help: "What the clip shows, encoded by the umT5 encoder in the model folder (cached); default: the folder's text_context.safetensors.")
+    var prompt: String?
     @Option(name: .customLong("set"), help: "A LipSync parameter name=value (repeatable), e.g. steps=20, guidance=4.5, seed=3.")
     var sets: [String] = []
     @OptionGroup var resources: ComputeAndCacheOptions
@@ -37,6 +40,8 @@ struct LipSyncCommand: ParsableCommand {
     func run() throws {
         var settings = LipSyncSettings()
         do { try settings.set(assignments: sets) } catch { throw CommandLineError("--set: \(UserMessage.text(error))") }
+        if let prompt { settings.prompt = prompt }
+        try settings.validate()
         let compute = try resources.computeBackend()
         // Ctrl-C, SIGTERM or SIGHUP: remove what this render wrote so far, then exit 128 + the signal.
         RunOutputs.shared.handleSignals { RunOutputs.shared.removeUnfinishedAndExit(128 + $0) }
@@ -47,9 +52,10 @@ struct LipSyncCommand: ParsableCommand {
         let range = try frames.map { try parseRange($0, within: all) } ?? all
 
         let started = Date()
-        let model = try HuMoModel.shared(folder: modelFolder, backend: compute)
-        let loadSeconds = Date().timeIntervalSince(started)
         let cache = try resources.cacheStore()
+        let encoderRuns = PromptEncoding.encoderRuns
+        let model = try HuMoModel.shared(folder: modelFolder, backend: compute, prompt: settings.prompt, cache: cache)
+        let loadSeconds = Date().timeIntervalSince(started)
         // Windows are planned over the whole clip, as the plugin plans them over the host's clip, so a
         // sub-range renders exactly the frames a whole render gives.
         let inputs = LipSyncInputs(
@@ -57,6 +63,10 @@ struct LipSyncCommand: ParsableCommand {
         let job = try LipSyncJob(model: model, inputs: inputs, cache: cache, fetch: { try planar(clip.frame($0)) })
         print("model: \(modelFolder) (\(model.backendName), loaded in \(String(format: "%.2f", loadSeconds)) s)")
         if let cpu = model.backend as? CPUBackend { print("cpu: \(cpu.blas.summary)") }
+        if !settings.prompt.isEmpty {
+            let ran = PromptEncoding.encoderRuns > encoderRuns
+            print("prompt: \(job.text.context.shape[0]) tokens " + (ran ? "(encoded, encoder released)" : "(from the cache)"))
+        }
         print("clip: \(range.count) frames \(clip.width)×\(clip.height) at \(clip.frameRate) fps; \(job.planSummary)")
 
         let callsBefore = model.modelCalls

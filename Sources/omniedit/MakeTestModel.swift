@@ -17,11 +17,18 @@ struct MakeTestModel: ParsableCommand {
     var channelReference = false
     @Option(help: "Seed of the weights.")
     var seed: UInt64 = 1
+    @Option(
+        help: "Also write a random umT5 text encoder with this SentencePiece tokenizer (an spiece.model of ≤ 1000 pieces), so prompts can be typed.")
+    var textTokenizer: String?
 
     func run() throws {
         guard let l = RandomHuMoFolder.Layout(rawValue: layout) else { throw ValidationError("unknown --layout \(layout)") }
         try RandomHuMoFolder.write(
             to: URL(fileURLWithPath: output), layout: l, channelReference: channelReference, seed: seed)
+        if let textTokenizer {
+            try RandomHuMoFolder.writeTextEncoder(
+                into: URL(fileURLWithPath: output), tokenizer: URL(fileURLWithPath: textTokenizer), seed: seed ^ 0x5)
+        }
         print("wrote \(output)")
     }
 }

@@ -124,6 +124,50 @@ final class HostCommandLineTests: XCTestCase {
         XCTAssertTrue(out.contains("input"), out)
     }
 
+    func testAPromptReachesTheModelFromOfxHostAndOmnieditLipSyncAndAFolderWithoutAnEncoderSaysSo() throws {
+        let dir = try temporaryFolder()
+        let model = try OmniEditBundleTests.randomModel(textEncoder: true)
+        let prompt = "A woman speaks to the camera in a bright room."
+        let common = [
+            "--frame-rate", "25", "--frames", "1-2", "--set", "steps=4", "--set", "startStep=1", "--set", "endStep=2",
+            "--set", "windowLength=9", "--set", "windowOverlap=4",
+        ]
+        func host(_ name: String, _ extra: [String], model: String = model) throws -> (Int32, String) {
+            try self.host(
+                [
+                    "render", Self.root + "/build/OmniEdit.ofx.bundle", "--effect", "LipSync", "--input",
+                    Self.root + "/Examples/clip/face####.png", "--output", dir + "/\(name)####.png", "--set",
+                    "audioFile=" + Self.root + "/Examples/voice.wav", "--set", "modelFolder=" + model,
+                    "--set", "cacheFolder=" + dir + "/cache", "--set", "backend=2", "--depth", "byte",
+                ] + common + extra)
+        }
+        var (status, out) = try host("prompt", ["--set", "prompt=" + prompt])
+        XCTAssertEqual(status, 0, out)
+        (status, out) = try host("stored", [])
+        XCTAssertEqual(status, 0, out)
+        (status, out) = try BuiltTool(environment: "OMNIEDIT_TOOL", name: "omniedit").run(
+            [
+                "lipsync", "--input", Self.root + "/Examples/clip/face####.png", "--audio", Self.root + "/Examples/voice.wav",
+                "--model", model, "--output", dir + "/cli####.png", "--cache-folder", dir + "/cache2", "--prompt", prompt,
+            ] + common)
+        XCTAssertEqual(status, 0, out)
+        XCTAssertTrue(out.contains("prompt: 8 tokens (encoded, encoder released)"), out)
+        let withPrompt = try openFrameSource(dir + "/prompt####.png")
+        let stored = try openFrameSource(dir + "/stored####.png")
+        let cli = try openFrameSource(dir + "/cli####.png")
+        for f in [1, 2] {
+            let a = try withPrompt.frame(f).pixels
+            XCTAssertNotEqual(a, try stored.frame(f).pixels, "frame \(f): the prompt changes the edit")
+            let worst = zip(a, try cli.frame(f).pixels).map { abs($0 - $1) }.max() ?? 1
+            XCTAssertLessThanOrEqual(worst, 1.01 / 255, "frame \(f): the same prompt through the plugin and omniedit lipsync")
+        }
+        // No text encoder in the folder: the plugin's message, in ofx-host's output.
+        (status, out) = try host("none", ["--set", "prompt=" + prompt], model: try OmniEditBundleTests.randomModel())
+        XCTAssertEqual(status, 1, out)
+        XCTAssertTrue(out.contains("holds no umT5 or Gemma-3 text encoder") && out.contains("omniedit encode-text"), out)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/none0001.png"), out)
+    }
+
     func testARenderThatFailsHalfwayLeavesNoFramesBehind() throws {
         // 20 frames, frame 12 of another size: windows of 9 (overlap 4) render frames 1–4 from the first
         // window, then the second window (5–13) meets frame 12 and the render fails.

@@ -85,7 +85,7 @@ final class OmniEditBundleTests: XCTestCase {
             (s.parameters ?? []).filter { !["Group", "Page"].contains($0.type) }.map(\.name)
         }
         XCTAssertEqual(valued(lip), [
-            "audioFile", "audioOffset", "sourceAudioFile", "modelFolder", "steps", "startStep", "endStep", "guidance", "shift",
+            "audioFile", "audioOffset", "sourceAudioFile", "modelFolder", "prompt", "steps", "startStep", "endStep", "guidance", "shift",
             "seed", "windowLength", "windowOverlap", "referenceMode", "referenceFrame", "backend", "previewStep",
             "cacheSizeMB", "cacheFolder", "clearCache", "sampler", "composite",
         ])
@@ -141,6 +141,7 @@ final class OmniEditBundleTests: XCTestCase {
             (binary.plugins[0], [("audioFile", "/nonexistent/100%s%n%d.wav")], "/nonexistent/100%s%n%d.wav' does not exist"),
             (binary.plugins[0], [("audioFile", wav), ("modelFolder", "/nonexistent/model")], "Model folder '/nonexistent/model' does not exist"),
             (binary.plugins[0], [("audioFile", wav), ("modelFolder", model)], "cannot read the audio file"),
+            (binary.plugins[0], [("audioFile", wav), ("modelFolder", model), ("prompt", "A woman speaks.")], "omniedit encode-text"),
             (binary.plugins[0], [("audioFile", wav), ("startStep", "12"), ("endStep", "8")], "'End step' (8) must not be below"),
             (binary.plugins[0], [("audioFile", wav), ("endStep", "20")], "'endStep' (20) must be between"),
             (binary.plugins[1], [("targetPrompt", "a cat")], "no built-in LTX-2"),
@@ -175,11 +176,13 @@ final class OmniEditBundleTests: XCTestCase {
     }
 
     /// A tiny random-weight HuMo folder written by `omniedit make-test-model` (once per test run).
-    static func randomModel(layout: String = "humo") throws -> String {
-        let dir = NSTemporaryDirectory() + "omniedit-e2e-model-\(getpid())-\(layout)"
+    /// With `textEncoder`, a random umT5 and the Text tests' SentencePiece tokenizer are added (prompts work).
+    static func randomModel(layout: String = "humo", textEncoder: Bool = false) throws -> String {
+        let dir = NSTemporaryDirectory() + "omniedit-e2e-model-\(getpid())-\(layout)\(textEncoder ? "-text" : "")"
         if !FileManager.default.fileExists(atPath: dir + "/omniedit.json") {
+            let tokenizer = root + "/Tests/TextTests/Fixtures/tokenizers/umt5_unigram/spiece.model"
             let (status, out) = try BuiltTool(environment: "OMNIEDIT_TOOL", name: "omniedit").run(
-                ["make-test-model", "--output", dir, "--layout", layout])
+                ["make-test-model", "--output", dir, "--layout", layout] + (textEncoder ? ["--text-tokenizer", tokenizer] : []))
             guard status == 0 else { throw NSError(domain: "make-test-model", code: Int(status), userInfo: [NSLocalizedDescriptionKey: out]) }
         }
         return dir

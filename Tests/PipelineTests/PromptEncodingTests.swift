@@ -3,13 +3,14 @@
 // transformers and sentencepiece in TextTests).
 import Foundation
 import Models
-import Pipeline
+@testable import Pipeline
 import Tensor
 import TensorCPU
 import Text
 import XCTest
 
 final class PromptEncodingTests: XCTestCase {
+    /// The unigram tokenizer trained for the Text tests (900 pieces, umT5's id layout).
     static let spiece = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("TextTests/Fixtures/tokenizers/umt5_unigram/spiece.model")
 
@@ -17,35 +18,7 @@ final class PromptEncodingTests: XCTestCase {
     /// a `google/umt5-xxl/` sub-folder, as Wan2.1 lays it out.
     func makeFolder(vocab: Int = 1000, tokenizer: Bool = true) throws -> URL {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("umt5-\(UUID())")
-        try FileManager.default.createDirectory(
-            at: folder.appendingPathComponent("google/umt5-xxl"), withIntermediateDirectories: true)
-        var w = SafetensorsWriter()
-        var state: UInt64 = 7
-        func random(_ n: Int, _ scale: Float) -> [Float] {
-            (0..<n).map { _ in
-                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-                return (Float(state >> 40) / Float(1 << 24) - 0.5) * 2 * scale
-            }
-        }
-        let (d, inner, ffn) = (32, 32, 48)
-        try w.add("token_embedding.weight", shape: [vocab, d], values: random(vocab * d, 1))
-        for i in 0..<2 {
-            let p = "blocks.\(i)"
-            try w.add("\(p).norm1.weight", shape: [d], values: random(d, 0.2).map { $0 + 1 })
-            for n in ["q", "k", "v"] { try w.add("\(p).attn.\(n).weight", shape: [inner, d], values: random(inner * d, 0.3)) }
-            try w.add("\(p).attn.o.weight", shape: [d, inner], values: random(inner * d, 0.3))
-            try w.add("\(p).pos_embedding.embedding.weight", shape: [32, 2], values: random(64, 1))
-            try w.add("\(p).norm2.weight", shape: [d], values: random(d, 0.2).map { $0 + 1 })
-            try w.add("\(p).ffn.gate.0.weight", shape: [ffn, d], values: random(ffn * d, 0.3))
-            try w.add("\(p).ffn.fc1.weight", shape: [ffn, d], values: random(ffn * d, 0.3))
-            try w.add("\(p).ffn.fc2.weight", shape: [d, ffn], values: random(ffn * d, 0.3))
-        }
-        try w.add("norm.weight", shape: [d], values: random(d, 0.2).map { $0 + 1 })
-        try w.write(to: folder.appendingPathComponent("models_t5_umt5-xxl-enc-bf16.safetensors"))
-        if tokenizer {
-            try FileManager.default.copyItem(
-                at: Self.spiece, to: folder.appendingPathComponent("google/umt5-xxl/spiece.model"))
-        }
+        try RandomHuMoFolder.writeTextEncoder(into: folder, tokenizer: tokenizer ? Self.spiece : nil, vocab: vocab)
         addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
         return folder
     }
@@ -74,7 +47,11 @@ final class PromptEncodingTests: XCTestCase {
         let direct = try encoder.encode(prompt, on: backend)
         XCTAssertEqual(direct, first)
 
+        // From the disk, not the process's memory of recent encodings.
+        PromptEncoding.forgetRecent()
+        let runs = PromptEncoding.encoderRuns
         let (second, secondCached) = try PromptEncoding.encode(folder: folder, prompt: prompt, backend: .cpu, cache: cache)
+        XCTAssertEqual(PromptEncoding.encoderRuns, runs)
         XCTAssertTrue(secondCached)
         XCTAssertEqual(second, first)
         let (other, otherCached) = try PromptEncoding.encode(folder: folder, prompt: prompt + "!", backend: .cpu, cache: cache)

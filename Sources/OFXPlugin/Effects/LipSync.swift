@@ -33,6 +33,10 @@ enum LipSync {
                 kind: .string(default: "", mode: .filePath(mustExist: true)), parent: "groupAudio"),
             SharedParams.group("groupModel", "Model"),
             SharedParams.modelFolder(builtIn: "the small LipSync model shipped in the bundle"),
+            ParamSpec(
+                name: "prompt", label: "Prompt",
+                hint: "What the clip shows (e.g. 'A woman speaks to the camera in a bright room'), encoded by the umT5 text encoder in the model folder; encoded once per prompt and cached. Empty = the text context stored in the model folder (text_context.safetensors).",
+                kind: .string(default: "", mode: .multiLine), parent: "groupModel"),
             SharedParams.group("groupSampler", "Sampler"),
         ]
         + SharedParams.sampler(steps: 20, start: 6, end: 16, guidance: 4.5, shift: 5.0)
@@ -105,6 +109,7 @@ enum LipSync {
         s.previewStep = try p.int("previewStep")
         s.audioOffset = try p.double("audioOffset")
         s.composite = try p.int("composite") == 1 ? .modelOutput : .keepSourceDetail
+        s.prompt = try p.string("prompt")
         return s
     }
 
@@ -117,12 +122,13 @@ enum LipSync {
             family: .humo, folder: try p.string("modelFolder"), bundleResources: PluginHost.bundleResources
         ).resolvedFolder(fileExists: { access($0, R_OK) == 0 })
         let backend = ComputeBackend(rawValue: try p.int("backend")) ?? .auto
-        let model = try HuMoModel.shared(folder: folder, backend: backend)
         let cache = try CacheStore.shared(folder: try p.string("cacheFolder"), budgetMB: try p.int("cacheSizeMB"))
+        let settings = try settings(p)
+        let model = try HuMoModel.shared(folder: folder, backend: backend, prompt: settings.prompt, cache: cache)
         let source = try p.string("sourceAudioFile")
         let inputs = LipSyncInputs(
             frames: frames, frameRate: frameRate, targetAudio: try p.string("audioFile"),
-            sourceAudio: source.isEmpty ? nil : source, settings: try settings(p))
+            sourceAudio: source.isEmpty ? nil : source, settings: settings)
         let job = try LipSyncJob(
             model: model, inputs: inputs, cache: cache, memo: inst.inSequence ? inst.sequenceMemo : nil,
             fetch: { try inst.sourcePlanar($0) })

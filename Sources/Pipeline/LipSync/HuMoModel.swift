@@ -7,6 +7,7 @@ import Sampler
 import Tensor
 import TensorCPU
 import TensorVulkan
+import Text
 import UserMessages
 
 /// What a model folder recommends (`omniedit.json`); every field optional, defaults are HuMo's.
@@ -128,6 +129,8 @@ public final class HuMoModel: @unchecked Sendable {
     /// One computation at a time per model: a backend's scratch buffers are not shared safely, and
     /// two renders on the same cores only slow each other down.
     let computeLock = NSLock()
+    /// The folder's umT5 encoder once a prompt has needed it (read and written under `computeLock`).
+    var foundTextEncoder: TextEncoderFolder?
     private let counterLock = NSLock()
     /// Reference layout: HuMo-17B concatenates `[mask ‖ conditioning]` channels; the 1.7B replaces the last frame.
     public var usesChannelReference: Bool { dit.config.inDim == dit.config.outDim + 20 }
@@ -199,7 +202,11 @@ public final class HuMoModel: @unchecked Sendable {
     private static let storeLock = NSLock()
 
     /// The model in `folder` on `backend`, loaded once per process. A folder whose files changed is loaded again.
-    public static func shared(folder path: String, backend: ComputeBackend) throws -> HuMoModel {
+    /// A non-empty `prompt` is encoded first when the model must be loaded (into `cache` and memory, for
+    /// `textContext(prompt:cache:)`): the encoder runs and is released before the DiT takes its memory.
+    public static func shared(
+        folder path: String, backend: ComputeBackend, prompt: String = "", cache: CacheStore? = nil
+    ) throws -> HuMoModel {
         storeLock.lock()
         defer { storeLock.unlock() }
         let folder = URL(fileURLWithPath: path)
@@ -207,6 +214,12 @@ public final class HuMoModel: @unchecked Sendable {
         let name = "\(folder.standardizedFileURL.path)|\(choice)"
         if let m = loaded[name], identity(of: m.fileList, backend: m.backendName) == m.identity {
             return m
+        }
+        if !usesStoredContext(prompt) {
+            let (encoderBackend, encoderBackendName) = try openBackend(for: choice)
+            _ = try PromptEncoding.encode(
+                files: try textEncoder(in: folder), prompt: prompt, backend: encoderBackend, backendName: encoderBackendName,
+                cache: cache)
         }
         let m = try HuMoModel(folder: folder, choice: choice)
         loaded[name] = m

@@ -90,6 +90,8 @@ public final class LipSyncJob {
     private var targetFeatures: ClipAudioFeatures?
     private var sourceFeatures: ClipAudioFeatures?
     private var zeroVideoLatent: Tensor?
+    /// The text condition: the folder's stored context or the prompt's encoding.
+    public let text: HuMoTextContext
     /// Seconds inside `EditSampler.run` (model calls + the sampler's arithmetic + step-cache writes),
     /// for benchmarks: minus `HuMoModel.modelSeconds` it is the sampler and cache overhead.
     public private(set) var samplerSeconds = 0.0
@@ -115,6 +117,7 @@ public final class LipSyncJob {
         self.cache = cache
         self.memo = memo
         self.fetch = fetch
+        text = try model.textContext(prompt: inputs.settings.prompt, cache: cache)
         let length = inputs.settings.windowLength == 0 ? model.settings.windowLength : inputs.settings.windowLength
         plan = WindowPlan(frames: inputs.frames, length: length, overlap: inputs.settings.windowOverlap)
     }
@@ -132,6 +135,7 @@ public final class LipSyncJob {
             throw PipelineError.invalidInput("frame \(frame) is outside the clip \(inputs.frames.lowerBound)–\(inputs.frames.upperBound)")
         }
         let source = try sourceFrame(frame)
+        if let note = text.note { hooks.note(note) }
         let ws = plan.windows(containing: frame)
         let (mh, mw) = (model.settings.height, model.settings.width)
         var blended = [Float](repeating: 0, count: 3 * mh * mw)
@@ -200,7 +204,7 @@ public final class LipSyncJob {
         let w = plan.windows[index]
         let settings = inputs.settings
         let memoKey =
-            "\(model.identity)|\(settings.fingerprint)|\(plan.frames) \(w)|\(inputs.frameRate)|\(inputs.targetAudio)|\(inputs.sourceAudio ?? "")"
+            "\(model.identity)|\(text.identity)|\(settings.fingerprint)|\(plan.frames) \(w)|\(inputs.frameRate)|\(inputs.targetAudio)|\(inputs.sourceAudio ?? "")"
         if let known = memo?.get(memoKey) { return known }
         let frames = try w.map { try modelFrame($0) }
         let referenceIndex: Int
@@ -215,8 +219,9 @@ public final class LipSyncJob {
         let sourceRows = try source?.rows(w)
         let backend = model.backend
 
-        // Condition digests hold what c_src / c_tgt are made of (reference pixels, audio rows) and no
-        // settings, so a setting that only changes later steps keeps the earlier cached states valid.
+        // Condition digests hold what c_src / c_tgt are made of (reference pixels, audio rows, the text
+        // context's identity) and no settings, so a setting that only changes later steps keeps the
+        // earlier cached states valid.
         func digest(_ parts: [[UInt8]]) -> [UInt8] {
             var sha = SHA256()
             for p in parts {
@@ -227,10 +232,11 @@ public final class LipSyncJob {
             return sha.finalize()
         }
         func bytes(_ v: [Float]) -> [UInt8] { v.withUnsafeBytes { Array($0) } }
-        let referenceDigest = digest([bytes(reference)])
-        let targetDigest = digest([Array("target".utf8), referenceDigest, bytes(try backend.download(targetRows))])
+        // What both conditions share: the reference frame and the text context.
+        let sharedDigest = digest([bytes(reference), Array(text.identity.utf8)])
+        let targetDigest = digest([Array("target".utf8), sharedDigest, bytes(try backend.download(targetRows))])
         let sourceDigest = digest(
-            [Array("source".utf8), referenceDigest, try sourceRows.map { bytes(try backend.download($0)) } ?? Array("null audio".utf8)])
+            [Array("source".utf8), sharedDigest, try sourceRows.map { bytes(try backend.download($0)) } ?? Array("null audio".utf8)])
         let key = digest(
             [Array("lipsync-result 1|\(model.identity)|\(settings.fingerprint)|window \(index) \(w)|".utf8),
              Array("\(model.settings.width)x\(model.settings.height)".utf8), targetDigest, sourceDigest]
@@ -306,8 +312,8 @@ public final class LipSyncJob {
         }
         let velocity = HuMoVelocityModel(
             model: model, reference: try referenceLatent.squeezed(0), conditioning: conditioning,
-            source: try model.dit.condition(context: model.context, audio: sourceWindows, frames: latentFrames, on: backend),
-            target: try model.dit.condition(context: model.context, audio: targetWindows, frames: latentFrames, on: backend))
+            source: try model.dit.condition(context: text.context, audio: sourceWindows, frames: latentFrames, on: backend),
+            target: try model.dit.condition(context: text.context, audio: targetWindows, frames: latentFrames, on: backend))
 
         let sampler = try EditSampler(
             configuration: settings.samplerConfiguration(window: index),

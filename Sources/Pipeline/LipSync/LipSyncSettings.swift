@@ -38,6 +38,12 @@ public struct LipSyncSettings: Hashable, Sendable {
     /// Seconds into the target audio that line up with the clip's first frame.
     public var audioOffset = 0.0
     public var composite = CompositeMode.keepSourceDetail
+    /// What the clip shows, encoded by the model folder's umT5 encoder; empty = the folder's stored
+    /// text context (`text_context.safetensors`).
+    public var prompt = ""
+
+    /// A prompt longer than this (UTF-8 bytes) is refused: umT5 reads 512 tokens of it at most.
+    public static let maxPromptBytes = 65_536
 
     public init() {}
 
@@ -66,6 +72,9 @@ public struct LipSyncSettings: Hashable, Sendable {
         }
         guard audioOffset.isFinite, abs(audioOffset) <= 86_400 else {
             throw fail("'audioOffset' (\(audioOffset)) must be a number of seconds within a day.")
+        }
+        guard prompt.utf8.count <= Self.maxPromptBytes else {
+            throw fail("'prompt' is \(prompt.utf8.count) bytes long; at most \(Self.maxPromptBytes) are accepted (the text encoder reads its first 512 tokens).")
         }
     }
 
@@ -102,6 +111,7 @@ public struct LipSyncSettings: Hashable, Sendable {
         case "referenceFrame": reference = .fixed(frame: try int())
         case "previewStep": previewStep = try int()
         case "audioOffset": audioOffset = try double()
+        case "prompt": prompt = value
         case "sampler":
             switch value {
             case "0", "OmniEdit", "omniEdit": sampler = .omniEdit
@@ -117,7 +127,7 @@ public struct LipSyncSettings: Hashable, Sendable {
             }
         default:
             throw PipelineError.invalidParameter(
-                "unknown LipSync parameter '\(name)' (steps, startStep, endStep, guidance, shift, seed, windowLength, windowOverlap, referenceFrame, previewStep, audioOffset, sampler, composite).")
+                "unknown LipSync parameter '\(name)' (steps, startStep, endStep, guidance, shift, seed, windowLength, windowOverlap, referenceFrame, previewStep, audioOffset, sampler, composite, prompt).")
         }
     }
 

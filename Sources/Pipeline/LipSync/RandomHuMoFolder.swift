@@ -100,6 +100,44 @@ public enum RandomHuMoFolder {
         try encoder.encode(sizes.settings).write(to: folder.appendingPathComponent("omniedit.json"))
     }
 
+    /// Adds a random umT5 text encoder in Wan2.1's layout (`models_t5_umt5-xxl-enc-bf16.safetensors`, Wan's
+    /// key names, 2 layers, d_model `dim` = the DiT's text_dim) and copies `tokenizer` (a SentencePiece
+    /// model with at most `vocab` pieces) to `google/umt5-xxl/spiece.model`: a folder that encodes
+    /// typed prompts. Without a tokenizer the folder has an encoder it cannot use (for tests of that message).
+    public static func writeTextEncoder(
+        into folder: URL, tokenizer: URL?, dim d: Int = Sizes().dit.textDim, vocab: Int = 1000, seed: UInt64 = 7
+    ) throws {
+        let fm = FileManager.default
+        try fm.createDirectory(at: folder.appendingPathComponent("google/umt5-xxl"), withIntermediateDirectories: true)
+        var random = SeededNormal(seed: seed)
+        var w = SafetensorsWriter()
+        let (inner, ffn, buckets, heads) = (32, 48, 32, 2)
+        func gain() -> [Float] { random.values(d, scale: 0.1).map { 1 + $0 } }
+        try w.add("token_embedding.weight", shape: [vocab, d], values: random.values(vocab * d, scale: 1))
+        for i in 0..<2 {
+            let p = "blocks.\(i)"
+            try w.add("\(p).norm1.weight", shape: [d], values: gain())
+            for n in ["q", "k", "v"] {
+                try w.add("\(p).attn.\(n).weight", shape: [inner, d], values: random.values(inner * d, scale: 0.15))
+            }
+            try w.add("\(p).attn.o.weight", shape: [d, inner], values: random.values(inner * d, scale: 0.15))
+            try w.add(
+                "\(p).pos_embedding.embedding.weight", shape: [buckets, heads], values: random.values(buckets * heads, scale: 0.5))
+            try w.add("\(p).norm2.weight", shape: [d], values: gain())
+            for n in ["gate.0", "fc1"] {
+                try w.add("\(p).ffn.\(n).weight", shape: [ffn, d], values: random.values(ffn * d, scale: 0.15))
+            }
+            try w.add("\(p).ffn.fc2.weight", shape: [d, ffn], values: random.values(ffn * d, scale: 0.15))
+        }
+        try w.add("norm.weight", shape: [d], values: gain())
+        try w.write(to: folder.appendingPathComponent("models_t5_umt5-xxl-enc-bf16.safetensors"))
+        if let tokenizer {
+            let target = folder.appendingPathComponent("google/umt5-xxl/spiece.model")
+            try? fm.removeItem(at: target)
+            try fm.copyItem(at: tokenizer, to: target)
+        }
+    }
+
     struct Weight {
         let name: String
         let shape: [Int]

@@ -16,12 +16,37 @@ public enum PromptEncoding {
     ) throws -> (prompt: EncodedPrompt, fromCache: Bool) {
         let files = try TextEncoderFolder(folder: folder)
         let (backend, backendName) = try openBackend(for: choice.choice)
-        let key = cacheKey(files: files, prompt: prompt, backend: backendName)
-        if let hit = cache?.text(key) { return (hit, true) }
-        let encoded = try PromptEncoder(folder: files, backend: backend).encode(prompt, on: backend)
-        cache?.putText(key, encoded)
-        return (encoded, false)
+        let r = try encode(files: files, prompt: prompt, backend: backend, backendName: backendName, cache: cache)
+        return (r.prompt, r.fromCache)
     }
+
+    /// As above on an open backend (a loaded model's). `key` names the encoding: the same key is the
+    /// same encoder files, conventions, backend kind and prompt, so it stands for the values in other
+    /// cache keys.
+    static func encode(
+        files: TextEncoderFolder, prompt: String, backend: any Backend, backendName: String, cache: CacheStore?
+    ) throws -> (prompt: EncodedPrompt, fromCache: Bool, key: String) {
+        let key = cacheKey(files: files, prompt: prompt, backend: backendName)
+        if let hit = recent.get(key) ?? cache?.text(key) {
+            recent.put(key, hit, bytes: hit.values.count * 4)
+            return (hit, true, key)
+        }
+        let encoded = try PromptEncoder(folder: files, backend: backend).encode(prompt, on: backend)
+        counterLock.withLock { runs += 1 }
+        cache?.putText(key, encoded)
+        recent.put(key, encoded, bytes: encoded.values.count * 4)
+        return (encoded, false, key)
+    }
+
+    /// Encodings made or read lately in this process: a render asks for its prompt once per frame, and
+    /// with the disk cache off (size 0) the encoder must still not run again.
+    private static let recent = MemoryLRU<EncodedPrompt>(budgetBytes: 128 << 20)
+    nonisolated(unsafe) private static var runs = 0
+    private static let counterLock = NSLock()
+    /// Forgets the in-memory encodings (tests: the next `encode` reads the disk cache).
+    static func forgetRecent() { recent.removeAll() }
+    /// How many times an encoder ran in this process (diagnostics and tests: a cached prompt runs none).
+    public static var encoderRuns: Int { counterLock.withLock { runs } }
 
     /// SHA-256 of the encoder files' identity (path, size, modification time, inode), the family's
     /// conventions, the backend kind and the prompt.
