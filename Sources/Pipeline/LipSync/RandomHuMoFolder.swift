@@ -109,25 +109,25 @@ public enum RandomHuMoFolder {
     ) throws {
         let fm = FileManager.default
         try fm.createDirectory(at: folder.appendingPathComponent("google/umt5-xxl"), withIntermediateDirectories: true)
-        var random = SeededNormal(seed: seed)
+        var random = SplitMix64(seed: seed)
         var w = SafetensorsWriter()
         let (inner, ffn, buckets, heads) = (32, 48, 32, 2)
-        func gain() -> [Float] { random.values(d, scale: 0.1).map { 1 + $0 } }
-        try w.add("token_embedding.weight", shape: [vocab, d], values: random.values(vocab * d, scale: 1))
+        func gain() -> [Float] { random.normal(d, std: 0.1).map { 1 + $0 } }
+        try w.add("token_embedding.weight", shape: [vocab, d], values: random.normal(vocab * d, std: 1))
         for i in 0..<2 {
             let p = "blocks.\(i)"
             try w.add("\(p).norm1.weight", shape: [d], values: gain())
             for n in ["q", "k", "v"] {
-                try w.add("\(p).attn.\(n).weight", shape: [inner, d], values: random.values(inner * d, scale: 0.15))
+                try w.add("\(p).attn.\(n).weight", shape: [inner, d], values: random.normal(inner * d, std: 0.15))
             }
-            try w.add("\(p).attn.o.weight", shape: [d, inner], values: random.values(inner * d, scale: 0.15))
+            try w.add("\(p).attn.o.weight", shape: [d, inner], values: random.normal(inner * d, std: 0.15))
             try w.add(
-                "\(p).pos_embedding.embedding.weight", shape: [buckets, heads], values: random.values(buckets * heads, scale: 0.5))
+                "\(p).pos_embedding.embedding.weight", shape: [buckets, heads], values: random.normal(buckets * heads, std: 0.5))
             try w.add("\(p).norm2.weight", shape: [d], values: gain())
             for n in ["gate.0", "fc1"] {
-                try w.add("\(p).ffn.\(n).weight", shape: [ffn, d], values: random.values(ffn * d, scale: 0.15))
+                try w.add("\(p).ffn.\(n).weight", shape: [ffn, d], values: random.normal(ffn * d, std: 0.15))
             }
-            try w.add("\(p).ffn.fc2.weight", shape: [d, ffn], values: random.values(ffn * d, scale: 0.15))
+            try w.add("\(p).ffn.fc2.weight", shape: [d, ffn], values: random.normal(ffn * d, std: 0.15))
         }
         try w.add("norm.weight", shape: [d], values: gain())
         try w.write(to: folder.appendingPathComponent("models_t5_umt5-xxl-enc-bf16.safetensors"))
