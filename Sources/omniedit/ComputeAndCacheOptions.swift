@@ -5,6 +5,8 @@ import Pipeline
 struct ComputeAndCacheOptions: ParsableArguments {
     @Option(help: "Compute backend: auto, vulkan or cpu.")
     var backend: String = "cpu"
+    @Option(help: "CPU linear-layer arithmetic: f32, bf16 or auto (bf16 where weights are bf16); default $OMNIEDIT_CPU_PRECISION, else f32.")
+    var cpuPrecision: String?
     @Option(help: "Cache folder (default $XDG_CACHE_HOME/omniedit).")
     var cacheFolder: String?
     @Option(help: "Cache budget in MB (0 = no disk cache).")
@@ -15,6 +17,14 @@ struct ComputeAndCacheOptions: ParsableArguments {
             throw ValidationError("--backend must be auto, vulkan or cpu")
         }
         return compute
+    }
+
+    func computePrecision() throws -> ComputePrecision? {
+        guard let cpuPrecision else { return nil }
+        guard let p = ComputePrecision(name: cpuPrecision) else {
+            throw ValidationError("--cpu-precision must be f32, bf16 or auto")
+        }
+        return p
     }
 
     func cacheStore() throws -> CacheStore {

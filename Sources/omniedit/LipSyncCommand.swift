@@ -54,7 +54,9 @@ struct LipSyncCommand: ParsableCommand {
         let started = Date()
         let cache = try resources.cacheStore()
         let encoderRuns = PromptEncoding.encoderRuns
-        let model = try HuMoModel.shared(folder: modelFolder, backend: compute, prompt: settings.prompt, cache: cache)
+        let model = try HuMoModel.shared(
+            folder: modelFolder, backend: compute, precision: try resources.computePrecision(), prompt: settings.prompt,
+            cache: cache)
         let loadSeconds = Date().timeIntervalSince(started)
         // Windows are planned over the whole clip, as the plugin plans them over the host's clip, so a
         // sub-range renders exactly the frames a whole render gives.

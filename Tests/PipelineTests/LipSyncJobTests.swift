@@ -82,9 +82,10 @@ final class LipSyncJobTests: XCTestCase {
 
     func render(
         model: String = "humo", frames: ClosedRange<Int> = 0...19, settings: LipSyncSettings? = nil, audio: String,
-        cache: CacheStore, order: [Int]? = nil, hooks: JobHooks = JobHooks(), fetch: FrameFetch? = nil
+        cache: CacheStore, order: [Int]? = nil, hooks: JobHooks = JobHooks(), fetch: FrameFetch? = nil,
+        precision: ComputePrecision? = nil
     ) throws -> Run {
-        let m = try HuMoModel.shared(folder: Self.folders[model]!.path, backend: .cpu)
+        let m = try HuMoModel.shared(folder: Self.folders[model]!.path, backend: .cpu, precision: precision)
         let job = try LipSyncJob(
             model: m,
             inputs: LipSyncInputs(
@@ -116,6 +117,34 @@ final class LipSyncJobTests: XCTestCase {
         // The same seed again, from nothing: the same bytes.
         let again = try render(audio: wav, cache: try CacheStore(folder: nil, budgetMB: 0))
         XCTAssertEqual(again.frames, inOrder.frames)
+    }
+
+    /// The 'CPU precision' choice: bf16 linear layers give a close but different result, cached apart
+    /// from the f32 one (one cache folder, no call served across precisions); f32 stays the reference.
+    func testBF16PrecisionIsCloseToF32AndCachedApart() throws {
+        let dir = scratch("precision")
+        let wav = dir.appendingPathComponent("voice.wav").path
+        try writeSpeech(wav, seconds: 0.8, rate: 4)
+        let cache = try CacheStore(folder: dir.appendingPathComponent("cache"), budgetMB: 64)
+        let f32 = try render(frames: 0...8, audio: wav, cache: cache, precision: .f32)
+        let bf16Model = try HuMoModel.shared(folder: Self.folders["humo"]!.path, backend: .cpu, precision: .bf16)
+        guard bf16Model.backendName.contains("bf16") else {
+            throw XCTSkip("this CPU has no AVX512_BF16: bf16 falls back to f32 (\(bf16Model.backendName))")
+        }
+        XCTAssertNotEqual(
+            bf16Model.identity, try HuMoModel.shared(folder: Self.folders["humo"]!.path, backend: .cpu, precision: .f32).identity)
+        let bf16 = try render(frames: 0...8, audio: wav, cache: cache, precision: .bf16)
+        XCTAssertEqual(bf16.calls, callsPerWindow, "nothing of the f32 render may be served to the bf16 one")
+        var precisionChange: Float = 0, editChange: Float = 0
+        for f in 0...8 {
+            XCTAssertNotEqual(bf16.frames[f], f32.frames[f])
+            for (a, b) in zip(bf16.frames[f]!, f32.frames[f]!) { precisionChange += abs(a - b) }
+            for (a, b) in zip(f32.frames[f]!, Self.frame(f).values) { editChange += abs(a - b) }
+        }
+        // A random-weight DiT amplifies rounding far more than a trained one; still, what bf16 changes is
+        // a small part of what the edit itself changed (3 % here).
+        XCTAssertLessThan(precisionChange, 0.1 * editChange)
+        XCTAssertEqual(try render(frames: 0...8, audio: wav, cache: cache, precision: .f32).calls, 0)
     }
 
     func testAReRenderFromTheCacheMakesNoModelCallsEvenFromDiskAlone() throws {

@@ -61,6 +61,7 @@ enum LipSync {
             SharedParams.group("groupCompute", "Compute and cache"),
         ]
         + SharedParams.compute
+        + [SharedParams.cpuPrecision]
         + [SharedParams.group("groupAdvanced", "Advanced", open: false)]
         + SharedParams.advanced
         + [
@@ -124,7 +125,9 @@ enum LipSync {
         let backend = ComputeBackend(rawValue: try p.int("backend")) ?? .auto
         let cache = try CacheStore.shared(folder: try p.string("cacheFolder"), budgetMB: try p.int("cacheSizeMB"))
         let settings = try settings(p)
-        let model = try HuMoModel.shared(folder: folder, backend: backend, prompt: settings.prompt, cache: cache)
+        let precision = ComputePrecision(rawValue: try p.int("cpuPrecision")) ?? .f32
+        let model = try HuMoModel.shared(
+            folder: folder, backend: backend, precision: precision, prompt: settings.prompt, cache: cache)
         let source = try p.string("sourceAudioFile")
         let inputs = LipSyncInputs(
             frames: frames, frameRate: frameRate, targetAudio: try p.string("audioFile"),
