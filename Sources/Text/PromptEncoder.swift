@@ -53,8 +53,10 @@ public struct PromptEncoder: Sendable {
     /// Loads the tokenizer and the encoder (weights kept in their stored dtype unless `storeAs`), and
     /// checks that the tokenizer's ids fit the encoder's embedding.
     public init(folder: TextEncoderFolder, backend: any Backend, storeAs: DType? = nil) throws {
-        let spm = try SentencePieceTokenizer(contentsOf: folder.tokenizer)
-        tokenizer = try PromptTokenizer(tokenizer: spm, convention: folder.convention)
+        tokenizer = try folder.tokenizer.lastPathComponent == "tokenizer.json"
+            ? PromptTokenizer(
+                tokenizer: HFTokenizer(contentsOf: folder.tokenizer), convention: folder.convention, path: folder.tokenizer.path)
+            : PromptTokenizer(tokenizer: SentencePieceTokenizer(contentsOf: folder.tokenizer), convention: folder.convention)
         let rows: Int
         switch folder.family {
         case .umT5:
@@ -66,9 +68,9 @@ public struct PromptEncoder: Sendable {
             model = .gemma3(m)
             rows = m.config.vocabSize
         }
-        guard spm.vocabularySize <= rows else {
+        guard tokenizer.vocabularySize <= rows else {
             throw TextError.invalidEncoder(
-                "\(folder.tokenizer.path) has \(spm.vocabularySize) pieces but the \(folder.family.rawValue) encoder's embedding "
+                "\(folder.tokenizer.path) has \(tokenizer.vocabularySize) pieces but the \(folder.family.rawValue) encoder's embedding "
                     + "has \(rows) rows: the tokenizer does not belong to this encoder")
         }
         self.folder = folder

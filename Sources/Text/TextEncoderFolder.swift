@@ -20,7 +20,7 @@ public struct TextEncoderFolder: Sendable, Hashable {
     public let weights: URL
     /// `config.json` beside the weights, if any (Gemma-3 needs one).
     public let config: URL?
-    /// `tokenizer.model` / `spiece.model`.
+    /// `tokenizer.model` / `spiece.model`, else a Hugging Face `tokenizer.json`.
     public let tokenizer: URL
     /// Every file read (shards included), for the encoder's identity.
     public let files: [URL]
@@ -44,10 +44,10 @@ public struct TextEncoderFolder: Sendable, Hashable {
         guard isFolder(folder) else { throw TextError.invalidEncoder("'\(folder.path)' is not a folder") }
         var encoders: [(Family, URL, [URL])] = []
         var tokenizers: [URL] = []
-        var sawTokenizerJSON = false
+        var jsonTokenizers: [URL] = []
         try Self.visit(folder, depth: 0) { dir, names in
             for name in names where Self.tokenizerNames.contains(name) { tokenizers.append(dir.appendingPathComponent(name)) }
-            if names.contains("tokenizer.json") { sawTokenizerJSON = true }
+            if names.contains("tokenizer.json") { jsonTokenizers.append(dir.appendingPathComponent("tokenizer.json")) }
             for (url, checkpoint) in try Self.checkpoints(in: dir, names: names) {
                 if let family = Self.classify(checkpoint) {
                     encoders.append((family, url, checkpoint.files.map { URL(fileURLWithPath: $0.path) }))
@@ -64,15 +64,19 @@ public struct TextEncoderFolder: Sendable, Hashable {
                 "'\(folder.path)' holds several text encoders (\(encoders.map(\.1.path).joined(separator: ", "))); keep one")
         }
         let weightsFolder = encoder.1.deletingLastPathComponent()
-        let beside = tokenizers.filter { $0.deletingLastPathComponent().standardizedFileURL == weightsFolder.standardizedFileURL }
-        guard let tokenizer = beside.first ?? (tokenizers.count == 1 ? tokenizers.first : nil) else {
-            if tokenizers.isEmpty {
+        // The SentencePiece file beside the weights, else the only one; a tokenizer.json only without one.
+        func pick(_ candidates: [URL]) -> URL? {
+            candidates.first { $0.deletingLastPathComponent().standardizedFileURL == weightsFolder.standardizedFileURL }
+                ?? (candidates.count == 1 ? candidates.first : nil)
+        }
+        guard let tokenizer = pick(tokenizers) ?? (tokenizers.isEmpty ? pick(jsonTokenizers) : nil) else {
+            if tokenizers.isEmpty && jsonTokenizers.isEmpty {
                 throw TextError.invalidEncoder(
-                    "'\(folder.path)' has a \(encoder.0.rawValue) encoder but no tokenizer.model / spiece.model"
-                        + (sawTokenizerJSON ? " (a tokenizer.json alone is not read; the SentencePiece file is needed)" : ""))
+                    "'\(folder.path)' has a \(encoder.0.rawValue) encoder but no tokenizer.model / spiece.model / tokenizer.json")
             }
+            let all = tokenizers.isEmpty ? jsonTokenizers : tokenizers
             throw TextError.invalidEncoder(
-                "'\(folder.path)' holds several tokenizers (\(tokenizers.map(\.path).joined(separator: ", "))); keep one beside the encoder")
+                "'\(folder.path)' holds several tokenizers (\(all.map(\.path).joined(separator: ", "))); keep one beside the encoder")
         }
         let config = weightsFolder.appendingPathComponent("config.json")
         self.folder = folder

@@ -67,6 +67,22 @@ final class PromptEncodingTests: XCTestCase {
         XCTAssertEqual(ModelFolder.classify(file), .textContext)
     }
 
+    /// A folder with only a Hugging Face tokenizer.json (the same tokenizer converted by transformers)
+    /// encodes a prompt to the same values as with the SentencePiece file.
+    func testAFolderWithOnlyATokenizerJSONEncodesTheSame() throws {
+        let withJSON = try makeFolder(tokenizer: false)
+        try FileManager.default.copyItem(
+            at: Self.spiece.deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent("json/umt5_unigram.tokenizer.json"),
+            to: withJSON.appendingPathComponent("google/umt5-xxl/tokenizer.json"))
+        XCTAssertEqual(try TextEncoderFolder(folder: withJSON).tokenizer.lastPathComponent, "tokenizer.json")
+        let prompt = "Deux chiens courent sur la plage 🐕 au coucher du soleil."
+        let (a, _) = try PromptEncoding.encode(folder: withJSON, prompt: prompt, backend: .cpu, cache: nil)
+        let (b, _) = try PromptEncoding.encode(folder: try makeFolder(), prompt: prompt, backend: .cpu, cache: nil)
+        XCTAssertEqual(a.tokens, b.tokens)
+        XCTAssertEqual(a.values, b.values)
+    }
+
     func testLongPromptIsCutAndSaysSo() throws {
         let (p, _) = try PromptEncoding.encode(
             folder: try makeFolder(), prompt: String(repeating: "moon ", count: 700), backend: .cpu, cache: nil)

@@ -46,14 +46,30 @@ public struct TokenizedPrompt: Sendable, Hashable {
 
 /// A tokenizer with its family's conventions: what the reference pipeline feeds the encoder.
 public struct PromptTokenizer: Sendable {
-    public let tokenizer: SentencePieceTokenizer
+    /// The file the ids come from: a SentencePiece model or a Hugging Face tokenizer.json.
+    public enum Source: Sendable {
+        case sentencePiece(SentencePieceTokenizer)
+        case tokenizerJSON(HFTokenizer)
+    }
+
+    public let source: Source
     public let convention: PromptConvention
-    /// Texts matched as whole tokens (control and unknown pieces), longest first.
+    public let bosID: Int?
+    public let eosID: Int?
+    /// Texts matched as whole tokens (control and unknown pieces), longest first (SentencePiece only:
+    /// a tokenizer.json cuts its added tokens out itself).
     private let specials: [(text: [UInt8], id: Int)]
     private let specialFirstBytes: Set<UInt8>
 
+    public var vocabularySize: Int {
+        switch source {
+        case .sentencePiece(let t): t.vocabularySize
+        case .tokenizerJSON(let t): t.vocabularySize
+        }
+    }
+
     public init(tokenizer: SentencePieceTokenizer, convention: PromptConvention) throws {
-        self.tokenizer = tokenizer
+        source = .sentencePiece(tokenizer)
         self.convention = convention
         let model = tokenizer.model
         if convention.addsBOS, !model.pieces.indices.contains(model.bosID) {
@@ -62,11 +78,31 @@ public struct PromptTokenizer: Sendable {
         if convention.addsEOS, !model.pieces.indices.contains(model.eosID) {
             throw TextError.invalidTokenizer(path: "tokenizer", reason: "the convention needs an EOS id; eos_id is \(model.eosID)")
         }
+        bosID = convention.addsBOS ? model.bosID : nil
+        eosID = convention.addsEOS ? model.eosID : nil
         specials = model.pieces.enumerated()
             .filter { $0.element.type == .control || $0.element.type == .unknown }
             .map { (Array($0.element.text.utf8), $0.offset) }
             .sorted { $0.text.count > $1.text.count }
         specialFirstBytes = Set(specials.compactMap(\.text.first))
+    }
+
+    /// A tokenizer.json: BOS / EOS are the ids its post-processor's template puts around the text, else
+    /// its added `<bos>` / `<s>` and `</s>` / `<eos>` (transformers' Gemma and T5 fast tokenizers add them
+    /// whatever the file's template says).
+    public init(tokenizer: HFTokenizer, convention: PromptConvention, path: String = "tokenizer.json") throws {
+        source = .tokenizerJSON(tokenizer)
+        self.convention = convention
+        func special(_ template: [Int], _ names: [String], _ what: String) throws -> Int {
+            if template.count == 1 { return template[0] }
+            if let id = names.lazy.compactMap({ tokenizer.addedTokenID($0) }).first { return id }
+            throw TextError.invalidTokenizer(
+                path: path, reason: "the model family needs a \(what) token, but neither the post_processor's template nor the added tokens (\(names.joined(separator: ", "))) give one")
+        }
+        bosID = convention.addsBOS ? try special(tokenizer.templatePrefix, ["<bos>", "<s>"], "BOS") : nil
+        eosID = convention.addsEOS ? try special(tokenizer.templateSuffix, ["</s>", "<eos>"], "EOS") : nil
+        specials = []
+        specialFirstBytes = []
     }
 
     /// The cleaned prompt as the reference pipeline passes it to its tokenizer.
@@ -90,14 +126,18 @@ public struct PromptTokenizer: Sendable {
             truncated = total
             body = Array(body.prefix(max(0, convention.maxLength - reserved)))
         }
-        let model = tokenizer.model
-        let ids = (convention.addsBOS ? [model.bosID] : []) + body + (convention.addsEOS ? [model.eosID] : [])
+        let ids = (bosID.map { [$0] } ?? []) + body + (eosID.map { [$0] } ?? [])
         return TokenizedPrompt(ids: ids, truncatedFrom: truncated)
     }
 
     /// Splits `text` at the literal special-token texts (leftmost, longest) and encodes the pieces
     /// between them separately, as transformers' added-token handling does.
     private func encodeWithSpecials(_ text: String) -> [Int] {
+        let tokenizer: SentencePieceTokenizer
+        switch source {
+        case .sentencePiece(let t): tokenizer = t
+        case .tokenizerJSON(let t): return t.encode(text)
+        }
         let bytes = Array(text.utf8)
         var ids: [Int] = []
         var segmentStart = 0

@@ -161,7 +161,7 @@ public struct SentencePieceModel: Sendable {
         }
     }
 
-    private func validate(bad: (String) -> TextError) throws {
+    func validate(bad: (String) -> TextError) throws {
         guard modelType == .unigram || modelType == .bpe else {
             throw bad("model type \(modelType) (only unigram and BPE models are supported)")
         }
@@ -198,4 +198,9 @@ public struct SentencePieceModel: Sendable {
         let hex = String(b, radix: 16, uppercase: true)
         return "<0x" + (hex.count == 1 ? "0" + hex : hex) + ">"
     }
+}
+
+extension SentencePieceModel {
+    /// A model built from another file's pieces (a tokenizer.json's Unigram); validate before use.
+    init(pieces: [Piece]) { self.pieces = pieces }
 }

@@ -73,6 +73,34 @@ struct SentencePieceNormalizer: Sendable {
         return out
     }
 
+    /// tokenizers' `Precompiled` normaliser, which applies the same rules differently: per grapheme
+    /// cluster (under 6 bytes) the replacement of the *shortest* rule matching its start replaces the
+    /// whole cluster; otherwise each character on its own the same way. No whitespace handling.
+    func hfPrecompiled(_ text: String) -> String {
+        guard !trie.isEmpty else { return text }
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count)
+        for cluster in text {
+            let bytes = Array(cluster.utf8)
+            if bytes.count < 6, let r = firstRule(bytes[...]) {
+                out += r
+                continue
+            }
+            for scalar in cluster.unicodeScalars {
+                let c = Array(String(scalar).utf8)
+                out += firstRule(c[...]) ?? c[...]
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The replacement of the shortest rule that is a prefix of `input`, nil when none is.
+    private func firstRule(_ input: ArraySlice<UInt8>) -> ArraySlice<UInt8>? {
+        guard let (value, _) = commonPrefixes(input).first, value < replacements.count else { return nil }
+        let end = replacements[value...].firstIndex(of: 0) ?? replacements.endIndex
+        return replacements[value..<end]
+    }
+
     /// The replacement of the longest rule matching the start of `input` and the bytes it consumes.
     private func prefix(_ input: ArraySlice<UInt8>) -> (ArraySlice<UInt8>, Int) {
         if let n = userDefined.longestPrefix(input)?.length { return (input.prefix(n), n) }

@@ -58,7 +58,11 @@ public struct SentencePieceTokenizer: Sendable {
 
     /// The piece ids of `text` (no special tokens added).
     public func encode(_ text: String) -> [Int] {
-        let normalized = normalizer.normalize(text)
+        encodeSegment(normalizer.normalize(text))
+    }
+
+    /// The ids of already normalised text (a tokenizer.json word).
+    func encodeSegment(_ normalized: [UInt8]) -> [Int] {
         guard !normalized.isEmpty else { return [] }
         let segments = model.modelType == .bpe ? bpe(normalized) : unigram(normalized)
         var ids: [Int] = []
