@@ -87,7 +87,7 @@ final class OmniEditBundleTests: XCTestCase {
         XCTAssertEqual(valued(lip), [
             "audioFile", "audioOffset", "sourceAudioFile", "modelFolder", "prompt", "steps", "startStep", "endStep", "guidance", "shift",
             "seed", "windowLength", "windowOverlap", "referenceMode", "referenceFrame", "backend", "previewStep",
-            "cacheSizeMB", "cacheFolder", "clearCache", "sampler", "composite",
+            "cacheSizeMB", "cacheFolder", "clearCache", "cpuPrecision", "sampler", "composite",
         ])
         XCTAssertEqual(valued(av), [
             "sourcePrompt", "targetPrompt", "sourceAudioFile", "outputAudioFile", "modelFolder", "steps", "startStep",
