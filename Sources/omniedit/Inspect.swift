@@ -70,7 +70,7 @@ struct Inspect: ParsableCommand {
                 print("family: Whisper encoder (d_model \(config.dModel), \(config.layers) layers)")
             case .textContext:
                 print("family: text context (tensor 'context')")
-            case .ltx2Transformer, .ltx2Connectors, .ltx2Vocoder, .ltx2AudioVAE:
+            case .ltx2Transformer, .ltx2Connectors, .ltx2Vocoder, .ltx2AudioVAE, .ltx2VideoVAE:
                 try describeLTX2(checkpoint, list: list)
             case .wanDiT, nil:
                 print("family: unknown (not a Wan/HuMo DiT, Wan VAE, Whisper encoder or text context)")

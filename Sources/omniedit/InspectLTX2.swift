@@ -65,10 +65,15 @@ func describeLTX2(_ checkpoint: Checkpoint, list: Int) throws {
             )
         } catch { print("audio VAE: not loadable: \(String(describing: error).prefix(400))") }
     }
-    let others = ["vae."].filter { p in all.contains { $0.hasPrefix(p) } }
-    if !others.isEmpty {
-        print(
-            "also holds (not loaded yet: the video VAE is not built): \(others.joined(separator: ", "))"
-        )
+    if LTX2Checkpoint.hasVideoVAE(all.filter { !single || $0.hasPrefix("vae.") }) {
+        if !LTX2Checkpoint.isTransformer(all) { print("family: LTX-2 (video VAE)") }
+        do {
+            let v = try LTX2Checkpoint.loadVideoVAE(URL(fileURLWithPath: checkpoint.path), on: cpu, shapesOnly: true)
+                .model
+            let c = v.config
+            print(
+                "video VAE: every weight present; \(c.inChannels) × (1 + \(v.temporalCompression)k) frames ↔ \(c.latentChannels) latent channels, ×\(v.spatialCompression) in space, ×\(v.temporalCompression) in time (patch \(c.patchSize), encoder \(c.blockOutChannels), decoder \(c.decoderBlockOutChannels), decoder \(c.decoderCausal ? "causal" : "not causal"), padding \(c.encoderPadding.rawValue)/\(c.decoderPadding.rawValue))"
+            )
+        } catch { print("video VAE: not loadable: \(String(describing: error).prefix(400))") }
     }
 }

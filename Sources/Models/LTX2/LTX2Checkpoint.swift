@@ -255,7 +255,7 @@ public enum LTX2Checkpoint {
     public static func hasAudioVAE(_ names: [String]) -> Bool {
         let keys = Set(names.map { KeyRules.ltx2AudioVAE.apply($0) })
         return keys.contains("encoder.conv_in.conv.weight") && keys.contains("decoder.conv_out.conv.weight")
-            && keys.contains("latents_mean")
+            && keys.contains("latents_mean") && !keys.contains { $0.hasPrefix("encoder.down_blocks.") }
     }
 
     /// Opens `url` and loads the audio VAE: config from `config.json` beside a diffusers component, else

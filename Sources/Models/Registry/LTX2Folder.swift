@@ -3,8 +3,8 @@ import Foundation
 /// The files of an LTX-2 model folder (the registry's LTX-2 row): the transformer and the text
 /// connectors, either as diffusers components (`transformer/`, `connectors/`, each with its
 /// `config.json`) or as the single-file LTX-2 checkpoint that holds both (config in its metadata).
-/// The vocoder and the audio VAE (`vocoder/`, `audio_vae/`, or inside the single file) are optional
-/// here; the video VAE is not built yet, so it is not looked for.
+/// The vocoder, the audio VAE and the video VAE (`vocoder/`, `audio_vae/`, `vae/`, or inside the
+/// single file) are optional here.
 public struct LTX2Folder: Sendable, Hashable {
     public let folder: URL
     public let transformer: FolderComponent
@@ -14,6 +14,8 @@ public struct LTX2Folder: Sendable, Hashable {
     public let vocoder: FolderComponent?
     /// `audio_vae/`, or the single file when it holds `audio_vae.*`; nil when the folder has none.
     public let audioVAE: FolderComponent?
+    /// `vae/`, or the single file when it holds `vae.*`; nil when the folder has none.
+    public let videoVAE: FolderComponent?
 
     /// The registry row: what each component is and how a user recognises the file.
     public static let requirements: [(FolderComponent.Kind, String)] = [
@@ -40,7 +42,7 @@ public struct LTX2Folder: Sendable, Hashable {
             return found.first
         }
         func missing(_ kind: FolderComponent.Kind, _ what: String) -> ModelFolderError {
-            let others = components.filter { $0.kind != .ltx2Transformer && $0.kind != .ltx2Connectors }
+            let others = components.filter { !$0.kind.rawValue.hasPrefix("LTX-2") }
             let family =
                 others.isEmpty
                 ? "" : " It holds \(others.map(\.kind.rawValue).joined(separator: ", ")): another family."
@@ -72,5 +74,12 @@ public struct LTX2Folder: Sendable, Hashable {
             audioVAE = transformer
         }
         self.audioVAE = audioVAE
+        var videoVAE = try one(.ltx2VideoVAE)
+        if videoVAE == nil,
+            LTX2Checkpoint.hasVideoVAE(try Checkpoint.open(transformer.url).names.filter { $0.hasPrefix("vae.") })
+        {
+            videoVAE = transformer
+        }
+        self.videoVAE = videoVAE
     }
 }

@@ -18,6 +18,7 @@ public struct FolderComponent: Sendable, Hashable {
         case ltx2Connectors = "LTX-2 text connectors"
         case ltx2Vocoder = "LTX-2 vocoder"
         case ltx2AudioVAE = "LTX-2 audio VAE"
+        case ltx2VideoVAE = "LTX-2 video VAE"
     }
 
     public let kind: Kind
@@ -125,6 +126,8 @@ public enum ModelFolder {
         if LTX2Checkpoint.isTransformer(names) { return .ltx2Transformer }
         if LTX2Checkpoint.hasConnectors(names) { return .ltx2Connectors }
         if LTX2Checkpoint.hasVocoder(names) { return .ltx2Vocoder }
+        // Before the audio VAE test: both have encoder.conv_in.conv, decoder.conv_out.conv, latents_mean.
+        if LTX2Checkpoint.hasVideoVAE(names) { return .ltx2VideoVAE }
         if LTX2Checkpoint.hasAudioVAE(names) { return .ltx2AudioVAE }
         if names.contains(where: { $0.hasSuffix("embed_positions.weight") })
             && names.contains(where: { $0.hasSuffix("layers.0.self_attn.q_proj.weight") })
