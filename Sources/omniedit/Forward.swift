@@ -16,7 +16,8 @@ import VideoIO
 ///   [F, 8, 5, C] (HuMo; absent = no audio), optional `y` [Cy, F, H, W] (HuMo-17B conditioning)
 ///   → `velocity` [outDim, F, H, W].
 /// - `vae-encode`, `vae-decode`, `whisper`, `audio-windows`: see `ForwardVAEWhisper.swift`.
-/// - `ltx2-dit`, `ltx2-connectors`, `ltx2-vocoder`, `ltx2-audio-encode`, `ltx2-audio-decode`: see `ForwardLTX2.swift`.
+/// - `ltx2-dit`, `ltx2-connectors`, `ltx2-vocoder`, `ltx2-audio-encode`, `ltx2-audio-decode`,
+///   `ltx2-vae-encode`, `ltx2-vae-decode`: see `ForwardLTX2.swift`.
 struct Forward: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "forward", abstract: "Run one model component on inputs from a safetensors file.")
@@ -32,6 +33,8 @@ struct Forward: ParsableCommand {
         case ltx2Vocoder = "ltx2-vocoder"
         case ltx2AudioEncode = "ltx2-audio-encode"
         case ltx2AudioDecode = "ltx2-audio-decode"
+        case ltx2VAEEncode = "ltx2-vae-encode"
+        case ltx2VAEDecode = "ltx2-vae-decode"
     }
 
     enum BackendName: String, ExpressibleByArgument, CaseIterable {
@@ -82,6 +85,8 @@ struct Forward: ParsableCommand {
         case .ltx2Vocoder: try runLTX2Vocoder(input, on: compute, into: &writer)
         case .ltx2AudioEncode: try runLTX2AudioVAE(encode: true, input, on: compute, into: &writer)
         case .ltx2AudioDecode: try runLTX2AudioVAE(encode: false, input, on: compute, into: &writer)
+        case .ltx2VAEEncode: try runLTX2VideoVAE(encode: true, input, on: compute, into: &writer)
+        case .ltx2VAEDecode: try runLTX2VideoVAE(encode: false, input, on: compute, into: &writer)
         }
         try writer.write(to: URL(fileURLWithPath: output))
         print("wrote \(output)")

@@ -12,7 +12,8 @@ import CommandLineMain
 /// - `ltx2-connectors`: `hidden_states` [L, D, layers], optional `mask` [L] (default all real) →
 ///   `video` and `audio` caption rows [L, D];
 /// - `ltx2-vocoder`: `mel` [channels, frames, mels] (stereo 2 × 64) → `waveform` [2, frames·240];
-/// - `ltx2-audio-encode` / `ltx2-audio-decode`: see `runLTX2AudioVAE`.
+/// - `ltx2-audio-encode` / `ltx2-audio-decode`: see `runLTX2AudioVAE`;
+/// - `ltx2-vae-encode` / `ltx2-vae-decode`: see `runLTX2VideoVAE`.
 extension Forward {
     func runLTX2DiT(_ input: ForwardInputs, on compute: any Backend, into writer: inout SafetensorsWriter) throws {
         let (dit, unused) = try LTX2Checkpoint.loadTransformer(
@@ -95,6 +96,23 @@ extension Forward {
             try writer.add("mean", try vae.encodeMean(try input.tensor("mel", on: compute), on: compute), from: compute)
         } else {
             try writer.add("mel", try vae.decode(try input.tensor("latent", on: compute), on: compute), from: compute)
+        }
+    }
+
+    /// `ltx2-vae-encode`: `video` [3, 1 + 8k, H, W] in [−1, 1] → `mean` [C, 1 + k, H/32, W/32] (the raw
+    /// posterior mean, not normalised); `ltx2-vae-decode`: `latent` [C, T, h, w] → `video`
+    /// [3, 1 + 8(T−1), 32h, 32w] (not clamped). Sizes are the real LTX-2's; a model's own compression rules.
+    func runLTX2VideoVAE(
+        encode: Bool, _ input: ForwardInputs, on compute: any Backend, into writer: inout SafetensorsWriter
+    ) throws {
+        let vae = try LTX2Checkpoint.loadVideoVAE(
+            URL(fileURLWithPath: model), on: compute, config: try explicitConfig(LTX2VideoVAEConfig.self),
+            storeAs: f32Weights ? .f32 : nil
+        ).model
+        if encode {
+            try writer.add("mean", try vae.encodeMean(try input.tensor("video", on: compute), on: compute), from: compute)
+        } else {
+            try writer.add("video", try vae.decode(try input.tensor("latent", on: compute), on: compute), from: compute)
         }
     }
 }
