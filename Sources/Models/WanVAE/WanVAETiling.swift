@@ -34,6 +34,10 @@ public struct VAETiling: Sendable, Hashable {
     /// 32-cell tiles (256 pixels for Wan2.1) overlapping by 8 cells (64 pixels).
     public static let standard = VAETiling(checked: 32, overlap: 8)
 
+    /// LTX-2 (32-pixel cells): 16-cell tiles (512 pixels) overlapping by 2 cells (64 pixels), as
+    /// diffusers' `AutoencoderKLLTX2Video` tiling (512-pixel tiles every 448).
+    public static let ltx2 = VAETiling(checked: 16, overlap: 2)
+
     /// Tile ranges `[start, start + length)` along an axis of `n` cells.
     public func ranges(_ n: Int) -> [Range<Int>] {
         guard n > tile else { return [0..<n] }
