@@ -265,6 +265,13 @@ def lr_at(step, total, peak, warmup=100):
     return peak * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, step / max(total, 1)))))
 
 
+def lr_at_fraction(step, fraction, peak, warmup=100):
+    """lr_at with the cosine driven by the finished fraction of a wall-clock budget (warmup still in steps)."""
+    if step < warmup:
+        return peak * (step + 1) / warmup
+    return peak * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, max(0.0, fraction)))))
+
+
 def dump_json(path, obj):
     with open(path + ".tmp", "w") as f:
         json.dump(obj, f, indent=1)

@@ -27,13 +27,24 @@ import common as C  # noqa: E402
 SAVE_EVERY_S = 120
 
 
+PROBE_BOXES = ("hair_box", "beard_box", "mouth_box", "side_box")
+
+
 def video_batch(cache, rng, b, frames):
-    vs = []
+    """(clips [B, 3, frames, 64, 64], weights [B, 1, frames, 64, 64]): 1 everywhere, +1 inside the generator's probe
+    boxes (hair, jaw/beard, mouth, side hair), the small regions the edits are about."""
+    vs, ws = [], []
     for _ in range(b):
         clip = cache.sample()
         s = int(rng.integers(0, len(clip["frames"]) - frames + 1))
         vs.append(C.downsample_frames(clip["frames"][s:s + frames]))
-    return torch.stack(vs)
+        w = torch.ones(1, frames, C.RES, C.RES)
+        for key in PROBE_BOXES:
+            if key in clip:
+                for t, (x0, y0, x1, y1) in enumerate(clip[key][s:s + frames] // 2):
+                    w[0, t, y0:y1, x0:x1] += 1.0
+        ws.append(w)
+    return torch.stack(vs), torch.stack(ws)
 
 
 def audio_batch(cache, rng, b, seconds):
@@ -70,6 +81,11 @@ def main():
                     help="freeze the encoder (its latent space is in use by the DiT) and go on training the decoder")
     ap.add_argument("--frames", type=int, default=9, help="video crop length (8k+1; the convolutions are local)")
     ap.add_argument("--seconds", type=float, default=0.5, help="audio crop length")
+    ap.add_argument("--box-weight", type=float, default=0.0,
+                    help="video: extra loss weight inside the probe boxes (0: plain L1 + MSE)")
+    ap.add_argument("--fresh-optimizer", action="store_true",
+                    help="continue the weights with a new optimizer and a new warmup + cosine over --schedule-steps")
+    ap.add_argument("--schedule-steps", type=int, default=4000, help="length of the cosine learning-rate schedule")
     a = ap.parse_args()
     C.set_threads()
     C.seed_all(a.seed)
@@ -85,10 +101,15 @@ def main():
         model.encoder.requires_grad_(False)
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=a.lr, weight_decay=0.0,
                             betas=(0.9, 0.99))
+    sched_start = 0
     if ck is not None:
-        if bool(ck.get("decoder_only")) == a.decoder_only:
+        if a.fresh_optimizer:
+            sched_start = step
+        elif bool(ck.get("decoder_only")) == a.decoder_only:
             opt.load_state_dict(ck["opt"])
-        C.log(name, "resumed at step %d%s" % (step, " (decoder only)" if a.decoder_only else ""))
+            sched_start = ck.get("sched_start", 0)
+        C.log(name, "resumed at step %d%s%s" % (step, " (decoder only)" if a.decoder_only else "",
+                                                " (fresh optimizer)" if a.fresh_optimizer else ""))
     rng = np.random.default_rng([a.seed, step])
     cache = C.ClipCache("train", size=150, seed=a.seed + step)
     clock = C.Clock(a.minutes)
@@ -96,14 +117,17 @@ def main():
     model.train()
     while not clock.done():
         for g in opt.param_groups:
-            g["lr"] = C.lr_at(step, 4000, a.lr, warmup=50)
+            g["lr"] = C.lr_at(step - sched_start, a.schedule_steps, a.lr, warmup=50)
         if a.part == "video":
-            x = video_batch(cache, rng, a.batch, a.frames)
+            x, wgt = video_batch(cache, rng, a.batch, a.frames)
             with torch.set_grad_enabled(not a.decoder_only):
                 post = model.encode(x).latent_dist
                 z = post.mode()
             y = model.decode(z).sample
             rec = (y - x).abs().mean() + F.mse_loss(y, x)
+            if a.box_weight:
+                err = (y - x).abs() + (y - x) ** 2
+                rec = rec + a.box_weight * ((err * (wgt - 1)).sum() / (wgt - 1).sum().clamp_min(1) / 3)
             loss = rec + (0 if a.decoder_only else 1e-4 * z.pow(2).mean())
         elif a.part == "audio":
             mel = C.stereo_mel(audio_batch(cache, rng, a.batch, a.seconds))  # [B, 2, 100 * seconds, 64]
@@ -134,9 +158,11 @@ def main():
             C.log(name, "step %d loss %.4f (%.0f s, %d clips listed)" % (step, np.mean(losses[-20:]),
                                                                           clock.elapsed(), len(cache.files)))
         if time.time() - last_save > SAVE_EVERY_S:
-            C.save_ckpt(name, model=model.state_dict(), opt=opt.state_dict(), step=step, decoder_only=a.decoder_only)
+            C.save_ckpt(name, model=model.state_dict(), opt=opt.state_dict(), step=step, decoder_only=a.decoder_only,
+                        sched_start=sched_start)
             last_save = time.time()
-    C.save_ckpt(name, model=model.state_dict(), opt=opt.state_dict(), step=step, decoder_only=a.decoder_only)
+    C.save_ckpt(name, model=model.state_dict(), opt=opt.state_dict(), step=step, decoder_only=a.decoder_only,
+                sched_start=sched_start)
     C.log(name, "stopped at step %d, last loss %.4f" % (step, np.mean(losses[-20:]) if losses else float("nan")))
 
 

@@ -126,6 +126,13 @@ def main():
     ap.add_argument("--lr", type=float, default=4e-4)
     ap.add_argument("--seed", type=int, default=16)
     ap.add_argument("--stats-windows", type=int, default=48)
+    ap.add_argument("--schedule-steps", type=int, default=12000,
+                    help="length of the cosine learning-rate schedule in steps (ignored with --time-schedule)")
+    ap.add_argument("--time-schedule", action="store_true",
+                    help="run the cosine over this run's wall-clock budget (--minutes) instead: on a shared machine "
+                         "the step rate is unknown in advance, and the rate should reach its floor as the run ends")
+    ap.add_argument("--bank-new", type=float, default=0.05,
+                    help="share of a batch freshly encoded once the bank holds 400 windows (0.3 before that)")
     a = ap.parse_args()
     import sentencepiece as spm
     C.set_threads()
@@ -161,10 +168,14 @@ def main():
     gen = torch.Generator().manual_seed(a.seed * 1000 + step)
     clock = C.Clock(a.minutes)
     last_save, hist = time.time(), []
+    first_step = step
     while not clock.done():
         for g in opt.param_groups:
-            g["lr"] = C.lr_at(step, 12000, a.lr, warmup=200)
-        p_new = 0.3 if len(bank.items) < 400 else 0.05  # encoding a window costs about a training step
+            if a.time_schedule:
+                g["lr"] = C.lr_at_fraction(step - first_step, clock.elapsed() / clock.limit, a.lr, warmup=200)
+            else:
+                g["lr"] = C.lr_at(step, a.schedule_steps, a.lr, warmup=200)
+        p_new = 0.3 if len(bank.items) < 400 else a.bank_new  # encoding a window costs a fraction of a step
         items = bank.batch(a.batch, p_new)
         xv = pack_video((torch.stack([i[0] for i in items]) - stats["video_mean"].view(1, -1, 1, 1, 1))
                         / stats["video_std"].view(1, -1, 1, 1, 1))
