@@ -144,7 +144,9 @@ final class OmniEditBundleTests: XCTestCase {
             (binary.plugins[0], [("audioFile", wav), ("modelFolder", model), ("prompt", "A woman speaks.")], "omniedit encode-text"),
             (binary.plugins[0], [("audioFile", wav), ("startStep", "12"), ("endStep", "8")], "'End step' (8) must not be below"),
             (binary.plugins[0], [("audioFile", wav), ("endStep", "20")], "'endStep' (20) must be between"),
-            (binary.plugins[1], [("targetPrompt", "a cat")], "no built-in LTX-2"),
+            // The bundle carries a built-in AV model (models/avedit), so an empty folder resolves; a named one must exist.
+            (binary.plugins[1], [("targetPrompt", "a cat"), ("modelFolder", "/nonexistent/model")],
+             "Model folder '/nonexistent/model' does not exist"),
             (binary.plugins[1], [("targetPrompt", "x"), ("sourceAudioFile", wav), ("outputAudioFile", wav)], "must not be the source audio"),
         ]
         for (plugin, params, expected) in cases {

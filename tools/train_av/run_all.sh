@@ -36,8 +36,10 @@ $PY tools/train_av/train_autoencoders.py video --minutes 28 --batch 4 --lr 1e-3 
     --schedule-steps 4200 &
 # the vocoder goes on beside everything (independent of the rest); attempt 1's audio VAE is kept as it was
 # (a fresh-optimizer continuation at nice 10 got ~5 % of a core and was worse after 11 minutes: discarded)
-nice -n 10 $PY tools/train_av/train_autoencoders.py vocoder --minutes 78 --batch 4 &
+# (started with --minutes 78, stopped by hand after 38 minutes at step 8,710 to free the CPU for evaluations)
+nice -n 10 $PY tools/train_av/train_autoencoders.py vocoder --minutes 38 --batch 4 &
 wait %1
+# (the vocoder was started at 04:30 after the discarded audio VAE continuation)
 nice -n 10 $PY tools/train_av/vae_probe.py --clips 16 --out $AV_CKPT/vae_probe.json  # the gate: hair 16/16, beard 16/16
 # 2. DiT + connectors + text encoder from scratch on the frozen encoders, cosine over the wall-clock budget
 $PY tools/train_av/train_dit.py --minutes 62 --batch 8 --lr 4e-4 --time-schedule --stats-windows 48
@@ -46,6 +48,9 @@ wait
 $PY tools/train_av/export.py --out ${AV_EXPORT:-plugin-manifest/Resources/models/avedit}
 nice -n 10 $PY tools/train_av/vae_probe.py --model ${AV_EXPORT:-plugin-manifest/Resources/models/avedit} --clips 40 \
     --out tools/train_av/vae_probe_attempt2.json
-nice -n 10 $PY tools/train_av/sample_eval.py --model ${AV_EXPORT:-plugin-manifest/Resources/models/avedit} \
-    --clips 8 --cases gender,hair,pitch --methods omniedit,flowedit,random --probe-windows 60 \
-    --out tools/train_av/eval_attempt2.json
+for m in omniedit flowedit random; do  # side by side, one process per sampler
+  nice -n 10 $PY tools/train_av/sample_eval.py --model ${AV_EXPORT:-plugin-manifest/Resources/models/avedit} \
+      --clips 6 --cases gender,hair,pitch --methods $m --probe-windows $([ $m = omniedit ] && echo 60 || echo 0) \
+      --out tools/train_av/eval_attempt2_$m.json &
+done
+wait
