@@ -89,15 +89,6 @@ final class OmniEditToolTests: XCTestCase {
     /// Asking for help is not an error: `--help`, `help <command>` and `<command> --help` print usage
     /// and exit 0 for every subcommand; an unknown option is a usage error (64).
     func testHelpExitsZeroForEverySubcommandAndAnUnknownOptionIs64() throws {
-        let tool = try BuiltTool(environment: "OMNIEDIT_TOOL", name: "omniedit")
-        let commands = try tool.subcommands()
-        XCTAssertTrue(commands.contains("lipsync"), "\(commands)")
-        for arguments in [["--help"]] + commands.flatMap({ [[$0, "--help"], ["help", $0]] }) {
-            let (status, out) = try tool.run(arguments)
-            XCTAssertEqual(status, 0, "\(arguments): \(out)")
-            XCTAssertTrue(out.contains("USAGE:"), "\(arguments): \(out)")
-        }
-        let (status, out) = try tool.run(["lipsync", "--no-such-option"])
-        XCTAssertEqual(status, 64, out)
+        XCTAssertEqual(try BuiltTool(environment: "OMNIEDIT_TOOL", name: "omniedit").helpProblems(known: "lipsync"), [])
     }
 }

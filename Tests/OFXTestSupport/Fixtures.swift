@@ -87,6 +87,21 @@ public struct BuiltTool {
         return (p.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
+    /// Asking for help is not an error: `--help`, `help <command>` and `<command> --help` print usage and
+    /// exit 0 for every subcommand `--help` lists (which must include `known`); an unknown option of
+    /// `known` is a usage error (64). Returns what broke these rules (empty when nothing did).
+    public func helpProblems(known: String) throws -> [String] {
+        let commands = try subcommands()
+        var problems = commands.contains(known) ? [] : ["--help does not list \(known): \(commands)"]
+        for arguments in [["--help"]] + commands.flatMap({ [[$0, "--help"], ["help", $0]] }) {
+            let (status, out) = try run(arguments)
+            if status != 0 || !out.contains("USAGE:") { problems.append("\(arguments) → \(status): \(out)") }
+        }
+        let (status, out) = try run([known, "--no-such-option"])
+        if status != 64 { problems.append("\(known) --no-such-option → \(status), not 64: \(out)") }
+        return problems
+    }
+
     /// The subcommands `--help` lists (the names under SUBCOMMANDS:, one per entry).
     public func subcommands() throws -> [String] {
         let (_, out) = try run(["--help"])
