@@ -7,7 +7,7 @@ import Tensor
 import XCTest
 
 final class LTX2LoadingTests: XCTestCase {
-    private var scratch: URL!
+    var scratch: URL!
 
     override func setUpWithError() throws {
         scratch = FileManager.default.temporaryDirectory.appendingPathComponent("ltx2-loading-\(UUID().uuidString)")
@@ -16,7 +16,7 @@ final class LTX2LoadingTests: XCTestCase {
 
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: scratch) }
 
-    private func copy(_ fixture: String, to name: String) throws -> URL {
+    func copy(_ fixture: String, to name: String) throws -> URL {
         let to = scratch.appendingPathComponent(name)
         try FileManager.default.createDirectory(at: to.deletingLastPathComponent(), withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: LTX2Golden.folder.appendingPathComponent(fixture), to: to)

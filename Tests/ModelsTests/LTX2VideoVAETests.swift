@@ -146,23 +146,8 @@ final class LTX2VideoVAETests: XCTestCase {
     }
 }
 
-final class LTX2VideoVAELoadingTests: XCTestCase {
-    private var scratch: URL!
-
-    override func setUpWithError() throws {
-        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("ltx2-vae-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: scratch) }
-
-    private func copy(_ fixture: String, to name: String) throws -> URL {
-        let to = scratch.appendingPathComponent(name)
-        try FileManager.default.createDirectory(at: to.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: LTX2Golden.folder.appendingPathComponent(fixture), to: to)
-        return to
-    }
-
+/// The registry row and bad files (scratch folder and fixture copies from `LTX2LoadingTests`).
+extension LTX2LoadingTests {
     func testRegistryFindsTheVideoVAEBesideTheAudioVAE() throws {
         let model = scratch.appendingPathComponent("model")
         _ = try copy("transformer_tiny", to: "model/transformer")
