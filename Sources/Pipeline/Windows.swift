@@ -2,25 +2,26 @@
 // three disjoint windows and drops the rest; we cover every frame and cross-fade the overlaps
 // (omniedit-sampler.md §6, "Long clips").
 
-/// The windows a clip is edited in: each window is `length` frames (4k+1, what the Wan VAE's temporal
-/// compression needs), the first starts at the clip's first frame, the last ends at its last frame,
+/// The windows a clip is edited in: each window is `length` frames (u·k+1 for the VAE's temporal
+/// compression u: 4 for the Wan VAE, 8 for LTX-2's), the first starts at the clip's first frame, the last ends at its last frame,
 /// and the windows in between are spaced evenly so neighbours share at least `overlap` frames.
 public struct WindowPlan: Equatable, Sendable {
     /// First and last frame of the clip (inclusive).
     public let frames: ClosedRange<Int>
-    /// Frames per window after rounding to 4k+1 and clamping to the clip.
+    /// Frames per window after rounding to u·k+1 and clamping to the clip.
     public let length: Int
     /// The least number of frames neighbouring windows share (< length).
     public let overlap: Int
     /// The windows, in order; together they cover `frames`.
     public let windows: [ClosedRange<Int>]
 
-    /// - Parameters: requested window length (rounded down to 4k+1, at least 1) and overlap (clamped
-    ///   to length-1).
-    public init(frames: ClosedRange<Int>, length requested: Int, overlap requestedOverlap: Int) {
+    /// - Parameters: requested window length (rounded down to u·k+1 with u = `temporalUnit`, at least 1)
+    ///   and overlap (clamped to length-1).
+    public init(frames: ClosedRange<Int>, length requested: Int, overlap requestedOverlap: Int, temporalUnit: Int = 4) {
         self.frames = frames
         let count = frames.count
-        let length = ((min(max(requested, 1), count) - 1) / 4) * 4 + 1
+        let unit = max(1, temporalUnit)
+        let length = ((min(max(requested, 1), count) - 1) / unit) * unit + 1
         let overlap = min(max(requestedOverlap, 0), length - 1)
         self.length = length
         self.overlap = overlap

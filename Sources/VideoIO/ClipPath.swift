@@ -150,3 +150,9 @@ enum ClipPath {
         return nil
     }
 }
+
+/// Whether `path` names a video file (a container libavformat reads or writes), not an image or a sequence.
+public func isVideoFilePath(_ path: String) -> Bool {
+    if case .video? = try? ClipPath.classify(path) { return true }
+    return false
+}

@@ -62,6 +62,7 @@ extension RenderJob {
         // A failed or aborted render leaves no partial output: the frames written so far are removed.
         var completed = false
         defer { if !completed { sink?.abandon() } }
+        let renderStarted = Date()
         try session.render(frames: range) { frame, buffer in
             if sink == nil {
                 let folder = (output as NSString).deletingLastPathComponent
@@ -74,7 +75,12 @@ extension RenderJob {
             done += 1
             progress.frameDone(done)
         }
-        if let audio, sink != nil {
+        // An effect that writes its own audio (AV Edit's 'Output audio') during this render: mux that.
+        let effectAudio = audio == nil ? writtenEffectAudio(since: renderStarted) : nil
+        if effectAudio != nil, !isVideoFilePath(output) {
+            progress.note("the effect wrote its audio to \(effectAudio!); \(output) is not a video file, so it is not muxed")
+        }
+        if let audio = audio ?? (isVideoFilePath(output) ? effectAudio : nil), sink != nil {
             // The track is cut to the rendered frames, so picture and sound stay in sync.
             let cut = try cutAudio(audio, frames: (range.lowerBound - source.firstFrame)..<(range.upperBound - source.firstFrame + 1),
                                    frameRate: source.frameRate)
@@ -89,6 +95,17 @@ extension RenderJob {
         completed = true
         progress.finish()
         return diagnostics.problems
+    }
+}
+
+extension RenderJob {
+    /// The file the effect's `outputAudioFile` parameter names, when the effect wrote it after `start`.
+    func writtenEffectAudio(since start: Date) -> String? {
+        guard let path = parameters.last(where: { $0.name == "outputAudioFile" })?.value, !path.isEmpty,
+            let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+            let modified = attributes[.modificationDate] as? Date, modified >= start.addingTimeInterval(-1)
+        else { return nil }
+        return path
     }
 }
 

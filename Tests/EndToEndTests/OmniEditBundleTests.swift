@@ -90,8 +90,9 @@ final class OmniEditBundleTests: XCTestCase {
             "cacheSizeMB", "cacheFolder", "clearCache", "cpuPrecision", "sampler", "composite",
         ])
         XCTAssertEqual(valued(av), [
-            "sourcePrompt", "targetPrompt", "sourceAudioFile", "outputAudioFile", "modelFolder", "steps", "startStep",
-            "endStep", "guidance", "seed", "backend", "previewStep", "cacheSizeMB", "cacheFolder", "clearCache", "sampler",
+            "sourcePrompt", "targetPrompt", "sourceAudioFile", "audioOffset", "outputAudioFile", "modelFolder", "steps",
+            "startStep", "endStep", "guidance", "seed", "windowLength", "windowOverlap", "backend", "previewStep",
+            "cacheSizeMB", "cacheFolder", "clearCache", "sampler", "composite",
         ])
         let defaults = Dictionary(uniqueKeysWithValues: (lip.parameters ?? []).map { ($0.name, $0.defaultValue) })
         XCTAssertEqual(defaults["steps"], "20")
@@ -144,10 +145,14 @@ final class OmniEditBundleTests: XCTestCase {
             (binary.plugins[0], [("audioFile", wav), ("modelFolder", model), ("prompt", "A woman speaks.")], "omniedit encode-text"),
             (binary.plugins[0], [("audioFile", wav), ("startStep", "12"), ("endStep", "8")], "'End step' (8) must not be below"),
             (binary.plugins[0], [("audioFile", wav), ("endStep", "20")], "'endStep' (20) must be between"),
-            // The bundle carries a built-in AV model (models/avedit), so an empty folder resolves; a named one must exist.
-            (binary.plugins[1], [("targetPrompt", "a cat"), ("modelFolder", "/nonexistent/model")],
+            (binary.plugins[1], [("sourcePrompt", "a dog"), ("targetPrompt", "a cat")], "set 'Source audio'"),
+            (binary.plugins[1], [("targetPrompt", "a cat"), ("sourceAudioFile", wav)], "'sourcePrompt' is empty"),
+            // The same file under another spelling is still the source (compared by identity, not by text).
+            (binary.plugins[1], [("sourcePrompt", "a"), ("targetPrompt", "x"), ("sourceAudioFile", wav),
+                                 ("outputAudioFile", (wav as NSString).deletingLastPathComponent + "/./" + (wav as NSString).lastPathComponent)],
+             "must not be the source audio"),
+            (binary.plugins[1], [("sourcePrompt", "a"), ("targetPrompt", "x"), ("sourceAudioFile", wav), ("modelFolder", "/nonexistent/model")],
              "Model folder '/nonexistent/model' does not exist"),
-            (binary.plugins[1], [("targetPrompt", "x"), ("sourceAudioFile", wav), ("outputAudioFile", wav)], "must not be the source audio"),
         ]
         for (plugin, params, expected) in cases {
             let session = try RenderSession(plugin: plugin, input: clip, request: RenderRequest(parameters: params))

@@ -67,8 +67,9 @@ extension AudioFile {
         }
     }
 
-    /// True when both paths name the same existing file (hard links and symlinks included).
-    static func sameFile(_ a: String, _ b: String) -> Bool {
+    /// Whether two paths name one file: the same device and inode, or (when either is missing) the same
+    /// resolved path. Never by the spelling alone (`dir/./a.wav`, `dir//a.wav`, `..`, symlinks are one file).
+    public static func sameFile(_ a: String, _ b: String) -> Bool {
         var sa = stat()
         var sb = stat()
         if stat(a, &sa) == 0, stat(b, &sb) == 0 { return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino }

@@ -45,6 +45,11 @@ final class EffectInstance {
     let sequenceMemo = WindowMemo()
     /// Whether a sequence render is in progress (between Begin and EndSequenceRender).
     var inSequence = false
+    /// AV Edit: the frames rendered with the inputs named by `renderedKey`, and the inputs whose edited
+    /// audio was last written (the audio is written once all of a clip's frames are rendered).
+    var renderedFrames = Set<Int>()
+    var renderedKey = ""
+    var audioWrittenKey = ""
     init(definition: EffectDefinition, handle: OfxImageEffectHandle, context: String) {
         self.definition = definition
         self.handle = handle

@@ -123,6 +123,7 @@ public final class CacheStore: @unchecked Sendable {
     let disk: DiskCache?
     let steps: MemoryLRU<StepState>
     let results: MemoryLRU<WindowResult>
+    let avResults: MemoryLRU<AVWindowResult>
     /// Keys this store wrote, for `clear()` of one effect instance's entries.
     private var written: Set<String> = []
     private let lock = NSLock()
@@ -133,6 +134,7 @@ public final class CacheStore: @unchecked Sendable {
         disk = try folder.flatMap { budget > 0 ? try DiskCache(folder: $0, budgetBytes: budget) : nil }
         steps = MemoryLRU(budgetBytes: budget > 0 ? min(budget, Self.memoryBudgetBytes) : 0)
         results = MemoryLRU(budgetBytes: budget > 0 ? min(budget, Self.memoryBudgetBytes) : 64 << 20)
+        avResults = MemoryLRU(budgetBytes: budget > 0 ? min(budget, Self.memoryBudgetBytes) : 64 << 20)
     }
 
     /// The default folder: `$XDG_CACHE_HOME/omniedit`, else `~/.cache/omniedit`.
@@ -225,24 +227,62 @@ public final class CacheStore: @unchecked Sendable {
         if let r = results.get(key) { return r }
         guard let disk, let payload = disk.read(kind: "result", key: key) else { return nil }
         var r = ByteReader(bytes: payload)
-        guard let frames = try? r.int(), let height = try? r.int(), let width = try? r.int(),
-            let values = try? r.floats(), frames > 0, height > 0, width > 0,
-            values.count == 3 * frames * height * width, r.offset == payload.count
-        else {
+        guard let result = try? Self.readWindow(&r), r.offset == payload.count else {
             disk.remove(kind: "result", key: key)
             return nil
         }
-        let result = WindowResult(frames: frames, height: height, width: width, values: values)
         results.put(key, result, bytes: payload.count)
         return result
     }
 
-    func putResult(_ key: String, _ result: WindowResult) {
-        var w = ByteWriter()
+    static func write(_ result: WindowResult, to w: inout ByteWriter) {
         w.int(result.frames)
         w.int(result.height)
         w.int(result.width)
         w.floats(result.values)
+    }
+
+    static func readWindow(_ r: inout ByteReader) throws -> WindowResult {
+        let frames = try r.int(), height = try r.int(), width = try r.int()
+        let values = try r.floats()
+        guard frames > 0, height > 0, width > 0, values.count == 3 * frames * height * width else {
+            throw ByteReader.Damaged()
+        }
+        return WindowResult(frames: frames, height: height, width: width, values: values)
+    }
+
+    /// An AV Edit window result: the frames as `result`, then the rate, the channel count and each channel.
+    func avResult(_ key: String) -> AVWindowResult? {
+        if let r = avResults.get(key) { return r }
+        guard let disk, let payload = disk.read(kind: "avresult", key: key) else { return nil }
+        var r = ByteReader(bytes: payload)
+        guard let video = try? Self.readWindow(&r), let rate = try? r.int(), let channels = try? r.count(8),
+            (1...65_536).contains(rate), channels > 0,
+            let audio = try? (0..<channels).map({ _ in try r.floats() }),
+            Set(audio.map(\.count)).count == 1, r.offset == payload.count
+        else {
+            disk.remove(kind: "avresult", key: key)
+            return nil
+        }
+        let result = AVWindowResult(video: video, audio: audio, sampleRate: rate)
+        avResults.put(key, result, bytes: payload.count)
+        return result
+    }
+
+    func putAVResult(_ key: String, _ result: AVWindowResult) {
+        var w = ByteWriter()
+        Self.write(result.video, to: &w)
+        w.int(result.sampleRate)
+        w.int(result.audio.count)
+        for channel in result.audio { w.floats(channel) }
+        avResults.put(key, result, bytes: w.bytes.count)
+        disk?.write(kind: "avresult", key: key, payload: w.bytes)
+        remember("avresult-" + key)
+    }
+
+    func putResult(_ key: String, _ result: WindowResult) {
+        var w = ByteWriter()
+        Self.write(result, to: &w)
         results.put(key, result, bytes: w.bytes.count)
         disk?.write(kind: "result", key: key, payload: w.bytes)
         remember("result-" + key)
@@ -263,6 +303,7 @@ public final class CacheStore: @unchecked Sendable {
         lock.unlock()
         steps.removeAll()
         results.removeAll()
+        avResults.removeAll()
         var removed = 0
         for name in names {
             guard let dash = name.firstIndex(of: "-") else { continue }

@@ -62,6 +62,7 @@ public typealias FrameFetch = (Int) throws -> PlanarImage
 /// Begin and EndSequenceRender). Outside one, every request re-reads and re-hashes the frames.
 public final class WindowMemo: @unchecked Sendable {
     private var entries: [String: WindowResult] = [:]
+    private var avEntries: [String: AVWindowResult] = [:]
     private let lock = NSLock()
     /// Windows kept (a sequence render needs the current window and its neighbours).
     static let capacity = 4
@@ -77,7 +78,21 @@ public final class WindowMemo: @unchecked Sendable {
         }
     }
 
-    public func clear() { lock.withLock { entries.removeAll() } }
+    func getAV(_ key: String) -> AVWindowResult? { lock.withLock { avEntries[key] } }
+
+    func putAV(_ key: String, _ result: AVWindowResult) {
+        lock.withLock {
+            if avEntries.count >= Self.capacity { avEntries.removeAll() }
+            avEntries[key] = result
+        }
+    }
+
+    public func clear() {
+        lock.withLock {
+            entries.removeAll()
+            avEntries.removeAll()
+        }
+    }
 }
 
 public final class LipSyncJob {

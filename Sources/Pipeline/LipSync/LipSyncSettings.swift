@@ -112,19 +112,8 @@ public struct LipSyncSettings: Hashable, Sendable {
         case "previewStep": previewStep = try int()
         case "audioOffset": audioOffset = try double()
         case "prompt": prompt = value
-        case "sampler":
-            switch value {
-            case "0", "OmniEdit", "omniEdit": sampler = .omniEdit
-            case "1", "FlowEdit", "flowEdit": sampler = .flowEdit
-            case "2", "omniEditRandomNoise": sampler = .omniEditRandomNoise
-            default: throw PipelineError.invalidParameter("'sampler' is OmniEdit, FlowEdit or omniEditRandomNoise, got '\(value)'.")
-            }
-        case "composite":
-            switch value {
-            case "0", "keepSourceDetail": composite = .keepSourceDetail
-            case "1", "modelOutput": composite = .modelOutput
-            default: throw PipelineError.invalidParameter("'composite' is keepSourceDetail or modelOutput, got '\(value)'.")
-            }
+        case "sampler": sampler = try SamplerVariant(parameter: value)
+        case "composite": composite = try CompositeMode(parameter: value)
         default:
             throw PipelineError.invalidParameter(
                 "unknown LipSync parameter '\(name)' (steps, startStep, endStep, guidance, shift, seed, windowLength, windowOverlap, referenceFrame, previewStep, audioOffset, sampler, composite, prompt).")

@@ -145,7 +145,7 @@ public enum RandomHuMoFolder {
     }
 
     /// Every weight `build` asks for, in order, with seeded values (norm gains near 1, the rest small).
-    private static func record(
+    static func record(
         seed: UInt64, backend: CPUBackend, _ build: (inout WeightReader) throws -> Void
     ) throws -> [Weight] {
         final class Log: @unchecked Sendable {
@@ -169,7 +169,7 @@ public enum RandomHuMoFolder {
         return log.weights
     }
 
-    private static func save(_ weights: [Weight], prefix: String = "", metadata: [String: String] = [:], to url: URL) throws {
+    static func save(_ weights: [Weight], prefix: String = "", metadata: [String: String] = [:], to url: URL) throws {
         var w = SafetensorsWriter()
         w.metadata = metadata
         for weight in weights { try w.add(prefix + weight.name, shape: weight.shape, values: weight.values) }
