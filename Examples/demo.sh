@@ -18,11 +18,44 @@ params=(--set "audioFile=$here/voice.wav" --set "sourceAudioFile=$here/source.wa
 echo "== Effects in $bundle"
 "$host" list --no-search-path "$bundle"
 
+# AV Edit (guarded like LipSync): the example clip Examples/avedit (a held-out generated speaker, made by
+# tools/data/make_av_example.py) edited from its caption to another in the same style, picture and sound.
+avedit() {
+    local model="$bundle/Contents/Resources/models/avedit"
+    if [ ! -f "$model/omniedit.json" ]; then
+        echo
+        echo "This bundle has no built-in AV model (plugin-manifest/Resources/models/avedit is missing), so AV Edit"
+        echo "renders nothing here. Point its 'Model folder' (or omniedit avedit --model) at an LTX-2 folder to render."
+        return 0
+    fi
+    local ex="$here/avedit"
+    local src tgt
+    src=$(cat "$ex/source-prompt.txt")
+    tgt=$(cat "$ex/target-prompt.txt")
+    echo
+    echo "== AV Edit (built-in model): '$src' -> '$tgt'"
+    mkdir -p "$out/avedit-frames"
+    local av=(--set "sourcePrompt=$src" --set "targetPrompt=$tgt" --set "sourceAudioFile=$ex/source.wav"
+              --set "cacheFolder=$out/cache")
+    "$host" render "$bundle" --effect "AV Edit" --input "$ex/clip/face####.png" --frame-rate 25 \
+        --output "$out/avedit-frames/edited####.png" "${av[@]}" --set "outputAudioFile=$out/avedit.wav"
+    echo
+    echo "== The same render as a video with the edited sound muxed in (served from the result cache)"
+    "$host" render "$bundle" --effect "AV Edit" --input "$ex/clip/face####.png" --frame-rate 25 \
+        --output "$out/avedit.mp4" "${av[@]}" --set "outputAudioFile=$out/avedit.wav"
+    "$tool" contact-sheet --row "$ex/clip/face####.png" --row "$out/avedit-frames/edited####.png" --every 4 \
+        --output "$out/avedit-contact-sheet.png"
+    echo "  $out/avedit.mp4                the edited clip with its edited sound"
+    echo "  $out/avedit.wav                the edited sound alone"
+    echo "  $out/avedit-contact-sheet.png  rows: source, edited (every 4th frame)"
+}
+
 if [ ! -f "$bundle/Contents/Resources/models/lipsync/omniedit.json" ]; then
     echo
     echo "This bundle has no built-in LipSync model (plugin-manifest/Resources/models/lipsync is missing),"
     echo "so nothing is rendered and no fake output is written. Point the effect's 'Model folder' (or"
     echo "omniedit lipsync --model) at a HuMo model folder to render."
+    avedit
     exit 0
 fi
 
@@ -46,3 +79,5 @@ echo "Outputs:"
 echo "  $out/lipsync.mp4        the edited clip with the new speech"
 echo "  $out/contact-sheet.png  rows: source, edited, ground truth (every 4th frame)"
 echo "  $out/metrics.json       sync_r: mouth opening vs the new speech (source_floor_r: the untouched clip; truth_ceiling_r: a perfect edit)"
+
+avedit

@@ -9,7 +9,7 @@ struct OmniEditTool: ParsableCommand {
         abstract: "OmniEdit developer tool: run model components, inspect checkpoints, benchmark.",
         subcommands: [
             Bench.self, BenchSampler.self, BenchTensor.self, BenchVulkan.self, BenchDiT.self, BenchVAE.self, Forward.self,
-            CPUInfo.self, Inspect.self, LipSyncCommand.self, AVEditCommand.self, PlanCommand.self, BenchFarm.self, MakeTestModel.self, EncodeText.self, BenchText.self, Evaluate.self,
+            CPUInfo.self, Inspect.self, LipSyncCommand.self, AVEditCommand.self, ContactSheetCommand.self, PlanCommand.self, BenchFarm.self, MakeTestModel.self, EncodeText.self, BenchText.self, Evaluate.self,
             BenchLipSync.self, BenchPipeline.self,
         ])
 }
