@@ -22,6 +22,18 @@ public protocol AVVideoAutoencoder: Sendable {
     func decode(_ latent: Tensor, on backend: any Backend) throws -> Tensor
 }
 
+/// `LTX2VideoVAE` as AV Edit's autoencoder (its encode/decode with their default chunking).
+struct LTX2VideoCodec: AVVideoAutoencoder {
+    let vae: LTX2VideoVAE
+    var latentChannels: Int { vae.latentChannels }
+    var spatialCompression: Int { vae.spatialCompression }
+    var temporalCompression: Int { vae.temporalCompression }
+    var latentsMean: Tensor { vae.latentsMean }
+    var latentsStd: Tensor { vae.latentsStd }
+    func encodeMean(_ pixels: Tensor, on backend: any Backend) throws -> Tensor { try vae.encodeMean(pixels, on: backend) }
+    func decode(_ latent: Tensor, on backend: any Backend) throws -> Tensor { try vae.decode(latent, on: backend) }
+}
+
 /// What an AV model folder recommends (`omniedit.json`, written by tools/train_av/export.py); every
 /// field optional, defaults are LTX-2's own.
 public struct AVModelSettings: Codable, Sendable, Hashable {
@@ -120,10 +132,13 @@ public final class AVModel: @unchecked Sendable {
     /// The rate of the edited audio (the vocoder's).
     public var outputSampleRate: Int { vocoder.config.outputSampleRate }
 
-    /// How the video VAE of a folder is opened (the video VAE is its own component of `LTX2Folder`).
-    nonisolated(unsafe) static var openVideoVAE: (LTX2Folder, any Backend) throws -> any AVVideoAutoencoder = { files, _ in
-        throw PipelineError.model(
-            "Model folder '\(files.folder.path)' has no LTX-2 video VAE this version can load (vae/ in diffusers layout).")
+    /// How the video VAE of a folder is opened (`vae/` or the single file's `vae.*`); tests may put a
+    /// weight-free autoencoder of the same geometry here.
+    nonisolated(unsafe) static var openVideoVAE: (LTX2Folder, any Backend) throws -> any AVVideoAutoencoder = { files, backend in
+        guard let component = files.videoVAE else {
+            throw PipelineError.model("Model folder '\(files.folder.path)' has no LTX-2 video VAE (vae/): AV Edit needs it.")
+        }
+        return LTX2VideoCodec(vae: try LTX2Checkpoint.loadVideoVAE(component.url, on: backend).model)
     }
 
     init(folder: URL, choice: ComputeBackend) throws {
@@ -156,17 +171,13 @@ public final class AVModel: @unchecked Sendable {
             list += (try? Checkpoint.open(c.url))?.files.map { URL(fileURLWithPath: $0.path) } ?? [c.url]
             if let config = c.configFile { list.append(config) }
         }
-        list += Self.videoVAEFiles(files)
+        if let v = files.videoVAE {
+            list += (try? Checkpoint.open(v.url))?.files.map { URL(fileURLWithPath: $0.path) } ?? [v.url]
+            if let config = v.configFile { list.append(config) }
+        }
         list.append(folder.appendingPathComponent("omniedit.json"))
         fileList = list
         identity = "ltx2-" + HuMoModel.identity(of: list, backend: backendName)
-    }
-
-    /// Files of the video VAE for the identity: `vae/` of a diffusers folder (the single file is the transformer's).
-    static func videoVAEFiles(_ files: LTX2Folder) -> [URL] {
-        let vae = files.folder.appendingPathComponent("vae")
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: vae.path)) ?? []
-        return names.sorted().map { vae.appendingPathComponent($0) }
     }
 
     /// The components must fit each other: latent channels, caption width, mel bins.
