@@ -35,7 +35,8 @@ avedit() {
     echo
     echo "== AV Edit (built-in model): '$src' -> '$tgt'"
     mkdir -p "$out/avedit-frames"
-    local av=(--set "sourcePrompt=$src" --set "targetPrompt=$tgt" --set "sourceAudioFile=$ex/source.wav"
+    # Guidance 4: what the built-in model was evaluated with (its model card); the default 10 overdrives it.
+    local av=(--set "sourcePrompt=$src" --set "targetPrompt=$tgt" --set "sourceAudioFile=$ex/source.wav" --set guidance=4
               --set "cacheFolder=$out/cache")
     "$host" render "$bundle" --effect "AV Edit" --input "$ex/clip/face####.png" --frame-rate 25 \
         --output "$out/avedit-frames/edited####.png" "${av[@]}" --set "outputAudioFile=$out/avedit.wav"
