@@ -51,7 +51,7 @@ final class HostileCheckpointTests: XCTestCase {
     }
 
     /// Every loader of a multi-part model runs the shapes-only pass and the memory check first, not only
-    /// the DiT's: the VAE, the Whisper encoder and the LTX-2 transformer too.
+    /// the DiT's: the VAEs, the Whisper encoder and the LTX-2 transformer too.
     func testEveryModelLoaderRefusesAModelThatDoesNotFitNamingItsFile() throws {
         let cpu = try GoldenBackends.cpuBackend()
         let loaders: [(String, () throws -> Void)] = [
@@ -68,6 +68,10 @@ final class HostileCheckpointTests: XCTestCase {
             ("transformer_tiny", {
                 _ = try LTX2Checkpoint.loadTransformer(
                     LTX2Golden.folder.appendingPathComponent("transformer_tiny"), on: cpu, memoryLimit: 10_000)
+            }),
+            ("video_vae_a", {
+                _ = try LTX2Checkpoint.loadVideoVAE(
+                    LTX2Golden.folder.appendingPathComponent("video_vae_a"), on: cpu, memoryLimit: 10_000)
             }),
         ]
         for (name, load) in loaders {

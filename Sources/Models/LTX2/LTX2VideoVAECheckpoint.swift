@@ -24,11 +24,12 @@ extension LTX2Checkpoint {
 
     /// Opens `url` and loads the video VAE: config from `config.json` beside a diffusers component, or
     /// from the single file's metadata `config` → `vae` (ltx-core's block lists, `LTX2VideoVAELTXCoreLayout`).
-    /// `shapesOnly` checks names and shapes without reading. Returns the model and the checkpoint
-    /// tensors it did not use.
+    /// `shapesOnly` checks names and shapes without reading; otherwise nothing is read before every
+    /// weight is known to be present and to fit in `memoryLimit` bytes (default: this machine's memory).
+    /// Returns the model and the checkpoint tensors it did not use.
     public static func loadVideoVAE(
         _ url: URL, on backend: any Backend, config: LTX2VideoVAEConfig? = nil, storeAs: DType? = nil,
-        shapesOnly: Bool = false
+        shapesOnly: Bool = false, memoryLimit: Int? = nil
     ) throws -> (model: LTX2VideoVAE, unused: [String]) {
         let checkpoint = try Checkpoint.open(url)
         let single = checkpoint.metadata["config"] != nil
@@ -52,11 +53,19 @@ extension LTX2Checkpoint {
             rules = KeyRules(layout.rules)
             found = found ?? layout.config
         }
-        var reader = try WeightReader(
-            checkpoint: checkpoint, rules: rules, backend: backend, storeAs: storeAs, shapesOnly: shapesOnly)
         let c = try found ?? section(checkpoint, "vae", as: LTX2VideoVAEConfig.self)
-        let model = try LTX2VideoVAE(config: c, reader: &reader)
-        return (model, reader.unusedKeys.filter { !single || $0.hasPrefix("vae.") })
+        let loaded: (model: LTX2VideoVAE, unused: [String])
+        if shapesOnly {
+            var reader = try WeightReader(
+                checkpoint: checkpoint, rules: rules, backend: backend, storeAs: storeAs, shapesOnly: true)
+            loaded = (try LTX2VideoVAE(config: c, reader: &reader), reader.unusedKeys)
+        } else {
+            loaded = try WeightReader.loadWithinBudget(
+                checkpoint, rules: rules, backend: backend, storeAs: storeAs, what: "the LTX-2 video VAE \(url.path)",
+                memoryLimit: memoryLimit
+            ) { try LTX2VideoVAE(config: c, reader: &$0) }
+        }
+        return (loaded.model, loaded.unused.filter { !single || $0.hasPrefix("vae.") })
     }
 }
 
