@@ -77,7 +77,7 @@ struct AVEditCommand: ParsableCommand {
         }
 
         let started = Date()
-        let model = try AVModel.shared(folder: modelFolder, backend: compute)
+        let model = try AVModel.shared(folder: modelFolder, backend: compute, precision: try resources.computePrecision())
         let loadSeconds = Date().timeIntervalSince(started)
         let cache = try resources.cacheStore()
         let job = try AVEditJob(

@@ -92,7 +92,7 @@ final class OmniEditBundleTests: XCTestCase {
         XCTAssertEqual(valued(av), [
             "sourcePrompt", "targetPrompt", "sourceAudioFile", "audioOffset", "outputAudioFile", "modelFolder", "steps",
             "startStep", "endStep", "guidance", "seed", "windowLength", "windowOverlap", "backend", "previewStep",
-            "cacheSizeMB", "cacheFolder", "clearCache", "sampler", "composite",
+            "cacheSizeMB", "cacheFolder", "clearCache", "cpuPrecision", "sampler", "composite",
         ])
         let defaults = Dictionary(uniqueKeysWithValues: (lip.parameters ?? []).map { ($0.name, $0.defaultValue) })
         XCTAssertEqual(defaults["steps"], "20")

@@ -58,6 +58,7 @@ enum AVEdit {
             SharedParams.group("groupCompute", "Compute and cache"),
         ]
         + SharedParams.compute
+        + [SharedParams.cpuPrecision]
         + [SharedParams.group("groupAdvanced", "Advanced", open: false)]
         + SharedParams.advanced
         + [
@@ -117,7 +118,8 @@ enum AVEdit {
             family: .ltx2, folder: try p.string("modelFolder"), bundleResources: PluginHost.bundleResources
         ).resolvedFolder(fileExists: { access($0, R_OK) == 0 })
         let backend = ComputeBackend(rawValue: try p.int("backend")) ?? .auto
-        let model = try AVModel.shared(folder: folder, backend: backend)
+        let precision = ComputePrecision(rawValue: try p.int("cpuPrecision")) ?? .f32
+        let model = try AVModel.shared(folder: folder, backend: backend, precision: precision)
         let cache = try CacheStore.shared(folder: try p.string("cacheFolder"), budgetMB: try p.int("cacheSizeMB"))
         let settings = try settings(p)
         let source = try p.string("sourceAudioFile")

@@ -141,14 +141,18 @@ public final class AVModel: @unchecked Sendable {
         return LTX2VideoCodec(vae: try LTX2Checkpoint.loadVideoVAE(component.url, on: backend).model)
     }
 
-    init(folder: URL, choice: ComputeBackend) throws {
+    /// The CPU's linear-layer arithmetic asked for (nil: `OMNIEDIT_CPU_PRECISION`, else f32), also for prompts.
+    public let precision: ComputePrecision?
+
+    init(folder: URL, choice: ComputeBackend, precision: ComputePrecision? = nil) throws {
+        self.precision = precision
         let files: LTX2Folder
         do { files = try LTX2Folder(folder: folder) } catch {
             throw PipelineError.model(UserMessage.text(error))
         }
         self.files = files
         let settings = try AVModelSettings.read(folder)
-        (backend, backendName) = try openBackend(for: choice.choice)
+        (backend, backendName) = try openBackend(for: choice.choice, precision: precision?.cpu)
         backendChoice = choice
         transformer = try LTX2Checkpoint.loadTransformer(files.transformer.url, on: backend).model
         connectors = try LTX2Checkpoint.loadConnectors(files.connectors.url, on: backend).model
@@ -218,7 +222,9 @@ public final class AVModel: @unchecked Sendable {
     func captions(for prompt: String, cache: CacheStore?, note: (String) -> Void) throws -> LTX2Captions {
         let encoded: EncodedPrompt
         do {
-            encoded = try PromptEncoding.encode(folder: files.folder, prompt: prompt, backend: backendChoice, cache: cache).prompt
+            encoded = try PromptEncoding.encode(
+                folder: files.folder, prompt: prompt, backend: backendChoice, precision: precision, cache: cache
+            ).prompt
         } catch let e as PipelineError {
             throw e
         } catch {
@@ -256,14 +262,17 @@ public final class AVModel: @unchecked Sendable {
     private static let storeLock = NSLock()
 
     /// The model in `folder` on `backend`, loaded once per process. A folder whose files changed is loaded again.
-    public static func shared(folder path: String, backend: ComputeBackend) throws -> AVModel {
+    /// `precision`: the CPU backend's linear-layer arithmetic (nil: `OMNIEDIT_CPU_PRECISION`, else f32).
+    public static func shared(
+        folder path: String, backend: ComputeBackend, precision: ComputePrecision? = nil
+    ) throws -> AVModel {
         try storeLock.withLock {
             let folder = URL(fileURLWithPath: path)
-            let name = "\(folder.standardizedFileURL.path)|\(backend)"
+            let name = "\(folder.standardizedFileURL.path)|\(backend)|\(precision.map { "\($0)" } ?? "default")"
             if let m = loaded[name], "ltx2-" + HuMoModel.identity(of: m.fileList, backend: m.backendName) == m.identity {
                 return m
             }
-            let m = try AVModel(folder: folder, choice: backend)
+            let m = try AVModel(folder: folder, choice: backend, precision: precision)
             loaded[name] = m
             return m
         }

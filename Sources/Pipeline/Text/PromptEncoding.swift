@@ -11,11 +11,13 @@ public enum PromptEncoding {
     /// The encoding of `prompt` by the text encoder in `folder` (see `TextEncoderFolder`), from `cache`
     /// when these encoder files encoded this prompt before on this kind of backend; otherwise the encoder
     /// is loaded, run and dropped, and the result stored. `fromCache` says which happened.
+    /// `precision`: the CPU's linear-layer arithmetic (nil: `OMNIEDIT_CPU_PRECISION`, else f32).
     public static func encode(
-        folder: URL, prompt: String, backend choice: ComputeBackend, cache: CacheStore?
+        folder: URL, prompt: String, backend choice: ComputeBackend, precision: ComputePrecision? = nil,
+        cache: CacheStore?
     ) throws -> (prompt: EncodedPrompt, fromCache: Bool) {
         let files = try TextEncoderFolder(folder: folder)
-        let (backend, backendName) = try openBackend(for: choice.choice)
+        let (backend, backendName) = try openBackend(for: choice.choice, precision: precision?.cpu)
         let r = try encode(files: files, prompt: prompt, backend: backend, backendName: backendName, cache: cache)
         return (r.prompt, r.fromCache)
     }
