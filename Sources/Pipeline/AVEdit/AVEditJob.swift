@@ -296,37 +296,11 @@ public final class AVEditJob {
             inputs: SamplerInputs(
                 source: x0, sourceConditionDigest: conditions.digests.source,
                 targetConditionDigest: conditions.digests.target, modelIdentity: model.identity))
-        let config = sampler.configuration
-        let goal = settings.previewStep == 0 ? config.steps : min(max(settings.previewStep, config.start), config.steps)
-        var resume: StepState? = nil
-        for k in stride(from: goal, through: config.start, by: -1) {
-            if let s = cache.step(sampler.cacheKey(atStep: k)), (try? sampler.checkResumable(s)) != nil {
-                resume = s
-                break
-            }
-        }
-        var reached: StepState? = resume.flatMap { $0.step >= goal ? $0 : nil }
-        if reached == nil {
-            let observer = SamplerObserver(
-                progress: { p in
-                    hooks.progress((Double(ordinal) + Double(p.callsDone) / Double(max(1, p.callsTotal))) / Double(count))
-                },
-                shouldAbort: { reached != nil || hooks.shouldAbort() },
-                stateReached: { state in
-                    self.cache.putStep(state)
-                    if state.step >= goal { reached = state }
-                })
-            let started = DispatchTime.now().uptimeNanoseconds
-            let outcome = try sampler.run(model: velocity, resumingFrom: resume, observer: observer)
-            samplerSeconds += Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-            if case .completed(_, let final) = outcome { reached = final }
-        }
-        guard let state = reached else { throw PipelineError.aborted }
-        var clean = state.z
-        let requests = sampler.previewRequests(for: state)
-        if !requests.isEmpty {
-            clean = try sampler.x0Preview(of: state, velocities: velocity.velocities(for: requests))
-        }
+        let sampled = try cache.sample(
+            sampler, model: velocity, previewStep: settings.previewStep,
+            progress: { hooks.progress((Double(ordinal) + $0) / Double(count)) }, shouldAbort: hooks.shouldAbort)
+        samplerSeconds += sampled.seconds
+        let clean = sampled.clean
         // Video out.
         func decodeVideo(_ normalised: [Float]) throws -> [Float] {
             let raw = Self.denormalise(normalised, mean: vMean, std: vStd, inner: videoShape.dropFirst().reduce(1, *))
