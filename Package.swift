@@ -68,6 +68,8 @@ var targets: [Target] = [
     .target(name: "VideoIO", dependencies: ["CFFmpeg", "UserMessages"], exclude: ["README.md"]),
     // Speed figures for Media (pixel conversion, log-mel, resampling); not a test.
     .executableTarget(name: "media-bench", dependencies: ["Media"]),
+    // Attributes read back from frames and audio for the benchmarks (the Python readers' definitions).
+    .target(name: "Evaluation", dependencies: ["Media", "VideoIO"], exclude: ["README.md"]),
 
     // Model families: checkpoints, layers, Wan2.1 DiT + HuMo, Wan VAE, Whisper.
     .target(name: "Models", dependencies: ["Tensor", "UserMessages"], exclude: ["README.md"]),
@@ -99,7 +101,7 @@ var targets: [Target] = [
         swiftSettings: [.swiftLanguageMode(.v5)]),
     .executableTarget(
         name: "omniedit", dependencies: [
-            "Pipeline", "RenderFarm", "VideoIO", "Media", "Sampler", "Tensor", "TensorCPU", "TensorVulkan", "Models", "Text",
+            "Pipeline", "RenderFarm", "VideoIO", "Media", "Evaluation", "Sampler", "Tensor", "TensorCPU", "TensorVulkan", "Models", "Text",
             "UserMessages", "CommandLineMain", argumentParser,
         ]),
 
@@ -116,6 +118,7 @@ var targets: [Target] = [
         name: "BackendConformanceTests", dependencies: ["Tensor", "TensorCPU", "TensorVulkan", "TensorTestSupport"]),
     .testTarget(name: "MediaTests", dependencies: ["Media", "CSndFile"], resources: [.copy("Fixtures")]),
     .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "CFFmpeg"]),
+    .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Media", "VideoIO"], exclude: ["Fixtures"]),
     .testTarget(name: "RenderFarmTests", dependencies: ["RenderFarm", "Pipeline"]),
     .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Models", "Text", "Media", "Sampler", "Tensor", "TensorCPU"]),
     .testTarget(

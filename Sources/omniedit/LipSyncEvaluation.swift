@@ -1,5 +1,6 @@
 import ArgumentParser
 import CommandLineMain
+import Evaluation
 import UserMessages
 import Foundation
 import VideoIO
@@ -53,68 +54,6 @@ enum LipSyncEvaluation {
         return try (0..<count).map { try clip.frame(clip.firstFrame + $0) }
     }
 
-    static func luma(_ image: RGBAImage, _ x: Int, _ y: Int) -> Double {
-        let i = 4 * (y * image.width + x)
-        return 0.299 * Double(image.pixels[i]) + 0.587 * Double(image.pixels[i + 1]) + 0.114 * Double(image.pixels[i + 2])
-    }
-
-    /// The mouth opening measured in a frame (the generator's `mouth_metric.measure_one`, same constants):
-    /// the soft darkness of each pixel of the box relative to the box's border (skin), summed down
-    /// each column; the mean of the tallest eighth of the columns over the box height.
-    static func mouthOpening(_ image: RGBAImage, box: [Int]) -> Double {
-        let (dark, lo, hi) = (0.04, 0.35, 0.85)
-        let x0 = max(0, box[0]), y0 = max(0, box[1]), x1 = min(image.width, box[2]), y1 = min(image.height, box[3])
-        guard x1 - x0 >= 4, y1 - y0 >= 4 else { return 0 }
-        var ring: [Double] = []
-        for x in x0..<x1 { ring += [luma(image, x, y0), luma(image, x, y1 - 1)] }
-        for y in (y0 + 1)..<(y1 - 1) { ring += [luma(image, x0, y), luma(image, x1 - 1, y)] }
-        ring.sort()
-        let median = ring.count % 2 == 1 ? ring[ring.count / 2] : (ring[ring.count / 2 - 1] + ring[ring.count / 2]) / 2
-        let skin = max(median, 0.05)
-        var columns: [Double] = []
-        for x in x0..<x1 {
-            var sum = 0.0
-            for y in y0..<y1 {
-                let contrast = (skin - luma(image, x, y)) / max(skin - dark, 0.05)
-                sum += min(1, max(0, (contrast - lo) / (hi - lo)))
-            }
-            columns.append(sum)
-        }
-        columns.sort(by: >)
-        let k = max(1, columns.count / 8)
-        return columns.prefix(k).reduce(0, +) / Double(k) / Double(y1 - y0)
-    }
-
-    static func pearson(_ a: [Double], _ b: [Double]) -> Double {
-        let n = Double(min(a.count, b.count))
-        let ma = a.reduce(0, +) / n, mb = b.reduce(0, +) / n
-        var sab = 0.0, saa = 0.0, sbb = 0.0
-        for (x, y) in zip(a, b) {
-            sab += (x - ma) * (y - mb)
-            saa += (x - ma) * (x - ma)
-            sbb += (y - mb) * (y - mb)
-        }
-        return saa > 1e-18 && sbb > 1e-18 ? sab / (saa * sbb).squareRoot() : .nan
-    }
-
-    /// PSNR over the RGB pixels where `inside(x, y)` holds.
-    static func psnr(_ a: [RGBAImage], _ b: [RGBAImage], where inside: (Int, Int, Int) -> Bool) -> Double {
-        var se = 0.0, n = 0
-        for (f, (p, q)) in zip(a, b).enumerated() {
-            for y in 0..<p.height {
-                for x in 0..<p.width where inside(f, x, y) {
-                    let i = 4 * (y * p.width + x)
-                    for c in 0..<3 {
-                        let d = Double(p.pixels[i + c] - q.pixels[i + c])
-                        se += d * d
-                    }
-                    n += 3
-                }
-            }
-        }
-        return n == 0 ? .nan : se == 0 ? 99 : 10 * log10(1 / (se / Double(n)))
-    }
-
     /// Mean SSIM of the luma over 8×8 windows (stride 4), constants of Wang et al. for range 1.
     static func ssim(_ a: [RGBAImage], _ b: [RGBAImage]) -> Double {
         let (c1, c2) = (0.0001, 0.0009)
@@ -125,7 +64,7 @@ enum LipSyncEvaluation {
                     var sa = 0.0, sb = 0.0, saa = 0.0, sbb = 0.0, sab = 0.0
                     for dy in 0..<8 {
                         for dx in 0..<8 {
-                            let u = luma(p, x + dx, y + dy), v = luma(q, x + dx, y + dy)
+                            let u = FrameMeasures.luma(p, x + dx, y + dy), v = FrameMeasures.luma(q, x + dx, y + dy)
                             sa += u
                             sb += v
                             saa += u * u
@@ -146,17 +85,19 @@ enum LipSyncEvaluation {
     static func scores(edited: [RGBAImage], source: [RGBAImage], truth: [RGBAImage], example: ExampleCase) -> LipSyncScores {
         let n = min(edited.count, example.mouthBox.count, example.target.opening.count)
         let target = Array(example.target.opening.prefix(n))
-        func measured(_ frames: [RGBAImage]) -> [Double] { (0..<n).map { mouthOpening(frames[$0], box: example.mouthBox[$0]) } }
+        func measured(_ frames: [RGBAImage]) -> [Double] {
+            (0..<n).map { FrameMeasures.mouthOpening(frames[$0], box: example.mouthBox[$0]) }
+        }
         func inMouth(_ f: Int, _ x: Int, _ y: Int) -> Bool {
             let b = example.mouthBox[f]
             return x >= b[0] && x < b[2] && y >= b[1] && y < b[3]
         }
         return LipSyncScores(
-            syncR: pearson(measured(edited), target), sourceFloorR: pearson(measured(source), target),
-            truthCeilingR: pearson(measured(truth), target),
-            psnrOutsideMouth: psnr(edited, source) { !inMouth($0, $1, $2) },
-            psnrVsTruth: psnr(edited, truth) { _, _, _ in true }, ssimVsTruth: ssim(edited, truth),
-            psnrMouthVsTruth: psnr(edited, truth) { inMouth($0, $1, $2) })
+            syncR: Statistics.pearson(measured(edited), target), sourceFloorR: Statistics.pearson(measured(source), target),
+            truthCeilingR: Statistics.pearson(measured(truth), target),
+            psnrOutsideMouth: FrameMeasures.psnr(edited, source) { !inMouth($0, $1, $2) },
+            psnrVsTruth: FrameMeasures.psnr(edited, truth) { _, _, _ in true }, ssimVsTruth: ssim(edited, truth),
+            psnrMouthVsTruth: FrameMeasures.psnr(edited, truth) { inMouth($0, $1, $2) })
     }
 
     /// Rows source / edited / truth of every `step`-th frame, side by side.

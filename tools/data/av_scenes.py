@@ -81,6 +81,30 @@ def caption(a):
     return "%s rain falls with a %s patter" % (a["strength"], "soft" if a["strength"] == "light" else "loud")
 
 
+EDIT_KINDS = ("gender", "hair", "pitch")
+
+
+def edit_target(a, kind):
+    """The attributes a speaker edit asks for (the evaluation's target prompt is caption(edit_target(a, kind))):
+    gender  woman <-> man with a beard, with the new gender's usual pitch
+    hair    the first other hair colour of the same age group
+    pitch   the pitch word only (high <-> low)"""
+    t = dict(a)
+    if kind == "gender":
+        if a["gender"] == "woman":
+            t.update(gender="man", beard=True, pitch="low")
+        else:
+            t.update(gender="woman", beard=False, pitch="high")
+    elif kind == "hair":
+        options = YOUNG_HAIR if a["age"] == "young" else OLD_HAIR
+        t["hair"] = [h for h in options if h != a["hair"]][0]
+    elif kind == "pitch":
+        t["pitch"] = "low" if a["pitch"] == "high" else "high"
+    else:
+        raise ValueError("edit kind %r is not one of %s" % (kind, ", ".join(EDIT_KINDS)))
+    return t
+
+
 def speech_params(a, rng):
     """(espeak pitch 0..100, rate wpm) for a speaker's attributes."""
     pitch = int(rng.integers(60, 96)) if a["pitch"] == "high" else int(rng.integers(5, 41))

@@ -37,8 +37,7 @@ def main():
         w.setframerate(16000)
         w.writeframes(pcm.tobytes())
     attrs = json.loads(str(d["attrs"]))
-    target = dict(attrs, gender="man" if attrs["gender"] == "woman" else "woman")
-    target.update(beard=target["gender"] == "man", pitch="low" if target["gender"] == "man" else "high")
+    target = av_scenes.edit_target(attrs, "gender")
     prompts = {"source": av_scenes.caption(attrs), "target": av_scenes.caption(target),
                "from": os.path.basename(a.clip), "frames": len(frames), "fps": 25}
     with open(os.path.join(a.out, "prompts.json"), "w") as f:

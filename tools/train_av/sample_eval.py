@@ -200,18 +200,7 @@ def _three(model, Z, S, s, c_src, c_tgt):
 # Cases and measures
 
 def target_attrs(a, case):
-    t = dict(a)
-    if case == "gender":
-        if a["gender"] == "woman":
-            t.update(gender="man", beard=True, pitch="low")
-        else:
-            t.update(gender="woman", beard=False, pitch="high")
-    elif case == "hair":
-        options = av_scenes.YOUNG_HAIR if a["age"] == "young" else av_scenes.OLD_HAIR
-        t["hair"] = [h for h in options if h != a["hair"]][0]
-    elif case == "pitch":
-        t["pitch"] = "low" if a["pitch"] == "high" else "high"
-    return t
+    return av_scenes.edit_target(a, case)
 
 
 def to128(video):
