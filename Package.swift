@@ -120,7 +120,9 @@ var targets: [Target] = [
     .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "CFFmpeg"]),
     .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Media", "VideoIO"], exclude: ["Fixtures"]),
     .testTarget(name: "RenderFarmTests", dependencies: ["RenderFarm", "Pipeline"]),
-    .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Models", "Text", "Media", "Sampler", "Tensor", "TensorCPU"]),
+    .testTarget(
+        name: "PipelineTests", dependencies: ["Pipeline", "Models", "Text", "Media", "Sampler", "Tensor", "TensorCPU", "VideoIO"],
+        exclude: ["Fixtures"]),
     .testTarget(
         name: "ModelsTests", dependencies: ["Models", "Tensor", "TensorCPU", "TensorVulkan"], exclude: ["Fixtures"]),
     .testTarget(

@@ -19,8 +19,7 @@ final class AVEditJobTests: XCTestCase {
 
     override class func setUp() {
         super.setUp()
-        AVEditTestSupport.install()
-        try? RandomLTX2Folder.write(to: folder, tokenizer: tokenizer, videoVAE: AVEditTestSupport.writeVideoVAE)
+        try? RandomLTX2Folder.write(to: folder, tokenizer: tokenizer)
     }
 
     override class func tearDown() {

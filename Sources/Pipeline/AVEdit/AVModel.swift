@@ -10,30 +10,6 @@ import Tensor
 import Text
 import UserMessages
 
-/// The video autoencoder AV Edit needs: pixels `[3, F, H, W]` in [−1, 1] with F = t·k+1 ↔ raw latents
-/// `[C, (F−1)/t+1, H/s, W/s]`, with per-channel latent statistics `[C]`.
-public protocol AVVideoAutoencoder: Sendable {
-    var latentChannels: Int { get }
-    var spatialCompression: Int { get }
-    var temporalCompression: Int { get }
-    var latentsMean: Tensor { get }
-    var latentsStd: Tensor { get }
-    func encodeMean(_ pixels: Tensor, on backend: any Backend) throws -> Tensor
-    func decode(_ latent: Tensor, on backend: any Backend) throws -> Tensor
-}
-
-/// `LTX2VideoVAE` as AV Edit's autoencoder (its encode/decode with their default chunking).
-struct LTX2VideoCodec: AVVideoAutoencoder {
-    let vae: LTX2VideoVAE
-    var latentChannels: Int { vae.latentChannels }
-    var spatialCompression: Int { vae.spatialCompression }
-    var temporalCompression: Int { vae.temporalCompression }
-    var latentsMean: Tensor { vae.latentsMean }
-    var latentsStd: Tensor { vae.latentsStd }
-    func encodeMean(_ pixels: Tensor, on backend: any Backend) throws -> Tensor { try vae.encodeMean(pixels, on: backend) }
-    func decode(_ latent: Tensor, on backend: any Backend) throws -> Tensor { try vae.decode(latent, on: backend) }
-}
-
 /// What an AV model folder recommends (`omniedit.json`, written by tools/train_av/export.py); every
 /// field optional, defaults are LTX-2's own.
 public struct AVModelSettings: Codable, Sendable, Hashable {
@@ -109,7 +85,7 @@ public final class AVModel: @unchecked Sendable {
     public let settings: AVModelSettings
     public let transformer: LTX2Transformer
     public let connectors: LTX2TextConnectors
-    public let videoVAE: any AVVideoAutoencoder
+    public let videoVAE: LTX2VideoVAE
     public let audioVAE: LTX2AudioVAE
     public let vocoder: LTX2Vocoder
     public let backend: any Backend
@@ -131,15 +107,6 @@ public final class AVModel: @unchecked Sendable {
     public let mel = LogMelSettings.ltx2
     /// The rate of the edited audio (the vocoder's).
     public var outputSampleRate: Int { vocoder.config.outputSampleRate }
-
-    /// How the video VAE of a folder is opened (`vae/` or the single file's `vae.*`); tests may put a
-    /// weight-free autoencoder of the same geometry here.
-    nonisolated(unsafe) static var openVideoVAE: (LTX2Folder, any Backend) throws -> any AVVideoAutoencoder = { files, backend in
-        guard let component = files.videoVAE else {
-            throw PipelineError.model("Model folder '\(files.folder.path)' has no LTX-2 video VAE (vae/): AV Edit needs it.")
-        }
-        return LTX2VideoCodec(vae: try LTX2Checkpoint.loadVideoVAE(component.url, on: backend).model)
-    }
 
     /// The CPU's linear-layer arithmetic asked for (nil: `OMNIEDIT_CPU_PRECISION`, else f32), also for prompts.
     public let precision: ComputePrecision?
@@ -164,7 +131,10 @@ public final class AVModel: @unchecked Sendable {
         }
         audioVAE = try LTX2Checkpoint.loadAudioVAE(audio.url, on: backend)
         vocoder = try LTX2Checkpoint.loadVocoder(voc.url, on: backend)
-        videoVAE = try Self.openVideoVAE(files, backend)
+        guard let video = files.videoVAE else {
+            throw PipelineError.model("Model folder '\(folder.path)' has no LTX-2 video VAE (vae/): AV Edit needs it.")
+        }
+        videoVAE = try LTX2Checkpoint.loadVideoVAE(video.url, on: backend).model
         try settings.validate(unit: videoVAE.spatialCompression, temporal: videoVAE.temporalCompression)
         self.settings = settings
         try Self.checkShapes(
@@ -186,7 +156,7 @@ public final class AVModel: @unchecked Sendable {
 
     /// The components must fit each other: latent channels, caption width, mel bins.
     static func checkShapes(
-        transformer t: LTX2TransformerConfig, connectors c: LTX2ConnectorsConfig, video: any AVVideoAutoencoder,
+        transformer t: LTX2TransformerConfig, connectors c: LTX2ConnectorsConfig, video: LTX2VideoVAE,
         audio a: LTX2AudioVAEConfig, vocoder v: LTX2VocoderConfig, folder: URL
     ) throws {
         var problems: [String] = []

@@ -33,10 +33,8 @@ public enum RandomLTX2Folder {
 
     /// Writes a folder. `tokenizer` is a SentencePiece model in Gemma's id layout (pad 0, eos 1, bos 2)
     /// with at most 1200 pieces (the tests use Tests/TextTests/Fixtures/tokenizers/gemma_bpe).
-    /// `videoVAE` writes `vae/` (weights + config) into the given folder when the family has one.
     public static func write(
-        to folder: URL, tokenizer: URL, sizes: Sizes = Sizes(), seed: UInt64 = 1,
-        videoVAE: ((URL, UInt64) throws -> Void)? = nil
+        to folder: URL, tokenizer: URL, sizes: Sizes = Sizes(), seed: UInt64 = 1
     ) throws {
         let backend = try CPUBackend(threads: 1)
         let fm = FileManager.default
@@ -146,7 +144,31 @@ public enum RandomLTX2Folder {
             ["model_max_length": sizes.textLength, "padding_side": "left", "tokenizer_class": "GemmaTokenizer"],
             kDir.appendingPathComponent("tokenizer_config.json"))
 
-        try videoVAE?(try sub("vae"), seed ^ 0x16)
+        // Video VAE: the built-in model's block structure (patch 4; down spatiotemporal, spatiotemporal,
+        // temporal: 16× space, 8× time; 32 latent channels) at half its widths.
+        let widths = [8, 16, 32]
+        let videoJSON: [String: Any] = [
+            "_class_name": "AutoencoderKLLTX2Video", "in_channels": 3, "out_channels": 3,
+            "latent_channels": sizes.transformer.inChannels, "block_out_channels": widths,
+            "decoder_block_out_channels": widths, "layers_per_block": [1, 1, 1, 1],
+            "decoder_layers_per_block": [1, 1, 1, 1], "spatio_temporal_scaling": [true, true, true],
+            "decoder_spatio_temporal_scaling": [true, true, true], "decoder_inject_noise": [false, false, false, false],
+            "down_block_types": Array(repeating: "LTX2VideoDownBlock3D", count: 3),
+            "downsample_type": ["spatiotemporal", "spatiotemporal", "temporal"],
+            "upsample_type": ["temporal", "spatiotemporal", "spatiotemporal"], "upsample_residual": [true, true, true],
+            "upsample_factor": [2, 2, 2], "patch_size": 4, "patch_size_t": 1, "resnet_norm_eps": 1e-6,
+            "scaling_factor": 1.0, "spatial_compression_ratio": 16, "temporal_compression_ratio": 8,
+            "encoder_causal": true, "decoder_causal": true, "encoder_spatial_padding_mode": "zeros",
+            "decoder_spatial_padding_mode": "reflect", "timestep_conditioning": false,
+        ]
+        let eDir = try sub("vae")
+        try json(videoJSON, eDir.appendingPathComponent("config.json"))
+        let videoConfig = try JSONDecoder().decode(
+            LTX2VideoVAEConfig.self, from: Data(contentsOf: eDir.appendingPathComponent("config.json")))
+        let video = try RandomHuMoFolder.record(seed: seed ^ 0x16, backend: backend) { r in
+            _ = try LTX2VideoVAE(config: videoConfig, reader: &r)
+        }
+        try RandomHuMoFolder.save(statistics(video), to: eDir.appendingPathComponent(model))
         try encoder.encode(sizes.settings).write(to: folder.appendingPathComponent("omniedit.json"))
     }
 

@@ -1,8 +1,9 @@
 // Pipeline — resizing planar frames between the host's resolution and the model's. The whole frame
-// is resized (no crop), so any frame size works; downscaling averages over the covered pixels
-// (a triangle filter widened by the scale, as PIL's antialiased bilinear), upscaling interpolates.
+// is resized (no crop), so any frame size works; downscaling averages the input pixels each output pixel
+// covers, weighted by the covered area (a box filter; at an integer factor exactly the block mean the
+// built-in models were trained on), upscaling interpolates bilinearly.
 
-/// Separable antialiased-bilinear resize of `[C, H, W]` planes.
+/// Separable area-average (down) / bilinear (up) resize of `[C, H, W]` planes.
 enum PlanarResize {
     /// Resizes `values` (`channels` planes of `height × width`) to `newHeight × newWidth`.
     static func resize(
@@ -37,19 +38,30 @@ enum PlanarResize {
         return out
     }
 
-    /// For each output sample: the input indices and normalised weights of a triangle filter whose
-    /// support is one input pixel when upscaling and one output pixel (in input units) when downscaling.
+    /// For each output sample: the input indices and normalised weights. Downscaling: the overlap of input
+    /// pixel `[i, i+1)` with the output pixel's footprint `[j·s, (j+1)·s)`; upscaling: a triangle filter of
+    /// one input pixel around the output sample's centre (half-pixel centres, edges clamped).
     static func weights(from n: Int, to m: Int) -> [[(Int, Float)]] {
         let scale = Double(n) / Double(m)
-        let support = max(1.0, scale)
+        if scale > 1 {
+            return (0..<m).map { j in
+                let lo = Double(j) * scale, hi = Double(j + 1) * scale
+                var taps: [(Int, Float)] = []
+                for i in Int(lo.rounded(.down))..<min(n, Int(hi.rounded(.up))) {
+                    let w = min(hi, Double(i + 1)) - max(lo, Double(i))
+                    if w > 1e-12 { taps.append((i, Float(w / scale))) }
+                }
+                return taps
+            }
+        }
         return (0..<m).map { j in
             let center = (Double(j) + 0.5) * scale - 0.5
-            let lo = max(0, Int((center - support).rounded(.up)))
-            let hi = min(n - 1, Int((center + support).rounded(.down)))
+            let lo = max(0, Int((center - 1).rounded(.up)))
+            let hi = min(n - 1, Int((center + 1).rounded(.down)))
             var taps: [(Int, Float)] = []
             var total = 0.0
             for i in lo...max(lo, hi) {
-                let w = max(0, 1 - abs(Double(i) - center) / support)
+                let w = max(0, 1 - abs(Double(i) - center))
                 if w > 0 {
                     taps.append((i, Float(w)))
                     total += w
