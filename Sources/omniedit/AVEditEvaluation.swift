@@ -121,6 +121,38 @@ enum AVEditEvaluation {
         return FrameMeasures.psnr(a, source) { _, x, y in !(x >= h[0] && x < h[2] && y >= h[1] && y < h[3]) }
     }
 
+    /// For each window of the plan (frame numbers of the clip starting at `first`): the background PSNR of
+    /// its frames and the change of their mean luma (0…1) against the source — a dark or noisy window shows.
+    static func perWindow(_ frames: [RGBAImage], source: [RGBAImage], windows: [ClosedRange<Int>], first: Int, in c: AVEditCase) -> [[String: Any]] {
+        windows.map { w in
+            let r = max(0, w.lowerBound - first)..<min(frames.count, w.upperBound - first + 1)
+            let out = Array(frames[r]), src = Array(source[r])
+            return [
+                "frames": "\(w.lowerBound)-\(w.upperBound)", "keep_psnr": number(backgroundPSNR(out, src, in: c)),
+                "luma_shift": meanLuma(out) - meanLuma(src),
+            ]
+        }
+    }
+
+    static func meanLuma(_ frames: [RGBAImage]) -> Double {
+        var sum = 0.0, n = 0
+        for f in frames {
+            for y in 0..<f.height {
+                for x in 0..<f.width { sum += FrameMeasures.luma(f, x, y) }
+            }
+            n += f.width * f.height
+        }
+        return n == 0 ? .nan : sum / Double(n)
+    }
+
+    /// "12.1 dB −0.020 | 14.0 dB +0.001 | …" for a per-window list.
+    static func describe(_ windows: [[String: Any]]) -> String {
+        windows.map { w in
+            String(format: "%@: %.1f dB, luma %+.3f", (w["frames"] as? String) ?? "?", (w["keep_psnr"] as? Double) ?? .nan,
+                (w["luma_shift"] as? Double) ?? .nan)
+        }.joined(separator: " | ")
+    }
+
     /// The audio as mono doubles at 16 kHz (the readers' rate), resampled when the model's differs.
     static func mono16k(_ buffer: AudioBuffer) throws -> [Double] {
         let mono = buffer.mixedToMono()

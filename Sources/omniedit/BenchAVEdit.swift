@@ -74,7 +74,9 @@ struct BenchAVEdit: ParsableCommand {
             let src = try AVEditEvaluation.read(frames: sourceFrames, audio: sourceAudio, in: c)
 
             /// One run of the job: the output frames (8-bit, as a PNG would hold them), its sound, seconds, windows, calls.
-            func render(_ settings: AVEditSettings) throws -> (frames: [RGBAImage], audio: [Double], seconds: Double, windows: Int, calls: Int) {
+            func render(_ settings: AVEditSettings) throws -> (
+                frames: [RGBAImage], audio: [Double], seconds: Double, windows: Int, calls: Int, perWindow: [[String: Any]]
+            ) {
                 let job = try AVEditJob(
                     model: model, inputs: AVEditInputs(frames: frames, frameRate: c.fps, sourceAudio: dir + "/source.wav", settings: settings),
                     cache: try CacheStore(folder: nil, budgetMB: 0), fetch: { try planar(clip.frame($0)) })
@@ -83,7 +85,8 @@ struct BenchAVEdit: ParsableCommand {
                 let out = try frames.map { FrameMeasures.quantised(rgba(try job.render(frame: $0))) }
                 let audio = try job.editedAudio()
                 let seconds = Date().timeIntervalSince(start)
-                return (out, try AVEditEvaluation.mono16k(audio), seconds, job.plan.windows.count, model.modelCalls - before)
+                let perWindow = AVEditEvaluation.perWindow(out, source: sourceFrames, windows: job.plan.windows, first: frames.lowerBound, in: c)
+                return (out, try AVEditEvaluation.mono16k(audio), seconds, job.plan.windows.count, model.modelCalls - before, perWindow)
             }
 
             // The round trip (VAEs + vocoder, no edit): OmniEdit at guidance 0 keeps Z equal to the
@@ -118,6 +121,7 @@ struct BenchAVEdit: ParsableCommand {
                 name, c.source.prompt, src.hair, c.pythonSource.hair, src.beard, c.pythonSource.beard, src.f0, c.pythonSource.f0Hz,
                 src.sync, c.pythonSource.syncR.map { String(format: "%.2f", $0) } ?? "–", rec.hair, rec.beard, rec.f0, rec.centroid,
                 recBackground))
+            if rt.perWindow.count > 1 { print("  round trip per window: " + AVEditEvaluation.describe(rt.perWindow)) }
 
             for target in c.targets where kindNames.contains(target.kind) {
                 let t = target.attrs, s = c.source.attrs
@@ -152,13 +156,15 @@ struct BenchAVEdit: ParsableCommand {
                         "change_vs_roundtrip_psnr": FrameMeasures.psnr(out.frames, rt.frames, where: everything),
                         "sync": AVEditEvaluation.number(m.sync), "sync_roundtrip": AVEditEvaluation.number(rec.sync),
                         "sync_source": AVEditEvaluation.number(src.sync),
-                        "seconds": out.seconds, "windows": out.windows, "model_calls": out.calls,
+                        "seconds": out.seconds, "windows": out.windows, "model_calls": out.calls, "per_window": out.perWindow,
+                        "per_window_roundtrip": rt.perWindow,
                     ]
                     rows.append(row)
                     print(String(
                         format: "  %-6@ %-20@ hair %@→%@ (%@) beard %.2f→%.2f f0 %.0f→%.0f mel %.0f→%.0f Hz keep %.1f dB sync %.2f  %.1f s",
                         target.kind, samplerName, rec.hair, m.hair, t.hair, rec.beard, m.beard, rec.f0, m.f0, rec.centroid, m.centroid,
                         background, m.sync, out.seconds))
+                    if out.perWindow.count > 1 { print("    per window: " + AVEditEvaluation.describe(out.perWindow)) }
                 }
             }
         }
@@ -255,11 +261,33 @@ struct BenchAVEditSummary {
             let sync = Self.mean(rows.filter { $0["sampler"] as? String == s }, "sync")
             print("| \(s) | \(cell(s, "hair", "hair_ok")) | \(cell(s, "hair", "beard_ok")) | \(cell(s, "gender", "beard_ok")) | \(cell(s, "gender", "hair_ok")) | \(cell(s, "gender", "mel_moved_right")) / \(cell(s, "gender", "pitch_moved_right")) | \(cell(s, "gender", "voice_gender_ok")) | \(cell(s, "pitch", "mel_moved_right")) / \(cell(s, "pitch", "pitch_moved_right")) | \(value(s, "hair", "mel_change_pct", "%+.1f %%")) | \(value(s, "gender", "keep_psnr", "%.1f")) / \(value(s, "hair", "keep_psnr", "%.1f")) / \(value(s, "pitch", "keep_psnr", "%.1f")) dB | \(sync.isFinite ? String(format: "%.2f", sync) : "–") | \(String(format: "%.2f", t.seconds / Double(max(t.windows, 1)))) |")
         }
+        printPerWindow(samplers: samplers)
         let r = roundTripSummary()
         let hair = roundTrips.filter { $0["hair"] as? String == $0["hair_source"] as? String }.count
         print(String(
             format: "| round trip (no edit) | hair = source %d/%d | | | | | | | | background %.1f dB, whole frame %.1f dB | %.2f (source clips %.2f) | |",
             hair, roundTrips.count, (r["keep_psnr_db"] as? Double) ?? .nan, (r["frame_psnr_db"] as? Double) ?? .nan,
             (r["sync_r"] as? Double) ?? .nan, (r["sync_r_source_clip"] as? Double) ?? .nan))
+    }
+
+    /// Background PSNR and brightness change by window position (first, second, …), averaged over the
+    /// edits: a window that goes dark or noisy shows here. Printed for clips of more than one window.
+    func printPerWindow(samplers: [String]) {
+        let most = rows.map { ($0["per_window"] as? [[String: Any]])?.count ?? 0 }.max() ?? 0
+        guard most > 1 else { return }
+        print("\n| sampler | " + (1...most).map { "window \($0): background PSNR, luma shift" }.joined(separator: " | ") + " |")
+        print("|---|" + String(repeating: "---|", count: most))
+        func line(_ name: String, _ lists: [[[String: Any]]]) {
+            let cells = (0..<most).map { k -> String in
+                let at = lists.compactMap { $0.count > k ? $0[k] : nil }
+                let p = Self.mean(at, "keep_psnr"), l = Self.mean(at, "luma_shift")
+                return p.isFinite ? String(format: "%.1f dB, %+.3f", p, l) : "–"
+            }
+            print("| \(name) | " + cells.joined(separator: " | ") + " |")
+        }
+        for s in samplers {
+            line(s, rows.filter { $0["sampler"] as? String == s }.compactMap { $0["per_window"] as? [[String: Any]] })
+        }
+        line("round trip", rows.filter { $0["sampler"] as? String == samplers.first }.compactMap { $0["per_window_roundtrip"] as? [[String: Any]] })
     }
 }

@@ -96,9 +96,19 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--cases", type=int, default=6, help="speech clips (sample_eval's first N held-out clips)")
     ap.add_argument("--frames", type=int, default=25, help="frames per clip: 25 = one window (sample_eval's), up to 49")
+    ap.add_argument("--indices", help="comma-separated held-out clip indices instead of the first speech clips "
+                                      "(26 = the clip of Examples/avedit)")
     a = ap.parse_args()
     if a.cases < 1 or not 9 <= a.frames <= 49:
         ap.error("--cases must be at least 1 and --frames between 9 and 49 (every held-out clip has 49 or more)")
+    if a.indices:
+        for number, index in enumerate(int(i) for i in a.indices.split(",")):
+            clip = generate_av.make_clip(2, "heldout", index)
+            if str(clip["kind"]) != "speech":
+                ap.error("held-out clip %d is a %s scene, not a speaker" % (index, clip["kind"]))
+            m = make_case(os.path.join(a.out, "case%02d" % number), clip, index, number, a.frames)
+            print("case%02d (clip_%05d): %s" % (number, index, m["source"]["prompt"]), flush=True)
+        return
     number, index = 0, 0
     while number < a.cases:
         clip = generate_av.make_clip(2, "heldout", index)
