@@ -12,6 +12,9 @@ import os
 here = os.environ.get("OMNIEDIT_EXAMPLES", os.path.join(os.getcwd(), "Examples"))
 out = os.environ.get("OMNIEDIT_OUT", os.path.join(os.getcwd(), "out", "natron", "lipsync####.png"))
 
+# The clip is 25 fps: Natron's project default is 24, which would misplace the sound against the frames.
+app.getProjectParam("frameRate").setValue(25)
+
 reader = app.createReader(os.path.join(here, "clip", "face####.png"))
 
 fx = app.createNode("org.omniedit.LipSync")          # our plugin identifier (menu: OmniEdit > LipSync)
