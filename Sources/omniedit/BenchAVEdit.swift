@@ -34,6 +34,8 @@ struct BenchAVEdit: ParsableCommand {
     var limit: Int?
     @Option(help: "Write every figure (per edit and summaries) to this JSON file.")
     var json: String?
+    @Option(help: "Also write to this folder, per case, a contact sheet (rows: source, round trip, each edit; every 4th frame) and each edit's sound (WAV).")
+    var save: String?
 
     func run() throws {
         let names = try FileManager.default.contentsOfDirectory(atPath: cases).filter {
@@ -56,8 +58,9 @@ struct BenchAVEdit: ParsableCommand {
         guard let compute = ComputeBackend(name: backend) else { throw ValidationError("--backend must be cpu or vulkan") }
         let folder = try resolveAVModelFolder(model)
         let model = try AVModel.shared(folder: folder, backend: compute)
-        print("model \(folder) on \(model.backendName); \(names.count) case(s); guidance \(base.guidance), composite \(base.composite.rawValue), T \(base.steps), start \(base.startStep), end \(base.endStep)")
+        say("model \(folder) on \(model.backendName); \(names.count) case(s); guidance \(base.guidance), composite \(base.composite.rawValue), T \(base.steps), start \(base.startStep), end \(base.endStep)")
 
+        if let save { try FileManager.default.createDirectory(atPath: save, withIntermediateDirectories: true) }
         var rows: [[String: Any]] = []
         var roundTrips: [[String: Any]] = []
         var timing: [String: (seconds: Double, windows: Int, calls: Int)] = [:]
@@ -116,13 +119,15 @@ struct BenchAVEdit: ParsableCommand {
                     "sync": c.pythonSource.syncR.map { $0 as Any } ?? NSNull(),
                 ],
             ])
-            print(String(
+            say(String(
                 format: "%@: %@\n  source: hair %@ (python %@), beard %.2f (%.2f), f0 %.0f Hz (%.0f), sync r %.2f (%@); round trip: hair %@, beard %.2f, f0 %.0f Hz, mel centroid %.0f Hz, background %.1f dB",
                 name, c.source.prompt, src.hair, c.pythonSource.hair, src.beard, c.pythonSource.beard, src.f0, c.pythonSource.f0Hz,
                 src.sync, c.pythonSource.syncR.map { String(format: "%.2f", $0) } ?? "–", rec.hair, rec.beard, rec.f0, rec.centroid,
                 recBackground))
-            if rt.perWindow.count > 1 { print("  round trip per window: " + AVEditEvaluation.describe(rt.perWindow)) }
+            if rt.perWindow.count > 1 { say("  round trip per window: " + AVEditEvaluation.describe(rt.perWindow)) }
 
+            var sheet: [[RGBAImage]] = [sourceFrames, rt.frames]
+            var sheetRows = ["source", "round trip"]
             for target in c.targets where kindNames.contains(target.kind) {
                 let t = target.attrs, s = c.source.attrs
                 for samplerName in samplerNames {
@@ -133,6 +138,14 @@ struct BenchAVEdit: ParsableCommand {
                     settings.seed = base.seed &+ c.seed
                     let out = try render(settings)
                     let m = try AVEditEvaluation.read(frames: out.frames, audio: out.audio, in: c)
+                    if let save {
+                        sheet.append(out.frames)
+                        sheetRows.append("\(target.kind) \(samplerName)")
+                        try AudioFile.write(
+                            try AudioBuffer(sampleRate: AudioMeasures.sampleRate, channels: 1, samples: out.audio.map(Float.init)),
+                            to: "\(save)/\(name)-\(target.kind)-\(samplerName).wav", encoding: .float32,
+                            protecting: [dir + "/source.wav"])
+                    }
                     var sum = timing[samplerName] ?? (0, 0, 0)
                     sum.seconds += out.seconds
                     sum.windows += out.windows
@@ -160,12 +173,20 @@ struct BenchAVEdit: ParsableCommand {
                         "per_window_roundtrip": rt.perWindow,
                     ]
                     rows.append(row)
-                    print(String(
+                    say(String(
                         format: "  %-6@ %-20@ hair %@→%@ (%@) beard %.2f→%.2f f0 %.0f→%.0f mel %.0f→%.0f Hz keep %.1f dB sync %.2f  %.1f s",
                         target.kind, samplerName, rec.hair, m.hair, t.hair, rec.beard, m.beard, rec.f0, m.f0, rec.centroid, m.centroid,
                         background, m.sync, out.seconds))
-                    if out.perWindow.count > 1 { print("    per window: " + AVEditEvaluation.describe(out.perWindow)) }
+                    if out.perWindow.count > 1 { say("    per window: " + AVEditEvaluation.describe(out.perWindow)) }
                 }
+            }
+            if let save {
+                let image = LipSyncEvaluation.contactSheet(rows: sheet, step: 4)
+                let path = "\(save)/\(name).png"
+                let sink = try makeFrameSink(path, width: image.width, height: image.height, frameRate: 25)
+                try sink.write(image, frame: 0)
+                try sink.finish(audioFile: nil)
+                say("  wrote \(path) (rows: \(sheetRows.joined(separator: ", ")))")
             }
         }
         let summary = BenchAVEditSummary(rows: rows, roundTrips: roundTrips, timing: timing)
@@ -179,7 +200,7 @@ struct BenchAVEdit: ParsableCommand {
             ]
             let data = try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys])
             try RunOutputs.shared.creating { try data.write(to: URL(fileURLWithPath: json), options: .atomic) }
-            print("wrote \(json)")
+            say("wrote \(json)")
         }
     }
 }
@@ -254,17 +275,17 @@ struct BenchAVEditSummary {
             let v = Self.mean(select(sampler, kind), key)
             return v.isFinite ? String(format: format, v) : "–"
         }
-        print("\n| sampler | hair edits: hair = target | hair edits: beard kept | gender edits: beard = target | gender edits: hair kept | gender edits: voice toward target (mel centroid / f0) | gender edits: voice gender by f0 | pitch edits: toward target (mel / f0) | hair edits: mel centroid change | background PSNR gender / hair / pitch | sync r | s / window |")
-        print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+        say("\n| sampler | hair edits: hair = target | hair edits: beard kept | gender edits: beard = target | gender edits: hair kept | gender edits: voice toward target (mel centroid / f0) | gender edits: voice gender by f0 | pitch edits: toward target (mel / f0) | hair edits: mel centroid change | background PSNR gender / hair / pitch | sync r | s / window |")
+        say("|---|---|---|---|---|---|---|---|---|---|---|---|")
         for s in samplers {
             let t = timing[s] ?? (0, 0, 0)
             let sync = Self.mean(rows.filter { $0["sampler"] as? String == s }, "sync")
-            print("| \(s) | \(cell(s, "hair", "hair_ok")) | \(cell(s, "hair", "beard_ok")) | \(cell(s, "gender", "beard_ok")) | \(cell(s, "gender", "hair_ok")) | \(cell(s, "gender", "mel_moved_right")) / \(cell(s, "gender", "pitch_moved_right")) | \(cell(s, "gender", "voice_gender_ok")) | \(cell(s, "pitch", "mel_moved_right")) / \(cell(s, "pitch", "pitch_moved_right")) | \(value(s, "hair", "mel_change_pct", "%+.1f %%")) | \(value(s, "gender", "keep_psnr", "%.1f")) / \(value(s, "hair", "keep_psnr", "%.1f")) / \(value(s, "pitch", "keep_psnr", "%.1f")) dB | \(sync.isFinite ? String(format: "%.2f", sync) : "–") | \(String(format: "%.2f", t.seconds / Double(max(t.windows, 1)))) |")
+            say("| \(s) | \(cell(s, "hair", "hair_ok")) | \(cell(s, "hair", "beard_ok")) | \(cell(s, "gender", "beard_ok")) | \(cell(s, "gender", "hair_ok")) | \(cell(s, "gender", "mel_moved_right")) / \(cell(s, "gender", "pitch_moved_right")) | \(cell(s, "gender", "voice_gender_ok")) | \(cell(s, "pitch", "mel_moved_right")) / \(cell(s, "pitch", "pitch_moved_right")) | \(value(s, "hair", "mel_change_pct", "%+.1f %%")) | \(value(s, "gender", "keep_psnr", "%.1f")) / \(value(s, "hair", "keep_psnr", "%.1f")) / \(value(s, "pitch", "keep_psnr", "%.1f")) dB | \(sync.isFinite ? String(format: "%.2f", sync) : "–") | \(String(format: "%.2f", t.seconds / Double(max(t.windows, 1)))) |")
         }
         printPerWindow(samplers: samplers)
         let r = roundTripSummary()
         let hair = roundTrips.filter { $0["hair"] as? String == $0["hair_source"] as? String }.count
-        print(String(
+        say(String(
             format: "| round trip (no edit) | hair = source %d/%d | | | | | | | | background %.1f dB, whole frame %.1f dB | %.2f (source clips %.2f) | |",
             hair, roundTrips.count, (r["keep_psnr_db"] as? Double) ?? .nan, (r["frame_psnr_db"] as? Double) ?? .nan,
             (r["sync_r"] as? Double) ?? .nan, (r["sync_r_source_clip"] as? Double) ?? .nan))
@@ -275,19 +296,24 @@ struct BenchAVEditSummary {
     func printPerWindow(samplers: [String]) {
         let most = rows.map { ($0["per_window"] as? [[String: Any]])?.count ?? 0 }.max() ?? 0
         guard most > 1 else { return }
-        print("\n| sampler | " + (1...most).map { "window \($0): background PSNR, luma shift" }.joined(separator: " | ") + " |")
-        print("|---|" + String(repeating: "---|", count: most))
+        say("\n| sampler | " + (1...most).map { "window \($0): background PSNR, luma shift" }.joined(separator: " | ") + " |")
+        say("|---|" + String(repeating: "---|", count: most))
         func line(_ name: String, _ lists: [[[String: Any]]]) {
             let cells = (0..<most).map { k -> String in
                 let at = lists.compactMap { $0.count > k ? $0[k] : nil }
                 let p = Self.mean(at, "keep_psnr"), l = Self.mean(at, "luma_shift")
                 return p.isFinite ? String(format: "%.1f dB, %+.3f", p, l) : "–"
             }
-            print("| \(name) | " + cells.joined(separator: " | ") + " |")
+            say("| \(name) | " + cells.joined(separator: " | ") + " |")
         }
         for s in samplers {
             line(s, rows.filter { $0["sampler"] as? String == s }.compactMap { $0["per_window"] as? [[String: Any]] })
         }
         line("round trip", rows.filter { $0["sampler"] as? String == samplers.first }.compactMap { $0["per_window_roundtrip"] as? [[String: Any]] })
     }
+}
+
+/// One line to standard output at once (unbuffered, so a log file follows the run edit by edit).
+private func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }

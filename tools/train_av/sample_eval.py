@@ -225,7 +225,7 @@ def measure(frames, wav, clip, n):
     env = av_measure.envelope(wav, n)
     mouth = mouth_metric.measure(f, boxes["mouth_box"])
     sync = float(np.corrcoef(mouth, env)[0, 1]) if mouth.std() > 1e-6 and env.std() > 1e-9 else float("nan")
-    return {"hair": av_measure.hair_colour(f, boxes["hair_box"]),
+    return {"hair": av_measure.hair_colour(f, boxes["hair_box"]), "wave_centroid": wave_centroid(wav),
             "beard": av_measure.beard_score(f, boxes["beard_box"], skin, hair_rgb),
             "f0": av_measure.median_f0(wav), "sync": sync}
 
@@ -245,6 +245,12 @@ def low_band_centroid(mel):
     low = _CENTRES < 1000
     w = e[loud][:, low]
     return float((w * _CENTRES[low]).sum() / max(w.sum(), 1e-12))
+
+
+def wave_centroid(wav):
+    """low_band_centroid of the output waveform's own log-mel (what `omniedit bench-avedit` reads from the sound)."""
+    x = np.asarray(wav, np.float32)
+    return low_band_centroid(C.log_mel(x)[: len(x) // C.HOP].numpy())
 
 
 class LatentProbe:
@@ -353,6 +359,9 @@ def main():
                        "mel_centroid": m["centroid"], "mel_centroid_roundtrip": rec["centroid"],
                        "mel_moved_right": (m["centroid"] - rec["centroid"]) * (1 if tgt["pitch"] == "high" else -1) > 0
                        if tgt["pitch"] != attrs["pitch"] else None,
+                       "wave_centroid": m["wave_centroid"], "wave_centroid_roundtrip": rec["wave_centroid"],
+                       "wave_moved_right": (m["wave_centroid"] - rec["wave_centroid"]) * (1 if tgt["pitch"] == "high" else -1) > 0
+                       if tgt["pitch"] != attrs["pitch"] else None,
                        "keep_psnr": psnr(fr, frames_src, mask), "keep_psnr_roundtrip": psnr(to128(rec_v), frames_src, mask),
                        "frame_psnr_roundtrip": psnr(to128(rec_v), frames_src, np.ones((128, 128), bool)),
                        "change_vs_roundtrip_psnr": psnr(fr, to128(rec_v), np.ones((128, 128), bool)),
@@ -380,6 +389,8 @@ def main():
                 "beard_acc": float(np.mean([x["beard_ok"] for x in r])),
                 "pitch_direction_acc": float(np.mean(pm)) if pm else None,
                 "mel_pitch_direction_acc": float(np.mean(mm)) if mm else None,
+                "wave_pitch_direction_acc": float(np.mean([x["wave_moved_right"] for x in r if x["wave_moved_right"] is not None]))
+                if mm else None,
                 "f0_change_pct_mean": float(np.mean([x["f0_change_pct"] for x in r])),
                 "keep_psnr_db": float(np.mean([x["keep_psnr"] for x in r])),
                 "edit_vs_roundtrip_psnr_db": float(np.mean([x["change_vs_roundtrip_psnr"] for x in r])),
