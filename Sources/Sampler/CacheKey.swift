@@ -99,7 +99,7 @@ extension SamplerConfiguration {
     /// - always: `X0`, `c_src`, the model, the grid (T, shift, …), `start` (`Z = (1-σ_start)·X0 + σ_start·n`,
     ///   §4), whether the run estimates its initial noise and, if so, `rescaleInitialNoise` (§4 note);
     /// - from the first executed step on: the full variant, `c_tgt` and `cfg` (every step, edit or plain,
-    ///   uses `vp`, §4);
+    ///   uses `vp`, §4), and the step-cache threshold when it is on;
     /// - `end` only through which executed steps were edit steps: the key holds the number of edit steps
     ///   among `start ..< step`, so `end = 16` and `end = 18` share every state up to step 17 (§4 "if i <=
     ///   end"); `end ≥ T-1` is normalised to `T-1`;
@@ -121,6 +121,9 @@ extension SamplerConfiguration {
         h.add("variant", variant.rawValue)
         h.add("c_tgt", inputs.targetConditionDigest)
         h.add("cfg", cfg)
+        // Only when on, so states of runs without step caching keep their keys; the initial state (no
+        // step run) is the same either way and shared.
+        if stepCacheThreshold > 0 { h.add("stepCacheThreshold", stepCacheThreshold) }
         let editsRun = max(0, min(lastEditStep, step - 1) - start + 1)
         h.add("editStepsRun", editsRun)
         let drewNoise = variant == .flowEdit ? stepsRun > 0 : editsRun > 0

@@ -39,17 +39,20 @@ extension EditSampler {
         let (sigma, sigmaNext) = (sigmas[i], sigmas[i + 1])
         let z: Latent
         let noise: Latent?
+        var memory = state.reuse
         switch c.variant {
         case .omniEdit, .omniEditRandomNoise:
             // checkResumable guarantees the noise of OmniEdit variants.
             guard let n = state.noise else { throw SamplerError.stateMismatch("state at step \(i) has no noise n") }
-            (z, noise) = try targetSequenceStep(i, z: state.z, n: n, sigma: sigma, sigmaNext: sigmaNext, model: model)
+            (z, noise) = try targetSequenceStep(
+                i, z: state.z, n: n, sigma: sigma, sigmaNext: sigmaNext, model: model, memory: &memory)
         case .flowEdit:
-            z = try editSequenceStep(i, state: state.z, sigma: sigma, sigmaNext: sigmaNext, model: model)
+            z = try editSequenceStep(
+                i, state: state.z, sigma: sigma, sigmaNext: sigmaNext, model: model, memory: &memory)
             noise = nil
         }
         try z.checkFinite("step \(i) result")
-        return StepState(step: i + 1, z: z, noise: noise, cacheKey: cacheKey(atStep: i + 1))
+        return StepState(step: i + 1, z: z, noise: noise, cacheKey: cacheKey(atStep: i + 1), reuse: memory)
     }
 
     /// Requests for the guided velocity `vp` at `latent`: `[v(·, c_src), v(·, c_tgt)]`, or only the target
@@ -80,18 +83,21 @@ extension EditSampler {
 
     /// Spec §4 (and §5's random-noise variant): one target-sequence step.
     func targetSequenceStep(
-        _ i: Int, z: Latent, n: Latent, sigma: Double, sigmaNext: Double, model: some VelocityModel
+        _ i: Int, z: Latent, n: Latent, sigma: Double, sigmaNext: Double, model: some VelocityModel,
+        memory: inout StepCacheMemory?
     ) throws -> (Latent, Latent) {
         let c = configuration
         let x0 = inputs.source
         guard c.isEditStep(i) else {
-            let v = try evaluate(model, guidedRequests(z, sigma: sigma), step: "plain step \(i)")
+            let v = try evaluateOrReuse(
+                model, guidedRequests(z, sigma: sigma), slots: guidedSlots, step: i, memory: &memory,
+                name: "plain step \(i)")
             return (guidedEuler(z, v, sigma: sigma, sigmaNext: sigmaNext), n)
         }
         let s = Latent.axpby(1 - sigma, x0, sigma, n)
-        let v = try evaluate(
+        let v = try evaluateOrReuse(
             model, guidedRequests(z, sigma: sigma) + [VelocityRequest(latent: s, sigma: sigma, role: .source)],
-            step: "edit step \(i)")
+            slots: guidedSlots + [.sourceOnSource], step: i, memory: &memory, name: "edit step \(i)")
         let (vp, used) = guidedVelocity(v)
         let vq = v[used]
         let eps = try GaussianNoise.latent(like: x0, seed: c.seed, window: c.window, step: i, stream: .editMixing)
@@ -128,7 +134,8 @@ extension EditSampler {
 
     /// Spec §5, FlowEdit: one edit-sequence step. `state` is `E` until the first plain step, `Zt` after.
     func editSequenceStep(
-        _ i: Int, state: Latent, sigma: Double, sigmaNext: Double, model: some VelocityModel
+        _ i: Int, state: Latent, sigma: Double, sigmaNext: Double, model: some VelocityModel,
+        memory: inout StepCacheMemory?
     ) throws -> Latent {
         let c = configuration
         let x0 = inputs.source
@@ -136,9 +143,9 @@ extension EditSampler {
             let n = try GaussianNoise.latent(like: x0, seed: c.seed, window: c.window, step: i, stream: .flowEditStep)
             let s = Latent.axpby(1 - sigma, x0, sigma, n)
             let zt = Latent.addSub(state, s, x0)
-            let v = try evaluate(
+            let v = try evaluateOrReuse(
                 model, guidedRequests(zt, sigma: sigma) + [VelocityRequest(latent: s, sigma: sigma, role: .source)],
-                step: "FlowEdit edit step \(i)")
+                slots: guidedSlots + [.sourceOnSource], step: i, memory: &memory, name: "FlowEdit edit step \(i)")
             let (vp, used) = guidedVelocity(v)
             return Self.editSequenceUpdate(e: state, vp: vp, vq: v[used], sigma: sigma, sigmaNext: sigmaNext)
         }
@@ -150,7 +157,9 @@ extension EditSampler {
                 like: x0, seed: c.seed, window: c.window, step: i, stream: .flowEditRenoise)
             zt = Latent.addSub(state, Latent.axpby(1 - sigma, x0, sigma, n), x0)
         }
-        let v = try evaluate(model, guidedRequests(zt, sigma: sigma), step: "FlowEdit plain step \(i)")
+        let v = try evaluateOrReuse(
+            model, guidedRequests(zt, sigma: sigma), slots: guidedSlots, step: i, memory: &memory,
+            name: "FlowEdit plain step \(i)")
         return guidedEuler(zt, v, sigma: sigma, sigmaNext: sigmaNext)
     }
 

@@ -113,6 +113,12 @@ public struct EditSampler: Sendable {
             }
             try layout.check(noise.layout, what: "resumed state's n")
         }
+        if stepCacheRule.isEnabled, state.step > c.start {
+            guard let reuse = state.reuse else {
+                throw SamplerError.stateMismatch("state at step \(state.step) has no step-cache memory")
+            }
+            for e in reuse.estimates { try layout.check(e.cleanEstimate.layout, what: "resumed step-cache estimate") }
+        }
     }
 
     /// Sends `batch` to the model and checks the answer's count and layouts.

@@ -57,6 +57,38 @@ enum Kernels {
         return partial.reduce(0, +)
     }
 
+    /// `(Σ|xᵢ - yᵢ|, Σ|xᵢ|)` accumulated in Double per chunk, chunk sums added in order (deterministic):
+    /// the relative L1 change of the step cache's clean estimates.
+    static func l1Change(_ x: [Float], from y: [Float]) -> (change: Double, norm: Double) {
+        x.withUnsafeBufferPointer { xb in
+            y.withUnsafeBufferPointer { yb in
+                guard let xp = xb.baseAddress, let yp = yb.baseAddress else { return (0, 0) }
+                let chunks = (xb.count + chunkSize - 1) / chunkSize
+                var partial = [Double](repeating: 0, count: 2 * max(chunks, 1))
+                partial.withUnsafeMutableBufferPointer { sums in
+                    let s = sums.baseAddress!
+                    forChunks(xb.count) { range, c in
+                        var change: Double = 0
+                        var norm: Double = 0
+                        for i in range {
+                            change += Double(abs(xp[i] - yp[i]))
+                            norm += Double(abs(xp[i]))
+                        }
+                        s[2 * c] = change
+                        s[2 * c + 1] = norm
+                    }
+                }
+                var change: Double = 0
+                var norm: Double = 0
+                for c in 0..<max(chunks, 1) {
+                    change += partial[2 * c]
+                    norm += partial[2 * c + 1]
+                }
+                return (change, norm)
+            }
+        }
+    }
+
     /// True when no element is NaN or ±∞.
     static func allFinite(_ x: UnsafeBufferPointer<Float>) -> Bool {
         guard let p = x.baseAddress else { return true }

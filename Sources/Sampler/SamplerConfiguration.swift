@@ -58,11 +58,16 @@ public struct SamplerConfiguration: Hashable, Sendable {
     /// reference leaves AV Edit's initial noise unscaled, so AV Edit passes false (per-step noises are
     /// rescaled either way).
     public var rescaleInitialNoise: Bool
+    /// Step caching (beyond the reference, `StepCache.swift`): the largest predicted relative change of the
+    /// clean estimates for which a step's model calls are skipped and answered from the last real call.
+    /// 0 (default) = off: every call is made, bit-identical to a sampler without step caching.
+    public var stepCacheThreshold: Double
 
     /// Creates a configuration; defaults are LipSync's (spec §3).
     public init(
         variant: SamplerVariant = .omniEdit, grid: StepGrid = .humoDefault, start: Int = 6, end: Int = 16,
-        cfg: Double = 4.5, seed: UInt64 = 0, window: UInt32 = 0, rescaleInitialNoise: Bool = true
+        cfg: Double = 4.5, seed: UInt64 = 0, window: UInt32 = 0, rescaleInitialNoise: Bool = true,
+        stepCacheThreshold: Double = 0
     ) {
         self.variant = variant
         self.grid = grid
@@ -72,6 +77,7 @@ public struct SamplerConfiguration: Hashable, Sendable {
         self.seed = seed
         self.window = window
         self.rescaleInitialNoise = rescaleInitialNoise
+        self.stepCacheThreshold = stepCacheThreshold
     }
 
     /// LipSync defaults (spec §3): HuMo grid T 20 shift 5, start 6, end 16, cfg 4.5.
@@ -111,6 +117,10 @@ public struct SamplerConfiguration: Hashable, Sendable {
         }
         guard end >= 0 else { throw SamplerError.invalidConfiguration("end \(end) must be ≥ 0") }
         guard cfg.isFinite else { throw SamplerError.invalidConfiguration("cfg \(cfg) must be finite") }
+        guard stepCacheThreshold.isFinite, (0...StepCacheRule.maxThreshold).contains(stepCacheThreshold) else {
+            throw SamplerError.invalidConfiguration(
+                "step cache threshold \(stepCacheThreshold) must be between 0 (off) and \(StepCacheRule.maxThreshold)")
+        }
     }
 
     /// Model requests of step `i` (spec §4 cost): edit 3, plain 2; one fewer with cfg = 1.
@@ -118,7 +128,8 @@ public struct SamplerConfiguration: Hashable, Sendable {
         (isEditStep(i) ? 2 : 1) + (cfg == 1 ? 0 : 1)
     }
 
-    /// The cost of a whole window (or of its remainder from a state at `fromStep`).
+    /// The cost of a whole window (or of its remainder from a state at `fromStep`). With step caching
+    /// the real count can be lower (the skipped steps are known only while running).
     ///
     /// `calls` counts velocity evaluations, `batches` model invocations: spec §4,
     /// `1 + 3·edit + 2·plain` calls in `1 + edit + plain` batches for OmniEdit with cfg ≠ 1 (HuMo defaults:

@@ -14,14 +14,18 @@ public struct StepState: Hashable, Sendable {
     public let noise: Latent?
     /// Hash of everything that influenced this state (see ``SamplerConfiguration``'s key rules).
     public let cacheKey: CacheKey
+    /// With step caching on, what the next steps may reuse (`StepCache.swift`); nil when it is off and
+    /// at the initial state.
+    public let reuse: StepCacheMemory?
 
     /// Recreates a state, e.g. read back from a cache; ``EditSampler`` checks its key and layout before
     /// resuming from it.
-    public init(step: Int, z: Latent, noise: Latent?, cacheKey: CacheKey) {
+    public init(step: Int, z: Latent, noise: Latent?, cacheKey: CacheKey, reuse: StepCacheMemory? = nil) {
         self.step = step
         self.z = z
         self.noise = noise
         self.cacheKey = cacheKey
+        self.reuse = reuse
     }
 }
 

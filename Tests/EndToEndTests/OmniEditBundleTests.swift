@@ -87,12 +87,12 @@ final class OmniEditBundleTests: XCTestCase {
         XCTAssertEqual(valued(lip), [
             "audioFile", "audioOffset", "sourceAudioFile", "modelFolder", "prompt", "steps", "startStep", "endStep", "guidance", "shift",
             "seed", "windowLength", "windowOverlap", "referenceMode", "referenceFrame", "backend", "previewStep",
-            "cacheSizeMB", "cacheFolder", "clearCache", "cpuPrecision", "sampler", "composite",
+            "cacheSizeMB", "cacheFolder", "clearCache", "cpuPrecision", "sampler", "stepCacheThreshold", "composite",
         ])
         XCTAssertEqual(valued(av), [
             "sourcePrompt", "targetPrompt", "sourceAudioFile", "audioOffset", "outputAudioFile", "modelFolder", "steps",
             "startStep", "endStep", "guidance", "seed", "windowLength", "windowOverlap", "backend", "previewStep",
-            "cacheSizeMB", "cacheFolder", "clearCache", "cpuPrecision", "sampler", "composite",
+            "cacheSizeMB", "cacheFolder", "clearCache", "cpuPrecision", "sampler", "stepCacheThreshold", "composite",
         ])
         let defaults = Dictionary(uniqueKeysWithValues: (lip.parameters ?? []).map { ($0.name, $0.defaultValue) })
         XCTAssertEqual(defaults["steps"], "20")
@@ -100,8 +100,11 @@ final class OmniEditBundleTests: XCTestCase {
         XCTAssertEqual(defaults["endStep"], "16")
         XCTAssertEqual(defaults["guidance"], "4.5")
         XCTAssertEqual(defaults["shift"], "5.0")
+        // Step caching is off unless asked for, in both effects.
+        XCTAssertEqual(defaults["stepCacheThreshold"], "0.0")
         let avDefaults = Dictionary(uniqueKeysWithValues: (av.parameters ?? []).map { ($0.name, $0.defaultValue) })
         XCTAssertEqual([avDefaults["steps"], avDefaults["startStep"], avDefaults["endStep"], avDefaults["guidance"]], ["40", "12", "39", "10.0"])
+        XCTAssertEqual(avDefaults["stepCacheThreshold"], "0.0")
         for p in (lip.parameters ?? []) + (av.parameters ?? []) where !["Group", "Page"].contains(p.type) {
             XCTAssertFalse(p.hint.isEmpty, "parameter \(p.name) needs a hint")
             XCTAssertFalse(p.label.isEmpty, "parameter \(p.name) needs a label")

@@ -147,6 +147,32 @@ final class LipSyncJobTests: XCTestCase {
         XCTAssertEqual(try render(frames: 0...8, audio: wav, cache: cache, precision: .f32).calls, 0)
     }
 
+    /// Step caching (`stepCacheThreshold`): fewer model calls, a different result cached apart from the
+    /// exact one (only the shared initial state is reused across), served again from disk with no call.
+    func testStepCachingSkipsCallsAndIsCachedApart() throws {
+        let dir = scratch("stepcache")
+        let wav = dir.appendingPathComponent("voice.wav").path
+        try writeSpeech(wav, seconds: 0.4, rate: 3)
+        let folder = dir.appendingPathComponent("cache")
+        let exact = try render(frames: 0...8, audio: wav, cache: try CacheStore(folder: folder, budgetMB: 64))
+        XCTAssertEqual(exact.calls, callsPerWindow)
+        var s = settings()
+        try s.set(assignments: ["stepCacheThreshold=10"])
+        XCTAssertEqual(s.stepCacheThreshold, 10)
+        let cached = try render(frames: 0...8, settings: s, audio: wav, cache: try CacheStore(folder: folder, budgetMB: 64))
+        // The initial state (no step run) is shared, so no initial call; steps 2 and 3 measure the rate
+        // (3 calls each); the largest threshold then skips steps 4 and 5.
+        XCTAssertEqual(cached.calls, 3 + 3)
+        XCTAssertNotEqual(cached.frames, exact.frames)
+        XCTAssertTrue(cached.frames.values.allSatisfy { $0.allSatisfy { $0.isFinite && abs($0) <= 1 } })
+        let again = try render(frames: 0...8, settings: s, audio: wav, cache: try CacheStore(folder: folder, budgetMB: 64))
+        XCTAssertEqual(again.calls, 0)
+        XCTAssertEqual(again.frames, cached.frames)
+        XCTAssertEqual(try render(frames: 0...8, audio: wav, cache: try CacheStore(folder: folder, budgetMB: 64)).frames, exact.frames)
+        s.stepCacheThreshold = 10.5
+        XCTAssertThrowsError(try s.validate()) { XCTAssertTrue("\($0)".contains("stepCacheThreshold"), "\($0)") }
+    }
+
     func testAReRenderFromTheCacheMakesNoModelCallsEvenFromDiskAlone() throws {
         let dir = scratch("rerender")
         let wav = dir.appendingPathComponent("voice.wav").path

@@ -107,6 +107,7 @@ enum AVEdit {
         s.previewStep = try p.int("previewStep")
         s.audioOffset = try p.double("audioOffset")
         s.composite = try p.int("composite") == 1 ? .modelOutput : .keepSourceDetail
+        s.stepCacheThreshold = try p.double("stepCacheThreshold")
         return s
     }
 

@@ -111,6 +111,7 @@ enum LipSync {
         s.audioOffset = try p.double("audioOffset")
         s.composite = try p.int("composite") == 1 ? .modelOutput : .keepSourceDetail
         s.prompt = try p.string("prompt")
+        s.stepCacheThreshold = try p.double("stepCacheThreshold")
         return s
     }
 

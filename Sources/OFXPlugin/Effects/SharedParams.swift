@@ -82,7 +82,12 @@ enum SharedParams {
         ParamSpec(
             name: "sampler", label: "Sampler",
             hint: "OmniEdit (default): target sequence with model-estimated noise. FlowEdit baseline: edit sequence with random noise. OmniEdit with random noise: ablation.",
-            kind: .choice(options: samplerChoices, default: 0), parent: "groupAdvanced")
+            kind: .choice(options: samplerChoices, default: 0), parent: "groupAdvanced"),
+        ParamSpec(
+            name: "stepCacheThreshold", label: "Step cache threshold",
+            hint: "Step caching: a step's model calls are skipped and answered from the last real call while the model's clean-image estimate is predicted to have changed by less than this fraction (relative L1) since then. 0 = off (exact, the default). Higher = fewer model calls and a coarser result; results are cached apart per value.",
+            kind: .double(default: 0, min: 0, max: 10, displayMin: 0, displayMax: 1, increment: 0.05, digits: 2),
+            parent: "groupAdvanced"),
     ]
 
     static func group(_ name: String, _ label: String, open: Bool = true) -> ParamSpec {

@@ -24,12 +24,14 @@ public struct AVEditSettings: Hashable, Sendable {
     /// Seconds into the source audio that line up with the clip's first frame.
     public var audioOffset = 0.0
     public var composite = CompositeMode.keepSourceDetail
+    /// Step caching, as LipSync's (`LipSyncSettings.stepCacheThreshold`); 0 = off.
+    public var stepCacheThreshold = 0.0
 
     public init() {}
 
     /// Names of the parameters `set` knows, for messages.
     static let names =
-        "sourcePrompt, targetPrompt, steps, startStep, endStep, guidance, seed, windowLength, windowOverlap, sampler, previewStep, audioOffset, composite"
+        "sourcePrompt, targetPrompt, steps, startStep, endStep, guidance, seed, windowLength, windowOverlap, sampler, previewStep, audioOffset, composite, stepCacheThreshold"
 
     /// Checks every range the sampler and the window plan rely on; the message names the parameter.
     public func validate() throws {
@@ -63,6 +65,7 @@ public struct AVEditSettings: Hashable, Sendable {
         guard audioOffset.isFinite, abs(audioOffset) <= 86_400 else {
             throw fail("'audioOffset' (\(audioOffset)) must be a number of seconds within a day.")
         }
+        try LipSyncSettings.validateStepCache(stepCacheThreshold)
     }
 
     /// Whether the two prompts ask for no change (the source is returned unchanged).
@@ -79,6 +82,7 @@ public struct AVEditSettings: Hashable, Sendable {
         c.start = startStep
         c.end = endStep
         c.cfg = guidance
+        c.stepCacheThreshold = stepCacheThreshold
         return c
     }
 
@@ -110,6 +114,7 @@ public struct AVEditSettings: Hashable, Sendable {
         case "audioOffset": audioOffset = try double()
         case "sampler": sampler = try SamplerVariant(parameter: value)
         case "composite": composite = try CompositeMode(parameter: value)
+        case "stepCacheThreshold": stepCacheThreshold = try double()
         default: throw PipelineError.invalidParameter("unknown AV Edit parameter '\(name)' (\(Self.names)).")
         }
     }
@@ -126,7 +131,7 @@ public struct AVEditSettings: Hashable, Sendable {
     var fingerprint: String {
         "steps=\(steps) start=\(startStep) end=\(endStep) cfg=\(guidance.bitPattern) seed=\(seed) "
             + "sampler=\(sampler.rawValue) preview=\(previewStep) offset=\(audioOffset.bitPattern) "
-            + "composite=\(composite.rawValue)"
+            + "composite=\(composite.rawValue)" + LipSyncSettings.stepCacheFingerprint(stepCacheThreshold)
     }
 }
 

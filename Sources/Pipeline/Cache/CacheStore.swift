@@ -33,6 +33,7 @@ struct ByteWriter {
         int(v.count)
         v.withUnsafeBytes { bytes += $0 }
     }
+    mutating func double(_ v: Double) { int(Int(Int64(bitPattern: v.bitPattern))) }
 }
 
 /// Reads what ByteWriter wrote; every length is bounded by the bytes left, so a damaged entry throws.
@@ -64,6 +65,7 @@ struct ByteReader {
         offset += 4 * n
         return out
     }
+    mutating func double() throws -> Double { Double(bitPattern: UInt64(bitPattern: Int64(try int()))) }
 }
 
 /// Least-recently-used values with a byte budget.
@@ -186,7 +188,9 @@ public final class CacheStore: @unchecked Sendable {
         w.int(s.step)
         w.bytes += s.cacheKey.bytes
         w.int(s.z.parts.count)
-        w.int(s.noise == nil ? 0 : 1)
+        // Bit 0: the noise n follows each part; bit 1: step-cache memory follows the parts (entries written
+        // before step caching hold 0 or 1 and read the same).
+        w.int((s.noise == nil ? 0 : 1) | (s.reuse == nil ? 0 : 2))
         for (i, part) in s.z.parts.enumerated() {
             w.string(part.name)
             w.int(part.shape.count)
@@ -194,7 +198,43 @@ public final class CacheStore: @unchecked Sendable {
             w.floats(part.values)
             if let n = s.noise { w.floats(n.parts[i].values) }
         }
+        if let m = s.reuse {
+            w.int(m.lastCallStep)
+            w.int(m.rate == nil ? 0 : 1)
+            w.double(m.rate ?? 0)
+            w.double(m.accumulated)
+            w.int(m.requestsReused)
+            w.int(m.estimates.count)
+            for e in m.estimates {
+                w.int(e.slot.rawValue)
+                for part in e.cleanEstimate.parts { w.floats(part.values) }
+            }
+        }
         return w.bytes
+    }
+
+    /// The step-cache memory after a state's parts, its estimates laid out like `z`.
+    private static func decodeReuse(_ r: inout ByteReader, like z: Latent) throws -> StepCacheMemory {
+        let lastCallStep = try r.int()
+        let hasRate = try r.int() == 1
+        let rate = try r.double()
+        let accumulated = try r.double()
+        let reused = try r.int()
+        let count = try r.count(8)
+        guard count <= ReuseSlot.allCases.count else { throw ByteReader.Damaged() }
+        var estimates: [ReusedEstimate] = []
+        for _ in 0..<count {
+            guard let slot = ReuseSlot(rawValue: try r.int()) else { throw ByteReader.Damaged() }
+            let parts = try z.parts.map { p in
+                let values = try r.floats()
+                guard values.count == p.count else { throw ByteReader.Damaged() }
+                return try LatentPart(name: p.name, shape: p.shape, values: values)
+            }
+            estimates.append(ReusedEstimate(slot: slot, cleanEstimate: try Latent(parts: parts)))
+        }
+        return StepCacheMemory(
+            estimates: estimates, lastCallStep: lastCallStep, rate: hasRate ? rate : nil, accumulated: accumulated,
+            requestsReused: reused)
     }
 
     static func decodeStep(_ payload: [UInt8]) throws -> StepState {
@@ -204,7 +244,9 @@ public final class CacheStore: @unchecked Sendable {
         let key = Array(payload[r.offset..<(r.offset + 32)])
         r.offset += 32
         let count = try r.count(1)
-        let hasNoise = try r.int() == 1
+        let flags = try r.int()
+        guard (0...3).contains(flags) else { throw ByteReader.Damaged() }
+        let hasNoise = flags & 1 == 1
         var z: [LatentPart] = []
         var n: [LatentPart] = []
         for _ in 0..<count {
@@ -215,10 +257,12 @@ public final class CacheStore: @unchecked Sendable {
             z.append(try LatentPart(name: name, shape: shape, values: try r.floats()))
             if hasNoise { n.append(try LatentPart(name: name, shape: shape, values: try r.floats())) }
         }
+        let zLatent = try Latent(parts: z)
+        let reuse = flags & 2 == 2 ? try decodeReuse(&r, like: zLatent) : nil
         guard r.offset == payload.count else { throw ByteReader.Damaged() }
         return StepState(
-            step: step, z: try Latent(parts: z), noise: hasNoise ? try Latent(parts: n) : nil,
-            cacheKey: CacheKey(bytes: key))
+            step: step, z: zLatent, noise: hasNoise ? try Latent(parts: n) : nil,
+            cacheKey: CacheKey(bytes: key), reuse: reuse)
     }
 
     // MARK: Results

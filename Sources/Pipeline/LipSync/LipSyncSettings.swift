@@ -41,6 +41,9 @@ public struct LipSyncSettings: Hashable, Sendable {
     /// What the clip shows, encoded by the model folder's umT5 encoder; empty = the folder's stored
     /// text context (`text_context.safetensors`).
     public var prompt = ""
+    /// Step caching (beyond the reference): skip a step's model calls when the clean estimate is predicted
+    /// to change by less than this (relative L1) since the last real call. 0 = off.
+    public var stepCacheThreshold = 0.0
 
     /// A prompt longer than this (UTF-8 bytes) is refused: umT5 reads 512 tokens of it at most.
     public static let maxPromptBytes = 65_536
@@ -73,6 +76,7 @@ public struct LipSyncSettings: Hashable, Sendable {
         guard audioOffset.isFinite, abs(audioOffset) <= 86_400 else {
             throw fail("'audioOffset' (\(audioOffset)) must be a number of seconds within a day.")
         }
+        try Self.validateStepCache(stepCacheThreshold)
         guard prompt.utf8.count <= Self.maxPromptBytes else {
             throw fail("'prompt' is \(prompt.utf8.count) bytes long; at most \(Self.maxPromptBytes) are accepted (the text encoder reads its first 512 tokens).")
         }
@@ -82,7 +86,8 @@ public struct LipSyncSettings: Hashable, Sendable {
     func samplerConfiguration(window index: Int) -> SamplerConfiguration {
         SamplerConfiguration(
             variant: sampler, grid: .shifted(steps: steps, shift: shift), start: startStep, end: endStep,
-            cfg: guidance, seed: seed, window: UInt32(truncatingIfNeeded: index), rescaleInitialNoise: true)
+            cfg: guidance, seed: seed, window: UInt32(truncatingIfNeeded: index), rescaleInitialNoise: true,
+            stepCacheThreshold: stepCacheThreshold)
     }
 
     /// Sets one parameter by its script name (as the plugin and `--set name=value` spell it).
@@ -114,9 +119,10 @@ public struct LipSyncSettings: Hashable, Sendable {
         case "prompt": prompt = value
         case "sampler": sampler = try SamplerVariant(parameter: value)
         case "composite": composite = try CompositeMode(parameter: value)
+        case "stepCacheThreshold": stepCacheThreshold = try double()
         default:
             throw PipelineError.invalidParameter(
-                "unknown LipSync parameter '\(name)' (steps, startStep, endStep, guidance, shift, seed, windowLength, windowOverlap, referenceFrame, previewStep, audioOffset, sampler, composite, prompt).")
+                "unknown LipSync parameter '\(name)' (steps, startStep, endStep, guidance, shift, seed, windowLength, windowOverlap, referenceFrame, previewStep, audioOffset, sampler, composite, prompt, stepCacheThreshold).")
         }
     }
 
@@ -137,7 +143,20 @@ public struct LipSyncSettings: Hashable, Sendable {
         }
         return "steps=\(steps) start=\(startStep) end=\(endStep) cfg=\(guidance.bitPattern) shift=\(shift.bitPattern) "
             + "seed=\(seed) ref=\(ref) sampler=\(sampler.rawValue) preview=\(previewStep) offset=\(audioOffset.bitPattern) "
-            + "composite=\(composite.rawValue)"
+            + "composite=\(composite.rawValue)" + Self.stepCacheFingerprint(stepCacheThreshold)
+    }
+
+    /// The range check of the 'stepCacheThreshold' parameter (both effects).
+    static func validateStepCache(_ threshold: Double) throws {
+        guard threshold.isFinite, (0...StepCacheRule.maxThreshold).contains(threshold) else {
+            throw PipelineError.invalidParameter(
+                "'stepCacheThreshold' (\(threshold)) must be between 0 (off) and \(StepCacheRule.maxThreshold).")
+        }
+    }
+
+    /// The step-cache part of a result key: empty when off, so results made before step caching stay valid.
+    static func stepCacheFingerprint(_ threshold: Double) -> String {
+        threshold > 0 ? " stepCache=\(threshold.bitPattern)" : ""
     }
 }
 
