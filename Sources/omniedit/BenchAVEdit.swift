@@ -63,7 +63,7 @@ struct BenchAVEdit: ParsableCommand {
         if let save { try FileManager.default.createDirectory(atPath: save, withIntermediateDirectories: true) }
         var rows: [[String: Any]] = []
         var roundTrips: [[String: Any]] = []
-        var timing: [String: (seconds: Double, windows: Int, calls: Int)] = [:]
+        var timing: [String: (seconds: Double, sampler: Double, windows: Int, calls: Int)] = [:]
         for name in names {
             let dir = cases + "/" + name
             let c = try AVEditCase.load(dir)
@@ -78,7 +78,7 @@ struct BenchAVEdit: ParsableCommand {
 
             /// One run of the job: the output frames (8-bit, as a PNG would hold them), its sound, seconds, windows, calls.
             func render(_ settings: AVEditSettings) throws -> (
-                frames: [RGBAImage], audio: [Double], seconds: Double, windows: Int, calls: Int, perWindow: [[String: Any]]
+                frames: [RGBAImage], audio: [Double], seconds: Double, sampler: Double, windows: Int, calls: Int, perWindow: [[String: Any]]
             ) {
                 let job = try AVEditJob(
                     model: model, inputs: AVEditInputs(frames: frames, frameRate: c.fps, sourceAudio: dir + "/source.wav", settings: settings),
@@ -89,7 +89,9 @@ struct BenchAVEdit: ParsableCommand {
                 let audio = try job.editedAudio()
                 let seconds = Date().timeIntervalSince(start)
                 let perWindow = AVEditEvaluation.perWindow(out, source: sourceFrames, windows: job.plan.windows, first: frames.lowerBound, in: c)
-                return (out, try AVEditEvaluation.mono16k(audio), seconds, job.plan.windows.count, model.modelCalls - before, perWindow)
+                return (
+                    out, try AVEditEvaluation.mono16k(audio), seconds, job.samplerSeconds, job.plan.windows.count, model.modelCalls - before,
+                    perWindow)
             }
 
             // The round trip (VAEs + vocoder, no edit): OmniEdit at guidance 0 keeps Z equal to the
@@ -146,8 +148,9 @@ struct BenchAVEdit: ParsableCommand {
                             to: "\(save)/\(name)-\(target.kind)-\(samplerName).wav", encoding: .float32,
                             protecting: [dir + "/source.wav"])
                     }
-                    var sum = timing[samplerName] ?? (0, 0, 0)
+                    var sum = timing[samplerName] ?? (0, 0, 0, 0)
                     sum.seconds += out.seconds
+                    sum.sampler += out.sampler
                     sum.windows += out.windows
                     sum.calls += out.calls
                     timing[samplerName] = sum
@@ -169,7 +172,7 @@ struct BenchAVEdit: ParsableCommand {
                         "change_vs_roundtrip_psnr": FrameMeasures.psnr(out.frames, rt.frames, where: everything),
                         "sync": AVEditEvaluation.number(m.sync), "sync_roundtrip": AVEditEvaluation.number(rec.sync),
                         "sync_source": AVEditEvaluation.number(src.sync),
-                        "seconds": out.seconds, "windows": out.windows, "model_calls": out.calls, "per_window": out.perWindow,
+                        "seconds": out.seconds, "sampler_seconds": out.sampler, "windows": out.windows, "model_calls": out.calls, "per_window": out.perWindow,
                         "per_window_roundtrip": rt.perWindow,
                     ]
                     rows.append(row)
@@ -209,7 +212,7 @@ struct BenchAVEdit: ParsableCommand {
 struct BenchAVEditSummary {
     let rows: [[String: Any]]
     let roundTrips: [[String: Any]]
-    let timing: [String: (seconds: Double, windows: Int, calls: Int)]
+    let timing: [String: (seconds: Double, sampler: Double, windows: Int, calls: Int)]
 
     func select(_ sampler: String, _ kind: String) -> [[String: Any]] {
         rows.filter { $0["sampler"] as? String == sampler && $0["kind"] as? String == kind }
@@ -249,6 +252,7 @@ struct BenchAVEditSummary {
             }
             if let t = timing[sampler] {
                 out["seconds_per_window/\(sampler)"] = t.seconds / Double(max(t.windows, 1))
+                out["sampler_seconds_per_window/\(sampler)"] = t.sampler / Double(max(t.windows, 1))
                 out["model_calls_per_window/\(sampler)"] = Double(t.calls) / Double(max(t.windows, 1))
             }
         }
@@ -275,12 +279,12 @@ struct BenchAVEditSummary {
             let v = Self.mean(select(sampler, kind), key)
             return v.isFinite ? String(format: format, v) : "–"
         }
-        say("\n| sampler | hair edits: hair = target | hair edits: beard kept | gender edits: beard = target | gender edits: hair kept | gender edits: voice toward target (mel centroid / f0) | gender edits: voice gender by f0 | pitch edits: toward target (mel / f0) | hair edits: mel centroid change | background PSNR gender / hair / pitch | sync r | s / window |")
+        say("\n| sampler | hair edits: hair = target | hair edits: beard kept | gender edits: beard = target | gender edits: hair kept | gender edits: voice toward target (mel centroid / f0) | gender edits: voice gender by f0 | pitch edits: toward target (mel / f0) | hair edits: mel centroid change | background PSNR gender / hair / pitch | sync r | s / window (sampler) |")
         say("|---|---|---|---|---|---|---|---|---|---|---|---|")
         for s in samplers {
-            let t = timing[s] ?? (0, 0, 0)
+            let t = timing[s] ?? (0, 0, 0, 0)
             let sync = Self.mean(rows.filter { $0["sampler"] as? String == s }, "sync")
-            say("| \(s) | \(cell(s, "hair", "hair_ok")) | \(cell(s, "hair", "beard_ok")) | \(cell(s, "gender", "beard_ok")) | \(cell(s, "gender", "hair_ok")) | \(cell(s, "gender", "mel_moved_right")) / \(cell(s, "gender", "pitch_moved_right")) | \(cell(s, "gender", "voice_gender_ok")) | \(cell(s, "pitch", "mel_moved_right")) / \(cell(s, "pitch", "pitch_moved_right")) | \(value(s, "hair", "mel_change_pct", "%+.1f %%")) | \(value(s, "gender", "keep_psnr", "%.1f")) / \(value(s, "hair", "keep_psnr", "%.1f")) / \(value(s, "pitch", "keep_psnr", "%.1f")) dB | \(sync.isFinite ? String(format: "%.2f", sync) : "–") | \(String(format: "%.2f", t.seconds / Double(max(t.windows, 1)))) |")
+            say("| \(s) | \(cell(s, "hair", "hair_ok")) | \(cell(s, "hair", "beard_ok")) | \(cell(s, "gender", "beard_ok")) | \(cell(s, "gender", "hair_ok")) | \(cell(s, "gender", "mel_moved_right")) / \(cell(s, "gender", "pitch_moved_right")) | \(cell(s, "gender", "voice_gender_ok")) | \(cell(s, "pitch", "mel_moved_right")) / \(cell(s, "pitch", "pitch_moved_right")) | \(value(s, "hair", "mel_change_pct", "%+.1f %%")) | \(value(s, "gender", "keep_psnr", "%.1f")) / \(value(s, "hair", "keep_psnr", "%.1f")) / \(value(s, "pitch", "keep_psnr", "%.1f")) dB | \(sync.isFinite ? String(format: "%.2f", sync) : "–") | \(String(format: "%.2f (%.2f)", t.seconds / Double(max(t.windows, 1)), t.sampler / Double(max(t.windows, 1)))) |")
         }
         printPerWindow(samplers: samplers)
         let r = roundTripSummary()
