@@ -73,7 +73,11 @@ struct BenchAVEdit: ParsableCommand {
             }
             let frames = clip.firstFrame...(clip.firstFrame + c.frames - 1)
             let sourceFrames = try frames.map { try clip.frame($0) }
-            let sourceAudio = try AudioFile.readMono(dir + "/source.wav", sampleRate: AudioMeasures.sampleRate).map(Double.init)
+            // The case's frames' span of its sound (the file may run longer than the frames).
+            let sourceAudio = try AudioFile.readMono(
+                dir + "/source.wav", sampleRate: AudioMeasures.sampleRate,
+                span: try AudioSpan(start: 0, duration: Double(c.frames) / c.fps)
+            ).map(Double.init)
             let src = try AVEditEvaluation.read(frames: sourceFrames, audio: sourceAudio, in: c)
 
             /// One run of the job: the output frames (8-bit, as a PNG would hold them), its sound, seconds, windows, calls.
