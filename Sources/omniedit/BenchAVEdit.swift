@@ -116,6 +116,7 @@ struct BenchAVEdit: ParsableCommand {
                 "case": name, "hair": rec.hair, "hair_source": c.source.attrs.hair, "beard": rec.beard, "f0": rec.f0,
                 "mel_centroid": AVEditEvaluation.number(rec.centroid), "sync": AVEditEvaluation.number(rec.sync),
                 "keep_psnr": recBackground, "frame_psnr": FrameMeasures.psnr(rt.frames, sourceFrames, where: everything),
+                "luma_shift": AVEditEvaluation.meanLuma(rt.frames) - AVEditEvaluation.meanLuma(sourceFrames),
                 "source": [
                     "hair": src.hair, "beard": src.beard, "f0": src.f0, "mel_centroid": AVEditEvaluation.number(src.centroid),
                     "sync": AVEditEvaluation.number(src.sync),
@@ -173,6 +174,7 @@ struct BenchAVEdit: ParsableCommand {
                         "mel_change_pct": AVEditEvaluation.number(100 * (m.centroid - rec.centroid) / max(rec.centroid, 1e-6)),
                         "mel_moved_right": pitchChanged ? ((m.centroid - rec.centroid) * sign > 0) as Any : NSNull(),
                         "keep_psnr": background, "keep_psnr_roundtrip": recBackground,
+                        "luma_shift": AVEditEvaluation.meanLuma(out.frames) - AVEditEvaluation.meanLuma(sourceFrames),
                         "change_vs_roundtrip_psnr": FrameMeasures.psnr(out.frames, rt.frames, where: everything),
                         "sync": AVEditEvaluation.number(m.sync), "sync_roundtrip": AVEditEvaluation.number(rec.sync),
                         "sync_source": AVEditEvaluation.number(src.sync),
@@ -251,6 +253,7 @@ struct BenchAVEditSummary {
                     "mel_change_pct_mean": AVEditEvaluation.number(Self.mean(r, "mel_change_pct")),
                     "keep_psnr_db": AVEditEvaluation.number(Self.mean(r, "keep_psnr")),
                     "edit_vs_roundtrip_psnr_db": AVEditEvaluation.number(Self.mean(r, "change_vs_roundtrip_psnr")),
+                    "luma_shift": AVEditEvaluation.number(Self.mean(r, "luma_shift")),
                     "sync_r": AVEditEvaluation.number(Self.mean(r, "sync")),
                 ]
             }
@@ -283,19 +286,20 @@ struct BenchAVEditSummary {
             let v = Self.mean(select(sampler, kind), key)
             return v.isFinite ? String(format: format, v) : "–"
         }
-        say("\n| sampler | hair edits: hair = target | hair edits: beard kept | gender edits: beard = target | gender edits: hair kept | gender edits: voice toward target (mel centroid / f0) | gender edits: voice gender by f0 | pitch edits: toward target (mel / f0) | hair edits: mel centroid change | background PSNR gender / hair / pitch | sync r | s / window (sampler) |")
-        say("|---|---|---|---|---|---|---|---|---|---|---|---|")
+        say("\n| sampler | hair edits: hair = target | hair edits: beard kept | gender edits: beard = target | gender edits: hair kept | gender edits: voice toward target (mel centroid / f0) | gender edits: voice gender by f0 | pitch edits: toward target (mel / f0) | hair edits: mel centroid change | background PSNR gender / hair / pitch | luma shift | sync r | s / window (sampler) |")
+        say("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for s in samplers {
             let t = timing[s] ?? (0, 0, 0, 0)
             let sync = Self.mean(rows.filter { $0["sampler"] as? String == s }, "sync")
-            say("| \(s) | \(cell(s, "hair", "hair_ok")) | \(cell(s, "hair", "beard_ok")) | \(cell(s, "gender", "beard_ok")) | \(cell(s, "gender", "hair_ok")) | \(cell(s, "gender", "mel_moved_right")) / \(cell(s, "gender", "pitch_moved_right")) | \(cell(s, "gender", "voice_gender_ok")) | \(cell(s, "pitch", "mel_moved_right")) / \(cell(s, "pitch", "pitch_moved_right")) | \(value(s, "hair", "mel_change_pct", "%+.1f %%")) | \(value(s, "gender", "keep_psnr", "%.1f")) / \(value(s, "hair", "keep_psnr", "%.1f")) / \(value(s, "pitch", "keep_psnr", "%.1f")) dB | \(sync.isFinite ? String(format: "%.2f", sync) : "–") | \(String(format: "%.2f (%.2f)", t.seconds / Double(max(t.windows, 1)), t.sampler / Double(max(t.windows, 1)))) |")
+            say("| \(s) | \(cell(s, "hair", "hair_ok")) | \(cell(s, "hair", "beard_ok")) | \(cell(s, "gender", "beard_ok")) | \(cell(s, "gender", "hair_ok")) | \(cell(s, "gender", "mel_moved_right")) / \(cell(s, "gender", "pitch_moved_right")) | \(cell(s, "gender", "voice_gender_ok")) | \(cell(s, "pitch", "mel_moved_right")) / \(cell(s, "pitch", "pitch_moved_right")) | \(value(s, "hair", "mel_change_pct", "%+.1f %%")) | \(value(s, "gender", "keep_psnr", "%.1f")) / \(value(s, "hair", "keep_psnr", "%.1f")) / \(value(s, "pitch", "keep_psnr", "%.1f")) dB | \(String(format: "%+.3f", Self.mean(rows.filter { $0["sampler"] as? String == s }, "luma_shift"))) | \(sync.isFinite ? String(format: "%.2f", sync) : "–") | \(String(format: "%.2f (%.2f)", t.seconds / Double(max(t.windows, 1)), t.sampler / Double(max(t.windows, 1)))) |")
         }
         printPerWindow(samplers: samplers)
         let r = roundTripSummary()
         let hair = roundTrips.filter { $0["hair"] as? String == $0["hair_source"] as? String }.count
         say(String(
-            format: "| round trip (no edit) | hair = source %d/%d | | | | | | | | background %.1f dB, whole frame %.1f dB | %.2f (source clips %.2f) | |",
+            format: "| round trip (no edit) | hair = source %d/%d | | | | | | | | background %.1f dB, whole frame %.1f dB | %+.3f | %.2f (source clips %.2f) | |",
             hair, roundTrips.count, (r["keep_psnr_db"] as? Double) ?? .nan, (r["frame_psnr_db"] as? Double) ?? .nan,
+            Self.mean(roundTrips, "luma_shift"),
             (r["sync_r"] as? Double) ?? .nan, (r["sync_r_source_clip"] as? Double) ?? .nan))
     }
 
