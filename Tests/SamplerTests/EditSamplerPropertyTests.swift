@@ -22,6 +22,25 @@ final class EditSamplerPropertyTests: XCTestCase {
         }
     }
 
+    /// cfg = 0 with a target that differs: the guided velocity is v_src, so the edit sequence stays on the
+    /// noised source and the output is X0 for every start — `omniedit bench-avedit` takes its round trip
+    /// (VAEs and vocoder, no edit) from the job this way. The same target at cfg 1 does move (guard).
+    func testGuidanceZeroReturnsTheSourceWhateverTheTarget() throws {
+        let grid = StepGrid.ltx2(steps: 40, mu: 2.05, terminal: 0.1)
+        for variant in SamplerVariant.allCases {
+            for (start, rescale) in [(39, false), (12, false), (12, true)] {
+                let config = SamplerConfiguration(
+                    variant: variant, grid: grid, start: start, end: 39, cfg: 0, seed: 5, rescaleInitialNoise: rescale)
+                let out = flat(try runToEnd(try EditSampler(configuration: config, inputs: makeInputs(scenario.source)), scenario.gaussianShift))
+                XCTAssertLessThanOrEqual(
+                    toleranceRatio(out, flat(scenario.source), atol: 1e-5, rtol: 1e-5), 1, "\(variant) start \(start) rescale \(rescale)")
+            }
+        }
+        let moved = SamplerConfiguration(variant: .omniEdit, grid: grid, start: 12, end: 39, cfg: 1, seed: 5)
+        let out = flat(try runToEnd(try EditSampler(configuration: moved, inputs: makeInputs(scenario.source)), scenario.gaussianShift))
+        XCTAssertGreaterThan(toleranceRatio(out, flat(scenario.source), atol: 1e-2, rtol: 0), 1)
+    }
+
     /// Equal-variance Gaussians, start = 0, cfg = 1, every step an edit step: the exact edit is the
     /// translation X0 - μ_src + μ_tgt. (E - X0 = (1-σ)·Δ solves the Euler recursion exactly:
     /// vp - vq = a·(E - X0) - Δ·(1 + a·(1-σ)), so (1-σ)Δ + (σ'-σ)·(-Δ) = (1-σ')Δ.)
