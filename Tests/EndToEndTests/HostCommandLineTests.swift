@@ -1,6 +1,7 @@
 // The `ofx-host` command line, as a user or a render farm script runs it: list, render and run a job
 // file, with exit statuses and messages a script can rely on.
 import Foundation
+import Media
 import OFXHost
 import OFXTestSupport
 import VideoIO
@@ -122,6 +123,45 @@ final class HostCommandLineTests: XCTestCase {
              "--output", dir + "/../" + (dir as NSString).lastPathComponent + "/cli####.png"])
         XCTAssertNotEqual(status, 0, out)
         XCTAssertTrue(out.contains("input"), out)
+    }
+
+    func testAVEditRendersAVideoWithTheEditedSoundMuxedInAndOmnieditAVEditWritesTheSameSound() throws {
+        let dir = try temporaryFolder()
+        let example = Self.root + "/Examples/avedit"
+        let prompts = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: example + "/prompts.json")))
+            as? [String: Any]
+        let (source, target) = (try XCTUnwrap(prompts?["source"] as? String), try XCTUnwrap(prompts?["target"] as? String))
+        let quick = ["steps=10", "startStep=3", "endStep=8", "guidance=4", "seed=5"]
+        var (status, out) = try host(
+            [
+                "render", Self.root + "/build/OmniEdit.ofx.bundle", "--effect", "AV Edit", "--input",
+                example + "/clip/face####.png", "--frame-rate", "25", "--output", dir + "/host.mp4",
+                "--set", "sourcePrompt=" + source, "--set", "targetPrompt=" + target,
+                "--set", "sourceAudioFile=" + example + "/source.wav", "--set", "outputAudioFile=" + dir + "/host.wav",
+                "--set", "cacheFolder=" + dir + "/cache", "--set", "backend=2",
+            ] + quick.flatMap { ["--set", $0] })
+        XCTAssertEqual(status, 0, out)
+        // The video carries the edited sound: 49 frames at 25 fps, the vocoder's stereo.
+        let track = try XCTUnwrap(try readAudioTrack(dir + "/host.mp4"), "host.mp4 has no audio track")
+        XCTAssertEqual(track.channels, 2)
+        XCTAssertEqual(Double(track.samples.count / 2) / Double(track.sampleRate), 49.0 / 25.0, accuracy: 0.05)
+        let hostSound = try AudioFile.read(dir + "/host.wav")
+        XCTAssertEqual(hostSound.frameCount, 49 * 16000 / 25)
+
+        (status, out) = try BuiltTool(environment: "OMNIEDIT_TOOL", name: "omniedit").run(
+            [
+                "avedit", "--input", example + "/clip/face####.png", "--audio", example + "/source.wav",
+                "--source-prompt", source, "--target-prompt", target, "--output", dir + "/cli####.png",
+                "--output-audio", dir + "/cli.wav", "--cache-folder", dir + "/cache2",
+            ] + quick.flatMap { ["--set", $0] })
+        XCTAssertEqual(status, 0, out)
+        let cliSound = try AudioFile.read(dir + "/cli.wav")
+        XCTAssertEqual(cliSound.frameCount, hostSound.frameCount)
+        let worst = zip(cliSound.samples, hostSound.samples).map { abs($0 - $1) }.max() ?? 1
+        XCTAssertLessThanOrEqual(worst, 1e-4, "the plugin in ofx-host and omniedit avedit run the same job")
+        let source16k = try AudioFile.readMono(example + "/source.wav", sampleRate: 16000)
+        XCTAssertGreaterThan(zip(hostSound.samples.enumerated().filter { $0.offset % 2 == 0 }.map(\.element), source16k)
+            .map { abs($0 - $1) }.max() ?? 0, 0.01, "the sound was edited, not passed through")
     }
 
     func testAPromptReachesTheModelFromOfxHostAndOmnieditLipSyncAndAFolderWithoutAnEncoderSaysSo() throws {

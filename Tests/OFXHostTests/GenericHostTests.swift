@@ -1,7 +1,7 @@
 // The host is generic: it finds, describes and renders a plugin that is not ours (a C invert), in
 // every pixel depth and row layout, and drives its parameters as a user would.
 import COpenFX
-import OFXHost
+@testable import OFXHost
 import OFXTestSupport
 import XCTest
 
@@ -54,8 +54,10 @@ final class GenericHostTests: XCTestCase {
                     let tolerance: Float = depth == .byte ? 1.0 / 255 : depth == .short ? 1.0 / 65535 : 1e-6
                     for i in stride(from: 0, to: src.pixels.count, by: 4) {
                         for c in 0..<3 {
-                            let v = src.pixels[i + c]
-                            XCTAssertEqual(out.pixels[i + c], 0.25 * (1 - v) + 0.75 * v, accuracy: tolerance * 2,
+                            // Float images are scene-linear: the plugin inverts the sRGB-decoded value.
+                            let v = depth == .float ? SRGBTransfer.decode(src.pixels[i + c]) : src.pixels[i + c]
+                            let mixed = 0.25 * (1 - v) + 0.75 * v
+                            XCTAssertEqual(out.pixels[i + c], depth == .float ? SRGBTransfer.encode(mixed) : mixed, accuracy: tolerance * 2,
                                            "depth \(depth) negative rows \(negative) pixel \(i / 4) channel \(c)")
                         }
                         XCTAssertEqual(out.pixels[i + 3], 1, accuracy: tolerance)

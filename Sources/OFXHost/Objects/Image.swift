@@ -142,12 +142,18 @@ final class ImageObject: @unchecked Sendable {
         }
     }
 
+    /// Whether component `c` is colour (not alpha) in this image's layout.
+    private func isColour(_ c: Int) -> Bool { components != 1 && c < 3 }
+
+    /// Frames are display-referred (what 8/16-bit files and video store); float images are handed out
+    /// scene-linear, as compositors do (Natron, Nuke): colour is sRGB-decoded into a float image and
+    /// sRGB-encoded out of one, so a plugin sees the same picture at every depth.
     private func store(_ values: [Float], at p: UnsafeMutableRawPointer) {
         for (c, v) in values.enumerated() {
             switch depth {
             case .byte: p.storeBytes(of: UInt8((min(max(v, 0), 1) * 255).rounded()), toByteOffset: c, as: UInt8.self)
             case .short: p.storeBytes(of: UInt16((min(max(v, 0), 1) * 65535).rounded()), toByteOffset: c * 2, as: UInt16.self)
-            case .float: p.storeBytes(of: v, toByteOffset: c * 4, as: Float.self)
+            case .float: p.storeBytes(of: isColour(c) ? SRGBTransfer.decode(v) : v, toByteOffset: c * 4, as: Float.self)
             }
         }
     }
@@ -157,7 +163,10 @@ final class ImageObject: @unchecked Sendable {
             switch depth {
             case .byte: Float(p.load(fromByteOffset: c, as: UInt8.self)) / 255
             case .short: Float(p.loadUnaligned(fromByteOffset: c * 2, as: UInt16.self)) / 65535
-            case .float: p.loadUnaligned(fromByteOffset: c * 4, as: Float.self)
+            case .float:
+                isColour(c)
+                    ? SRGBTransfer.encode(p.loadUnaligned(fromByteOffset: c * 4, as: Float.self))
+                    : p.loadUnaligned(fromByteOffset: c * 4, as: Float.self)
             }
         }
     }
@@ -188,5 +197,20 @@ final class ImageObject: @unchecked Sendable {
         if padding { problems.append("the plugin wrote into row padding (it ignores OfxImagePropRowBytes)") }
         if outside { problems.append("the plugin wrote pixels outside the render window") }
         return problems
+    }
+}
+
+/// The sRGB transfer pair (IEC 61966-2-1), odd-symmetric below 0 so out-of-gamut values survive.
+enum SRGBTransfer {
+    static func decode(_ e: Float) -> Float {
+        let m = abs(e)
+        let c = m <= 0.04045 ? m / 12.92 : powf((m + 0.055) / 1.055, 2.4)
+        return e < 0 ? -c : c
+    }
+
+    static func encode(_ c: Float) -> Float {
+        let m = abs(c)
+        let e = m <= 0.0031308 ? 12.92 * m : 1.055 * powf(m, 1 / 2.4) - 0.055
+        return c < 0 ? -e : e
     }
 }
