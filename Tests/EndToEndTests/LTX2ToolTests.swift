@@ -108,3 +108,22 @@ extension LTX2ToolTests {
             inspect)
     }
 }
+
+extension LTX2ToolTests {
+    /// `omniedit bench-ltx2` runs its three parts end to end (tiny widths, our side only: CI has no
+    /// torch); the real-size figures are the benchmark's business, not a test's.
+    func testTheLTX2BenchmarkRunsItsThreeParts() throws {
+        let (status, out) = try run(["bench-ltx2", "--tiny", "--no-peer", "--layers", "1"])
+        XCTAssertEqual(status, 0, out)
+        for row in ["| ours (CPU backend) |", "== dit", "== vae", "== vocoder", "48-block forward", "s per output frame",
+                    "s per s of audio"] {
+            XCTAssertTrue(out.contains(row), "missing '\(row)' in:\n\(out)")
+        }
+        let (bad, message) = try run(["bench-ltx2", "--tiny", "--no-peer", "--parts", "unet"])
+        XCTAssertNotEqual(bad, 0)
+        XCTAssertTrue(message.contains("--parts takes dit, vae, vocoder"), message)
+        let (missing, why) = try run(["bench-ltx2", "--tiny", "--parts", "vocoder", "--peer-script", "/nonexistent.py"])
+        XCTAssertNotEqual(missing, 0)
+        XCTAssertTrue(why.contains("peer script /nonexistent.py not found"), why)
+    }
+}
