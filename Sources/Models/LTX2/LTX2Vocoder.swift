@@ -107,7 +107,7 @@ public struct LTX2VocoderConfig: Sendable, Hashable, Decodable {
 public struct LTX2Vocoder: Sendable {
     public let config: LTX2VocoderConfig
     public let convIn: (weight: Tensor, bias: Tensor)
-    /// Transposed-conv weights stored as an equivalent forward conv `[Cout, Cin, K]` (flipped).
+    /// Transposed convs stored as their polyphase forward conv: weight `[Cout·s, Cin, ⌈K/s⌉]`, bias `[Cout·s]`.
     public let upsamplers: [(weight: Tensor, bias: Tensor)]
     /// Per resblock, per dilation: (conv₁, conv₂).
     public let resnets: [[(c1: (Tensor, Tensor), c2: (Tensor, Tensor))]]
@@ -126,11 +126,8 @@ public struct LTX2Vocoder: Sendable {
         var ch = c.hiddenChannels
         for (i, k) in c.upsampleKernels.enumerated() {
             let w = try r.take("upsamplers.\(i).weight", shape: [ch, ch / 2, k])
-            ups.append(
-                (
-                    try Self.forwardWeight(transposed: w, on: backend),
-                    try r.take("upsamplers.\(i).bias", shape: [ch / 2])
-                ))
+            let b = try r.take("upsamplers.\(i).bias", shape: [ch / 2])
+            ups.append(try Self.polyphase(transposed: w, bias: b, stride: c.upsampleFactors[i], on: backend))
             ch /= 2
             for (j, (kernel, dilations)) in zip(c.resnetKernels, c.resnetDilations).enumerated() {
                 let p = "resnets.\(i * c.resnetKernels.count + j)"
@@ -158,18 +155,32 @@ public struct LTX2Vocoder: Sendable {
         try r.finish()
     }
 
-    /// `ConvTranspose1d` weight `[Cin, Cout, K]` → the forward-conv weight `[Cout, Cin, K]` flipped in K
-    /// (transposed conv = zero-insertion + padding k−1−p + this conv). Rearranged once, on the host, at load.
-    static func forwardWeight(transposed w: Tensor, on backend: any Backend) throws -> Tensor {
+    /// `ConvTranspose1d(stride s)` weight `[Cin, Cout, K]` and bias `[Cout]` → one forward conv with
+    /// weight `[Cout·s, Cin, M]` (M = ⌈K/s⌉) and bias `[Cout·s]` whose output channel o·s + r is phase r
+    /// of output channel o. With n + p = q·s + r, a transposed conv is
+    /// `y[o, n] = Σ_c Σ_m W[c, o, r + m·s] · x[c, q − m]`: per phase a convolution over q with the taps
+    /// r, r + s, … reversed (0 past K). Rearranged once, on the host, at load.
+    static func polyphase(transposed w: Tensor, bias: Tensor, stride s: Int, on backend: any Backend) throws
+        -> (weight: Tensor, bias: Tensor)
+    {
         let (cin, cout, k) = (w.shape[0], w.shape[1], w.shape[2])
+        let m = (k + s - 1) / s
         let v = try backend.download(w)
-        var out = [Float](repeating: 0, count: v.count)
-        for i in 0..<cin {
+        var out = [Float](repeating: 0, count: cout * s * cin * m)
+        for c in 0..<cin {
             for o in 0..<cout {
-                for j in 0..<k { out[(o * cin + i) * k + (k - 1 - j)] = v[(i * cout + o) * k + j] }
+                for r in 0..<s {
+                    for j in 0..<m where r + (m - 1 - j) * s < k {
+                        out[((o * s + r) * cin + c) * m + j] = v[(c * cout + o) * k + r + (m - 1 - j) * s]
+                    }
+                }
             }
         }
-        return try backend.upload(out, shape: [cout, cin, k], dtype: .f32)
+        let b = try backend.download(bias)
+        return (
+            try backend.upload(out, shape: [cout * s, cin, m], dtype: .f32),
+            try backend.upload(b.flatMap { Array(repeating: $0, count: s) }, shape: [cout * s], dtype: .f32)
+        )
     }
 
     /// mel `[channels, T, mels]` with channels·mels = inChannels → waveform `[outChannels, T·upsampling]`.
@@ -191,7 +202,9 @@ public struct LTX2Vocoder: Sendable {
         var x = try backend.contiguous(try mel.permuted([0, 2, 1])).reshaped([1, c.inChannels, mel.shape[1]])
         x = try conv(x, convIn.weight, convIn.bias)
         for (i, (w, b)) in upsamplers.enumerated() {
-            x = try upsample(try leaky(x, c.leakySlope), w, b, factor: c.upsampleFactors[i], on: backend)
+            x = try upsample(
+                try leaky(x, c.leakySlope), w, b, factor: c.upsampleFactors[i], kernel: c.upsampleKernels[i],
+                on: backend)
             let n = c.resnetKernels.count
             var sum: Tensor?
             for j in 0..<n {
@@ -214,21 +227,20 @@ public struct LTX2Vocoder: Sendable {
         return try x.squeezed(0)
     }
 
-    /// `ConvTranspose1d(stride s, padding (k − s)/2)`: insert s − 1 zeros after each sample, pad
-    /// k − 1 − p on both sides, convolve with the flipped weight. x `[1, C, T]` → `[1, C', (T−1)s + k − 2p]`.
-    private func upsample(_ x: Tensor, _ w: Tensor, _ b: Tensor, factor s: Int, on backend: any Backend) throws
-        -> Tensor
+    /// `ConvTranspose1d(stride s, kernel k, padding p = (k − s)/2)` as its polyphase conv (`polyphase`):
+    /// phases `[1, C'·s, Q]` over q = 0…Q−1 (x padded M − 1 before, Q − T after), interleaved to samples
+    /// q·s + r = n + p, cut to n < (T−1)s + k − 2p. x `[1, C, T]` → `[1, C', (T−1)s + k − 2p]`, with the
+    /// exact multiply-adds of the transposed conv (zero insertion would do s× as many).
+    private func upsample(_ x: Tensor, _ w: Tensor, _ b: Tensor, factor s: Int, kernel k: Int, on backend: any Backend)
+        throws -> Tensor
     {
-        let (ch, t, k) = (x.shape[1], x.shape[2], w.shape[2])
+        let (t, m, channels) = (x.shape[2], w.shape[2], w.shape[0] / s)
         let p = (k - s) / 2
-        var z = x
-        if s > 1 {
-            let spread = try backend.pad(
-                try x.unsqueezed(3),
-                padding: [AxisPadding(0, 0), AxisPadding(0, 0), AxisPadding(0, 0), AxisPadding(0, s - 1)],
-                mode: .constant(0))
-            z = try spread.reshaped([1, ch, t * s]).narrowed(axis: 2, start: 0, length: (t - 1) * s + 1)
-        }
-        return try backend.conv1d(z, weight: w, bias: b, padding: AxisPadding(k - 1 - p, k - 1 - p))
+        let length = (t - 1) * s + k - 2 * p
+        let q = (length + p + s - 1) / s  // ≥ t because k − p ≥ s
+        let phases = try backend.conv1d(x, weight: w, bias: b, padding: AxisPadding(m - 1, q - t))
+        let samples = try backend.contiguous(try phases.reshaped([channels, s, q]).transposed(1, 2))
+        return try backend.contiguous(
+            try samples.reshaped([1, channels, q * s]).narrowed(axis: 2, start: p, length: length))
     }
 }
