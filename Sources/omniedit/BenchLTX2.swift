@@ -62,10 +62,10 @@ struct BenchLTX2: ParsableCommand {
         }
         let cpu = try CPUBackend(threads: threads)
         let blasThreads = (try? OpenBLAS.load().threads) ?? cpu.threads
-        print("device: \(cpu.device)")
-        print("peer: \(noPeer ? "none (--no-peer)" : "\(python) \(peerScript), torch threads \(blasThreads)")")
+        emit("device: \(cpu.device)")
+        emit("peer: \(noPeer ? "none (--no-peer)" : "\(python) \(peerScript), torch threads \(blasThreads)")")
         for part in selected {
-            print("\n== \(part)")
+            emit("\n== \(part)")
             switch part {
             case "dit": try benchTransformer(cpu, threads: blasThreads)
             case "vae": try benchVideoVAE(cpu, threads: blasThreads)
@@ -94,11 +94,11 @@ struct BenchLTX2: ParsableCommand {
             (f, h, w) = ((window[0] - 1) / 8 + 1, window[1] / 32, window[2] / 32)
             // As diffusers' LTX2Pipeline: round(duration · 16000 / 160 / 4) audio latent frames.
             audioFrames = Int((Double(window[0]) / Double(fps) * 25).rounded())
-            print(
+            emit(
                 "window \(window[0])×\(window[1])×\(window[2]) at \(fps) fps → video latent \(f)×\(h)×\(w) = \(f * h * w) tokens, \(audioFrames) audio tokens, \(rows) caption rows per stream"
             )
         }
-        print(
+        emit(
             "config: video \(c.numHeads)×\(c.headDim) (FFN \(4 * c.innerDim)), audio \(c.audioNumHeads)×\(c.audioHeadDim) (FFN \(4 * c.audioInnerDim)), captions \(c.captionChannels); \(layers) of 48 blocks, split RoPE, f32"
         )
         let peer = try startPeer(
@@ -124,7 +124,7 @@ struct BenchLTX2: ParsableCommand {
         var all = c
         all.numLayers = 48
         let whole = Self.ditFLOPs(all, videoTokens: f * h * w, audioTokens: audioFrames, textRows: rows)
-        print(
+        emit(
             String(
                 format: "counted: %.1f GFLOP for %d block(s), %.1f GFLOP for 48 (the 48-block time below is the measured time × %.2f)",
                 counted / 1e9, layers, whole / 1e9, whole / counted))
@@ -144,7 +144,7 @@ struct BenchLTX2: ParsableCommand {
         }
         let frames = 1 + c.temporalCompression * (latentFrames - 1)
         let side = tile * c.spatialCompression
-        print(
+        emit(
             "config: LTX-2 video VAE decoder (conv_in \(c.latentChannels) → \(c.decoderBlockOutChannels.last ?? 0), widths \(c.decoderBlockOutChannels.reversed().map(String.init).joined(separator: " → ")), \(c.decoderLayersPerBlock.first ?? 0) resnets per stage, patch \(c.patchSize), not causal), f32; one tile of \(tile)×\(tile) latent cells × \(latentFrames) latent frames → \(frames) frames of \(side)×\(side)"
         )
         let peer = try startPeer(
@@ -175,7 +175,7 @@ struct BenchLTX2: ParsableCommand {
         // 100 mel frames per second (16 kHz, hop 160); 240 output samples per frame (24 kHz).
         let melFrames = tiny ? 5 : max(1, Int((audioSeconds * 100).rounded()))
         let seconds = Double(melFrames * c.upsampling) / Double(c.outputSampleRate)
-        print(
+        emit(
             "config: LTX-2 vocoder (\(c.hiddenChannels) channels, upsampling \(c.upsampleFactors.map(String.init).joined(separator: "×")) = ×\(c.upsampling), resblock kernels \(c.resnetKernels)), f32; mel [2, \(melFrames), \(c.inChannels / 2)] → \(String(format: "%.2f", seconds)) s of stereo audio"
         )
         let peer = try startPeer(part: "vocoder", threads: threads, ["--mel-frames", "\(melFrames)"])
@@ -204,21 +204,20 @@ struct BenchLTX2: ParsableCommand {
         ours: BenchPeer.Pass, theirs: BenchPeer.Pass?
     ) {
         try peer?.waitUntilReady()
-        var ours = BenchPeer.Pass(seconds: .infinity, peakGiB: 0)
+        var ours: BenchPeer.Pass?
         var theirs: BenchPeer.Pass?
         for _ in 0..<repeats {
             MemoryProbe.resetPeak()
-            let start = Date()
+            let (start, cpu) = (Date(), BenchDiT.processCPUSeconds())
             try pass()
-            let seconds = Date().timeIntervalSince(start)
-            ours = BenchPeer.Pass(seconds: min(ours.seconds, seconds), peakGiB: max(ours.peakGiB, MemoryProbe.peakGiB()))
-            if let peer {
-                let p = try peer.run()
-                theirs = BenchPeer.Pass(
-                    seconds: min(theirs?.seconds ?? .infinity, p.seconds), peakGiB: max(theirs?.peakGiB ?? 0, p.peakGiB))
-            }
+            ours = BenchPeer.Pass(
+                seconds: Date().timeIntervalSince(start), cpuSeconds: BenchDiT.processCPUSeconds() - cpu,
+                peakGiB: MemoryProbe.peakGiB()
+            ).best(ours)
+            if let peer { theirs = try peer.run().best(theirs) }
         }
         peer?.close()
+        guard let ours else { throw ValidationError("--repeats must be ≥ 1") }
         return (ours, theirs)
     }
 
@@ -227,20 +226,26 @@ struct BenchLTX2: ParsableCommand {
         derived: (Double) -> Double, rate: ((Double) -> Double)?, rateName: String
     ) {
         let rateColumn = rate == nil ? "" : " \(rateName) |"
-        print("| \(what) | pass (s) | \(unit) |\(rateColumn) peak RSS during the pass (GiB) |")
-        print("|---|---|---|\(rate == nil ? "" : "---|")---|")
+        emit("| \(what) | pass (s) | CPU (s) | \(unit) |\(rateColumn) peak RSS during the pass (GiB) |")
+        emit("|---|---|---|---|\(rate == nil ? "" : "---|")---|")
         func row(_ name: String, _ p: BenchPeer.Pass) {
             let r = rate.map { String(format: " %.1f |", $0(p.seconds)) } ?? ""
-            print(String(format: "| %@ | %.3f | %.3f |%@ %.2f |", name, p.seconds, derived(p.seconds), r, p.peakGiB))
+            emit(
+                String(
+                    format: "| %@ | %.3f | %.3f | %.3f |%@ %.2f |", name, p.seconds, p.cpuSeconds, derived(p.seconds), r,
+                    p.peakGiB))
         }
         row("ours (CPU backend)", ours)
         guard let theirs, let peer else { return }
         let versions = "diffusers \(peer.ready["diffusers"] ?? "?"), torch \(peer.ready["torch"] ?? "?"), \(peer.ready["threads"] ?? "?") threads"
         row(versions, theirs)
-        print(
+        // CPU time beside wall time: on shared cores the wall time depends on the neighbours; CPU time
+        // counts spinning worker threads too (both sides have some), so neither is exact alone.
+        emit(
             String(
-                format: "ratio: diffusers time / ours = %.2f× (%@); peak RSS ours / diffusers = %.2f", theirs.seconds / ours.seconds,
-                theirs.seconds >= ours.seconds ? "ours faster" : "ours slower", ours.peakGiB / max(theirs.peakGiB, 1e-9)))
+                format: "ratio: diffusers / ours wall time %.2f× (%@), CPU time %.2f×; peak RSS ours / diffusers %.2f",
+                theirs.seconds / ours.seconds, theirs.seconds >= ours.seconds ? "ours faster" : "ours slower",
+                theirs.cpuSeconds / max(ours.cpuSeconds, 1e-9), ours.peakGiB / max(theirs.peakGiB, 1e-9)))
     }
 
     /// Counted FLOPs of one joint forward (multiply-add = 2). Per block, with Lv video and La audio
@@ -266,3 +271,7 @@ struct BenchLTX2: ParsableCommand {
         return Double(c.numLayers) * perBlock + outside
     }
 }
+
+/// One output line, written at once (not held in a stdio buffer: the rows of a long benchmark appear as
+/// they are measured, also when the output goes to a file).
+func emit(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }

@@ -9,10 +9,21 @@ import Foundation
 /// (or closing its input) ends it. Its other output lines are echoed with a `peer|` prefix; its stderr
 /// is ours.
 final class BenchPeer {
+    /// One timed pass (ours or the peer's).
     struct Pass {
         var seconds: Double
-        /// Peak resident memory of the peer process during the pass (its weights included).
+        /// CPU time of the whole process (all its threads) during the pass.
+        var cpuSeconds: Double
+        /// Peak resident memory of the process during the pass (its weights included).
         var peakGiB: Double
+
+        /// The faster of two passes by wall time, with the larger memory peak of both.
+        func best(_ other: Pass?) -> Pass {
+            guard let other else { return self }
+            var b = seconds <= other.seconds ? self : other
+            b.peakGiB = max(peakGiB, other.peakGiB)
+            return b
+        }
     }
 
     private let process = Process()
@@ -27,6 +38,9 @@ final class BenchPeer {
         guard FileManager.default.fileExists(atPath: script) else {
             throw peerFailure("peer script \(script) not found (run from the repository root, or pass --peer-script)")
         }
+        // A peer that dies (killed for memory, an exception) must not take us down with SIGPIPE on our
+        // next write: the write then fails and says so.
+        signal(SIGPIPE, SIG_IGN)
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [python, script] + arguments
         process.standardInput = input
@@ -44,12 +58,16 @@ final class BenchPeer {
 
     /// One timed pass of the peer.
     func run() throws -> Pass {
-        input.fileHandleForWriting.write(Data("run\n".utf8))
+        do { try input.fileHandleForWriting.write(contentsOf: Data("run\n".utf8)) } catch {
+            process.waitUntilExit()
+            throw peerFailure("the peer exited (\(exitDescription)) before its pass; its messages are above")
+        }
         let line = try nextLine(expecting: "result")
         guard let fields = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-            let seconds = fields["seconds"] as? Double, let peak = fields["peak_gib"] as? Double
+            let seconds = fields["seconds"] as? Double, let cpu = fields["cpu_seconds"] as? Double,
+            let peak = fields["peak_gib"] as? Double
         else { throw peerFailure("peer result line not understood: \(line)") }
-        return Pass(seconds: seconds, peakGiB: peak)
+        return Pass(seconds: seconds, cpuSeconds: cpu, peakGiB: peak)
     }
 
     func close() {
@@ -59,6 +77,12 @@ final class BenchPeer {
         process.waitUntilExit()
     }
 
+    private var exitDescription: String {
+        process.terminationReason == .uncaughtSignal
+            ? "signal \(process.terminationStatus)\(process.terminationStatus == SIGKILL ? ", killed: out of memory?" : "")"
+            : "status \(process.terminationStatus)"
+    }
+
     /// The payload of the next line starting with `tag `, echoing the lines before it.
     private func nextLine(expecting tag: String) throws -> String {
         while true {
@@ -66,13 +90,12 @@ final class BenchPeer {
                 let line = String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self)
                 buffer.removeSubrange(buffer.startIndex...newline)
                 if line.hasPrefix(tag + " ") { return String(line.dropFirst(tag.count + 1)) }
-                print("peer| \(line)")
+                emit("peer| \(line)")
             }
             let chunk = output.fileHandleForReading.availableData
             if chunk.isEmpty {
                 process.waitUntilExit()
-                throw peerFailure(
-                    "the peer exited (status \(process.terminationStatus)) before its '\(tag)' line; its messages are above")
+                throw peerFailure("the peer exited (\(exitDescription)) before its '\(tag)' line; its messages are above")
             }
             buffer.append(chunk)
         }

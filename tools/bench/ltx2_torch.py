@@ -12,7 +12,8 @@ driven by the Swift command over stdin/stdout so that the two sides can run alte
   --tiny          the same parts at small widths (the smoke test of the Swift command).
 
 Protocol: prints `ready {json}` once the model is built; then, for each `run` line read on stdin, does one
-timed pass and prints `result {"seconds": s, "peak_gib": g, "rss_gib": r}` where g is the process's peak
+timed pass and prints `result {"seconds": s, "cpu_seconds": c, "peak_gib": g, "rss_gib": r}` (c: the process's
+CPU time, all threads) where g is the process's peak
 resident memory during the pass (VmHWM after resetting it through /proc/self/clear_refs at the start, so the
 resident weights count, transient build-time allocations do not); `quit` or end of input exits.
 
@@ -157,11 +158,11 @@ def main():
             continue
         reset_peak()
         with torch.inference_mode():
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             checksum = run()
-            seconds = time.perf_counter() - t0
+            seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
         print("result " + json.dumps({
-            "seconds": seconds, "peak_gib": status_gib("VmHWM"), "rss_gib": status_gib("VmRSS"),
+            "seconds": seconds, "cpu_seconds": cpu, "peak_gib": status_gib("VmHWM"), "rss_gib": status_gib("VmRSS"),
             "mean_abs": checksum}), flush=True)
 
 
