@@ -123,3 +123,46 @@ extension LipSyncJobTests {
         XCTAssertNoThrow(try render(prompt: " \n", model: Self.folders["humo"]!, audio: wav, cache: try CacheStore(folder: nil, budgetMB: 0)))
     }
 }
+
+extension LipSyncJobTests {
+    /// A folder with the umT5 encoder and its tokenizer needs no text_context.safetensors: prompts are
+    /// encoded; an empty prompt then says a prompt is needed; with neither, loading names both.
+    func testAFolderWithAnEncoderNeedsNoStoredTextContext() throws {
+        let dir = scratch("no-context")
+        let wav = dir.appendingPathComponent("voice.wav").path
+        try writeSpeech(wav, seconds: 0.4, rate: 4)
+        let model = dir.appendingPathComponent("model")
+        try RandomHuMoFolder.write(to: model, layout: .humo)
+        try RandomHuMoFolder.writeTextEncoder(into: model, tokenizer: PromptEncodingTests.spiece)
+        try FileManager.default.removeItem(at: model.appendingPathComponent("text_context.safetensors"))
+        XCTAssertNil(try HuMoFolder(folder: model).textContext)
+
+        let cache = try CacheStore(folder: nil, budgetMB: 64)
+        let run = try render(prompt: "A woman speaks to the camera.", model: model, audio: wav, cache: cache)
+        XCTAssertEqual(run.encoderRuns, 1)
+        XCTAssertEqual(run.calls, callsPerWindow)
+        XCTAssertTrue(run.frame.allSatisfy(\.isFinite))
+        XCTAssertThrowsError(try render(prompt: "", model: model, audio: wav, cache: cache)) {
+            XCTAssertTrue($0 is PipelineError, "\($0)")
+            for part in ["no stored text context", "needs a prompt", "text_context.safetensors"] {
+                XCTAssertTrue("\($0)".contains(part), "\(part): \($0)")
+            }
+        }
+
+        // Neither a stored context nor an encoder: refused at load, naming both.
+        let bare = dir.appendingPathComponent("bare")
+        try RandomHuMoFolder.write(to: bare, layout: .humo)
+        try FileManager.default.removeItem(at: bare.appendingPathComponent("text_context.safetensors"))
+        XCTAssertThrowsError(try HuMoModel.shared(folder: bare.path, backend: .cpu)) {
+            XCTAssertTrue($0 is PipelineError, "\($0)")
+            for part in ["has no text context", "holds no umT5 or Gemma-3 text encoder", "precomputed text context", "umT5 text encoder with its tokenizer"] {
+                XCTAssertTrue("\($0)".contains(part), "\(part): \($0)")
+            }
+        }
+        // An encoder without its tokenizer cannot encode prompts either.
+        try RandomHuMoFolder.writeTextEncoder(into: bare, tokenizer: nil)
+        XCTAssertThrowsError(try HuMoModel.shared(folder: bare.path, backend: .cpu)) {
+            XCTAssertTrue("\($0)".contains("no tokenizer.model / spiece.model"), "\($0)")
+        }
+    }
+}

@@ -146,14 +146,16 @@ public enum ModelFolder {
 }
 
 /// The files of a HuMo-family model folder (the registry's HuMo row): a HuMo DiT (Wan2.1 blocks with
-/// the audio path), a Wan VAE, a Whisper encoder and a precomputed text context, plus an optional
-/// `omniedit.json` with the model's native size and recommended settings.
+/// the audio path), a Wan VAE, a Whisper encoder, and a precomputed text context unless prompts are
+/// encoded by a umT5 encoder in the folder (the Pipeline checks that one; Models cannot read
+/// tokenizers), plus an optional `omniedit.json` with the model's native size and recommended settings.
 public struct HuMoFolder: Sendable, Hashable {
     public let folder: URL
     public let dit: FolderComponent
     public let vae: FolderComponent
     public let whisper: FolderComponent
-    public let textContext: FolderComponent
+    /// Nil when the folder has none: then every render needs a prompt and the folder's umT5 encoder.
+    public let textContext: FolderComponent?
     /// `omniedit.json`, when present.
     public let settingsFile: URL?
 
@@ -162,14 +164,18 @@ public struct HuMoFolder: Sendable, Hashable {
         (.wanDiT, "a HuMo DiT (Wan2.1 blocks with audio_proj.*), e.g. HuMo-1.7B's weights or transformer/ in diffusers layout"),
         (.wanVAE, "the Wan2.1 VAE, e.g. Wan2.1_VAE.safetensors or vae/ in diffusers layout"),
         (.whisper, "a Whisper encoder, e.g. whisper-large-v3/ (model.safetensors + config.json)"),
-        (.textContext, "a precomputed text context: a .safetensors file with one tensor 'context' [L, text_dim] "
-            + "(umT5 encoder output of the prompt: `omniedit encode-text --model <folder with the umT5 encoder> --prompt … --output text_context.safetensors`)"),
     ]
+    /// Optional when the folder holds the umT5 text encoder and its tokenizer and a prompt is given.
+    public static let textContextRequirement = (
+        FolderComponent.Kind.textContext,
+        "a precomputed text context: a .safetensors file with one tensor 'context' [L, text_dim] "
+            + "(umT5 encoder output of the prompt: `omniedit encode-text --model <folder with the umT5 encoder> --prompt … --output text_context.safetensors`)"
+    )
 
     /// Finds every component in `folder` or throws a message naming what is missing or ambiguous.
     public init(folder: URL) throws {
         let (components, ignored) = try ModelFolder.scan(folder)
-        func one(_ kind: FolderComponent.Kind, _ what: String) throws -> FolderComponent {
+        func one(_ kind: FolderComponent.Kind, _ what: String, optional: Bool = false) throws -> FolderComponent? {
             var found = components.filter { $0.kind == kind }
             if kind == .wanDiT {
                 let withAudio = found.filter(\.hasAudio)
@@ -181,6 +187,7 @@ public struct HuMoFolder: Sendable, Hashable {
                 found = withAudio
             }
             guard let first = found.first else {
+                if optional { return nil }
                 let also = ignored.isEmpty ? "" : " (not recognised: \(ignored.map { ($0 as NSString).lastPathComponent }.joined(separator: ", ")))"
                 throw ModelFolderError("Model folder '\(folder.path)' has no \(kind.rawValue): it needs \(what).\(also)")
             }
@@ -190,12 +197,12 @@ public struct HuMoFolder: Sendable, Hashable {
             }
             return first
         }
-        let parts = try Self.requirements.map { try one($0.0, $0.1) }
+        let parts = try Self.requirements.map { try one($0.0, $0.1)! }
         self.folder = folder
         dit = parts[0]
         vae = parts[1]
         whisper = parts[2]
-        textContext = parts[3]
+        textContext = try one(Self.textContextRequirement.0, Self.textContextRequirement.1, optional: true)
         let settings = folder.appendingPathComponent("omniedit.json")
         settingsFile = FileManager.default.fileExists(atPath: settings.path) ? settings : nil
     }
@@ -203,7 +210,7 @@ public struct HuMoFolder: Sendable, Hashable {
     /// Every file the model reads (shards included), for the model's identity.
     public var files: [URL] {
         var urls: [URL] = []
-        for c in [dit, vae, whisper, textContext] {
+        for c in [dit, vae, whisper] + (textContext.map { [$0] } ?? []) {
             if let checkpoint = try? Checkpoint.open(c.url) {
                 urls += checkpoint.files.map { URL(fileURLWithPath: $0.path) }
             } else {

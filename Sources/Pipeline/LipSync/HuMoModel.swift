@@ -134,8 +134,9 @@ public final class HuMoModel: @unchecked Sendable {
     public let dit: WanDiT
     public let vae: WanVAE
     public let whisper: WhisperEncoder
-    /// The precomputed text context `[L, textDim]`.
-    public let context: Tensor
+    /// The precomputed text context `[L, textDim]`; nil when the folder has none (then it holds the
+    /// umT5 encoder, checked at load, and every render needs a prompt).
+    public let context: Tensor?
     public let backend: any Backend
     /// "CPU" or the Vulkan device, for messages.
     public let backendName: String
@@ -188,15 +189,19 @@ public final class HuMoModel: @unchecked Sendable {
                     "the DiT's audio path (window \(audio.window), groups \(audio.groups), channels \(audio.channels)) does not fit the Whisper encoder (d_model \(whisper.config.dModel), \(whisper.config.layers) layers; HuMo needs 8 × 5 groups of d_model and 4g layers)")
             }
         }
-        let contextFile = try Checkpoint.open(files.textContext.url)
-        let context = try contextFile.tensor("context", on: backend)
-        guard context.rank == 2, context.shape[1] == dit.config.textDim, context.shape[0] >= 1,
-            context.shape[0] <= dit.config.textLen
-        else {
-            throw PipelineError.model(
-                "\(files.textContext.url.path): 'context' is \(context.shape); the DiT needs [L ≤ \(dit.config.textLen), \(dit.config.textDim)]")
+        if let stored = files.textContext {
+            let context = try Checkpoint.open(stored.url).tensor("context", on: backend)
+            guard context.rank == 2, context.shape[1] == dit.config.textDim, context.shape[0] >= 1,
+                context.shape[0] <= dit.config.textLen
+            else {
+                throw PipelineError.model(
+                    "\(stored.url.path): 'context' is \(context.shape); the DiT needs [L ≤ \(dit.config.textLen), \(dit.config.textDim)]")
+            }
+            self.context = try backend.cast(context, to: .f32)
+        } else {
+            try Self.checkPromptsCanBeEncoded(in: folder)
+            self.context = nil
         }
-        self.context = try backend.cast(context, to: .f32)
         try settings.validate(vaeStride: vae.config.stride.h, patch: dit.config.patchSize[1])
         self.settings = settings
         fileList = files.files

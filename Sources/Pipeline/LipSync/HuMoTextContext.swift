@@ -27,6 +27,12 @@ extension HuMoModel {
     /// `cache`, and in memory for the rest of the process).
     public func textContext(prompt: String, cache: CacheStore?) throws -> HuMoTextContext {
         if Self.usesStoredContext(prompt) {
+            guard let context else {
+                throw PipelineError.model(
+                    "the model folder '\(files.folder.path)' has no stored text context (text_context.safetensors), so "
+                        + "LipSync needs a prompt: type what the clip shows into Prompt (the folder's umT5 encoder encodes it), "
+                        + "or add \(HuMoFolder.textContextRequirement.1).")
+            }
             return HuMoTextContext(context: context, identity: "stored context", note: nil, fromCache: true)
         }
         let encoded = try computeLock.withLock {
@@ -57,6 +63,23 @@ extension HuMoModel {
         let found = try Self.textEncoder(in: files.folder)
         foundTextEncoder = found
         return found
+    }
+
+    /// A folder without a stored text context must hold a umT5 encoder with its tokenizer.
+    static func checkPromptsCanBeEncoded(in folder: URL) throws {
+        let reason: String
+        do {
+            let found = try TextEncoderFolder(folder: folder)
+            guard found.family != .umT5 else { return }
+            reason = "its text encoder (\(found.weights.path)) is \(found.family.rawValue), not umT5"
+        } catch let e as TextError {
+            if case .invalidEncoder(let m) = e { reason = m } else { reason = e.description }
+        }
+        throw PipelineError.model(
+            "Model folder '\(folder.path)' has no text context and cannot encode prompts (\(reason)). LipSync needs either "
+                + "\(HuMoFolder.textContextRequirement.1), or the umT5 text encoder with its tokenizer in the folder (Wan2.1's "
+                + "models_t5_umt5-xxl-enc-bf16.pth with google/umt5-xxl/spiece.model, or a transformers UMT5EncoderModel with "
+                + "its spiece.model or tokenizer.json) and a prompt.")
     }
 
     static func textEncoder(in folder: URL) throws -> TextEncoderFolder {
