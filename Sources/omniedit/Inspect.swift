@@ -3,10 +3,13 @@ import Foundation
 import Models
 import Tensor
 import TensorCPU
+import Text
 
 /// `omniedit inspect PATH`: what a model file or folder holds: tensor count, dtypes, parameter
 /// count, the detected family and variant, and (for a recognised family) the weights its loader
-/// would miss and the tensors it would ignore. Reads headers only; no weight is loaded.
+/// would miss and the tensors it would ignore. A pipeline folder (components in sub-folders, or
+/// several components, or tokenizers) gets one row per component instead (`InspectFolder`).
+/// Reads headers only; no weight is loaded.
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect", abstract: "Describe a model file or folder (family, variant, tensors, missing keys).")
@@ -21,7 +24,12 @@ struct Inspect: ParsableCommand {
     var dropPrefix: String?
 
     func run() throws {
-        let checkpoint = try Checkpoint.open(URL(fileURLWithPath: path))
+        let url = URL(fileURLWithPath: path)
+        if InspectFolder.isDirectory(url), let rows = try InspectFolder.rows(url) {
+            InspectFolder.print(rows, folder: path)
+            return
+        }
+        let checkpoint = try Checkpoint.open(url)
         var dtypes: [String: Int] = [:]
         var parameters = 0
         var bytes = 0
@@ -73,7 +81,12 @@ struct Inspect: ParsableCommand {
             case .ltx2Transformer, .ltx2Connectors, .ltx2Vocoder, .ltx2AudioVAE, .ltx2VideoVAE:
                 try describeLTX2(checkpoint, list: list)
             case .wanDiT, nil:
-                print("family: unknown (not a Wan/HuMo DiT, Wan VAE, Whisper encoder or text context)")
+                if let text = TextEncoderFolder.classify(checkpoint) {
+                    print("family: " + InspectFolder.describeTextEncoder(text, URL(fileURLWithPath: checkpoint.path)))
+                    try checkTextEncoder(text, checkpoint, cpu)
+                } else {
+                    print("family: unknown (not a Wan/HuMo DiT, Wan VAE, Whisper encoder, LTX-2 part, umT5 or Gemma-3 text encoder, or text context)")
+                }
             }
             return
         }
@@ -96,6 +109,24 @@ struct Inspect: ParsableCommand {
         }
         let unused = check.unusedKeys
         print("unknown keys (ignored): \(unused.count)" + names(unused))
+    }
+
+    /// Every weight the encoder of the checkpoint's config needs, present and shaped.
+    private func checkTextEncoder(_ family: TextEncoderFolder.Family, _ checkpoint: Checkpoint, _ cpu: CPUBackend) throws {
+        let rules: KeyRules = family == .umT5 ? .umT5Encoder : .gemma3Text
+        var reader = try WeightReader(checkpoint: checkpoint, rules: rules, backend: cpu, shapesOnly: true)
+        do {
+            switch family {
+            case .umT5: _ = try UMT5Encoder.load(config: try UMT5Encoder.inferConfig(from: reader), from: &reader)
+            case .gemma3:
+                let config = try InspectFolder.gemma3Config(beside: URL(fileURLWithPath: checkpoint.path))
+                _ = try Gemma3TextModel.load(config: config, from: &reader, backend: cpu)
+            }
+            print("missing keys: none")
+        } catch WeightsError.incompatible(_, let missing, let misshaped) {
+            print("missing keys: \(missing.count)" + names(missing))
+            if !misshaped.isEmpty { print("mis-shaped: \(misshaped.count)" + names(misshaped)) }
+        }
     }
 
     private func names(_ keys: [String]) -> String {
