@@ -293,7 +293,6 @@ struct BenchAVEditSummary {
             let sync = Self.mean(rows.filter { $0["sampler"] as? String == s }, "sync")
             say("| \(s) | \(cell(s, "hair", "hair_ok")) | \(cell(s, "hair", "beard_ok")) | \(cell(s, "gender", "beard_ok")) | \(cell(s, "gender", "hair_ok")) | \(cell(s, "gender", "mel_moved_right")) / \(cell(s, "gender", "pitch_moved_right")) | \(cell(s, "gender", "voice_gender_ok")) | \(cell(s, "pitch", "mel_moved_right")) / \(cell(s, "pitch", "pitch_moved_right")) | \(value(s, "hair", "mel_change_pct", "%+.1f %%")) | \(value(s, "gender", "keep_psnr", "%.1f")) / \(value(s, "hair", "keep_psnr", "%.1f")) / \(value(s, "pitch", "keep_psnr", "%.1f")) dB | \(String(format: "%+.3f", Self.mean(rows.filter { $0["sampler"] as? String == s }, "luma_shift"))) | \(sync.isFinite ? String(format: "%.2f", sync) : "–") | \(String(format: "%.2f (%.2f)", t.seconds / Double(max(t.windows, 1)), t.sampler / Double(max(t.windows, 1)))) |")
         }
-        printPerWindow(samplers: samplers)
         let r = roundTripSummary()
         let hair = roundTrips.filter { $0["hair"] as? String == $0["hair_source"] as? String }.count
         say(String(
@@ -301,6 +300,7 @@ struct BenchAVEditSummary {
             hair, roundTrips.count, (r["keep_psnr_db"] as? Double) ?? .nan, (r["frame_psnr_db"] as? Double) ?? .nan,
             Self.mean(roundTrips, "luma_shift"),
             (r["sync_r"] as? Double) ?? .nan, (r["sync_r_source_clip"] as? Double) ?? .nan))
+        printPerWindow(samplers: samplers)
     }
 
     /// Background PSNR and brightness change by window position (first, second, …), averaged over the
