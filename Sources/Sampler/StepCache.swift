@@ -7,8 +7,15 @@
 // never falls below any useful threshold there; the velocity `v ≈ n - x0` follows the noise and changes as
 // much. The clean estimate `x̂0 = z - σ·v` changes by about a quarter of that. So the reused quantity is
 // each request's `x̂0`, re-expressed for the new input as `v = (z - x̂0)/σ` (the velocity that points from
-// the new noisy latent to the old clean estimate), and the indicator is the relative L1 change of `x̂0`
-// per step measured between the last two real calls, accumulated over the steps answered from memory.
+// the new noisy latent to the old clean estimate).
+//
+// The indicator predicts what a reused answer puts into the state: a step moves the state by
+// `(σ'-σ)·v = (σ'-σ)/σ·(z - x̂0)`, so an `x̂0` stale by δ moves it wrongly by `(σ-σ')/σ · δ`; δ is predicted
+// as the measured change of `x̂0` per step (between the last two real calls) times the steps since the
+// last call. Summed over the steps answered from memory, this is compared with the threshold. Early,
+// high-noise steps (small `(σ-σ')/σ`) are skipped readily, the last steps (the final one has weight 1:
+// its output IS the clean estimate) almost never — skipping late steps is what cost picture quality
+// with an unweighted indicator (notes/stepcache.md).
 
 /// Which request of a step an answer belongs to, so each is reused from the same request of an earlier
 /// step: the guided pair on the target state and the source branch on the source sequence (spec §4, §5).
@@ -43,7 +50,7 @@ public struct StepCacheMemory: Hashable, Sendable {
     /// Relative L1 change of the clean estimates per step between the last two real calls (the largest
     /// over the slots); nil until two calls were made.
     public var rate: Double?
-    /// Predicted change accumulated over the steps answered from memory since the last real call.
+    /// Predicted state error accumulated over the steps answered from memory since the last real call.
     public var accumulated: Double
     /// Requests answered from memory so far in this window (a count for reports and tests).
     public var requestsReused: Int
@@ -66,9 +73,10 @@ public struct StepCacheMemory: Hashable, Sendable {
 
 /// The decision of step caching, on numbers only: whether a step may be answered from memory.
 ///
-/// `threshold` bounds the predicted relative change of the clean estimates since the last real call:
-/// a step is skipped when `accumulated + rate ≤ threshold`. 0 turns step caching off (every step calls the
-/// model; the result is bit-identical to a run without it).
+/// `threshold` bounds the predicted relative error that answers from memory put into the state since
+/// the last real call: step `i` is skipped when `accumulated + rate·(i - lastCall)·(σ_i - σ_{i+1})/σ_i ≤
+/// threshold`. 0 turns step caching off (every step calls the model; the result is bit-identical to a
+/// run without it).
 public struct StepCacheRule: Hashable, Sendable {
     public var threshold: Double
 
@@ -79,12 +87,22 @@ public struct StepCacheRule: Hashable, Sendable {
 
     public var isEnabled: Bool { threshold > 0 }
 
-    /// Whether the next step is answered from memory: caching on, a rate measured (two real calls made),
-    /// every slot the step needs remembered, and the accumulated prediction including this step within
-    /// the threshold.
-    public func reuses(rate: Double?, accumulated: Double, slotsRemembered: Bool) -> Bool {
-        guard isEnabled, slotsRemembered, let rate, rate.isFinite, rate >= 0 else { return false }
-        return accumulated + rate <= threshold
+    /// The predicted error of answering a step from memory: the clean estimate's staleness
+    /// `rate · stepsSinceCall` times the step's weight `(σ - σ')/σ`; nil when it cannot be predicted.
+    public static func predictedError(rate: Double?, stepsSinceCall: Int, sigma: Double, sigmaNext: Double)
+        -> Double?
+    {
+        guard let rate, rate.isFinite, rate >= 0, stepsSinceCall > 0, sigma > 0, sigmaNext >= 0, sigmaNext < sigma
+        else { return nil }
+        return rate * Double(stepsSinceCall) * (sigma - sigmaNext) / sigma
+    }
+
+    /// Whether a step with `predicted` error (``predictedError(rate:stepsSinceCall:sigma:sigmaNext:)``) is
+    /// answered from memory: caching on, a prediction (two real calls made), every slot the step needs
+    /// remembered, and the accumulated prediction including this step within the threshold.
+    public func reuses(predicted: Double?, accumulated: Double, slotsRemembered: Bool) -> Bool {
+        guard isEnabled, slotsRemembered, let predicted else { return false }
+        return accumulated + predicted <= threshold
     }
 
     /// The change per step from the relative L1 change `change / norm` over `steps` steps; nil when
@@ -134,15 +152,17 @@ extension EditSampler {
         let rule = stepCacheRule
         guard rule.isEnabled else { return try evaluate(model, batch, step: name) }
         if let m = memory,
+            let predicted = StepCacheRule.predictedError(
+                rate: m.rate, stepsSinceCall: i - m.lastCallStep, sigma: sigmas[i], sigmaNext: sigmas[i + 1]),
             rule.reuses(
-                rate: m.rate, accumulated: m.accumulated,
+                predicted: predicted, accumulated: m.accumulated,
                 slotsRemembered: slots.allSatisfy { m.estimate($0) != nil } && batch.allSatisfy { $0.sigma > 0 })
         {
             // v = (z - x̂0) / σ: the velocity from the new input to the remembered clean estimate.
             let velocities = zip(batch, slots).map { request, slot in
                 Latent.axpby(1 / request.sigma, request.latent, -1 / request.sigma, m.estimate(slot)!)
             }
-            memory!.accumulated += m.rate!
+            memory!.accumulated += predicted
             memory!.requestsReused += batch.count
             return velocities
         }

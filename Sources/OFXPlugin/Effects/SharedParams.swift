@@ -85,8 +85,8 @@ enum SharedParams {
             kind: .choice(options: samplerChoices, default: 0), parent: "groupAdvanced"),
         ParamSpec(
             name: "stepCacheThreshold", label: "Step cache threshold",
-            hint: "Step caching: a step's model calls are skipped and answered from the last real call while the model's clean-image estimate is predicted to have changed by less than this fraction (relative L1) since then. 0 = off (exact, the default). Higher = fewer model calls and a coarser result; results are cached apart per value.",
-            kind: .double(default: 0, min: 0, max: 10, displayMin: 0, displayMax: 1, increment: 0.05, digits: 2),
+            hint: "Step caching: a step's model calls are skipped and answered from the last real call (its clean-image estimate) while the error this is predicted to put into the result stays below this value (relative; accumulated since the last real call). 0 = off (exact, the default). Higher = fewer model calls and a coarser result; results are cached apart per value.",
+            kind: .double(default: 0, min: 0, max: 10, displayMin: 0, displayMax: 0.5, increment: 0.01, digits: 3),
             parent: "groupAdvanced"),
     ]
 
