@@ -54,7 +54,7 @@ struct BenchLipSync: ParsableCommand {
             let rowName = threshold == 0 ? samplerName : "\(samplerName), step cache \(threshold)"
             rows.append(rowName)
             var all: [LipSyncScores] = []
-            var seconds = 0.0, windows = 0, calls = 0
+            var seconds = 0.0, windows = 0, calls = 0, modelSeconds = 0.0
             for name in names {
                 let dir = cases + "/" + name
                 let example = try JSONDecoder().decode(
@@ -68,11 +68,13 @@ struct BenchLipSync: ParsableCommand {
                         settings: settings),
                     cache: try CacheStore(folder: nil, budgetMB: 0), fetch: { try planar(clip.frame($0)) })
                 let before = model.modelCalls
+                let modelBefore = model.modelSeconds
                 let start = Date()
                 let edited = try frames.map { rgba(try job.render(frame: $0)) }
                 seconds += Date().timeIntervalSince(start)
                 windows += job.plan.windows.count
                 calls += model.modelCalls - before
+                modelSeconds += model.modelSeconds - modelBefore
                 let source = try LipSyncEvaluation.load(dir + "/clip/face####.png", count: example.frames)
                 let truth = try LipSyncEvaluation.load(dir + "/truth/face####.png", count: example.frames)
                 let s = LipSyncEvaluation.scores(edited: edited, source: source, truth: truth, example: example)
@@ -85,7 +87,8 @@ struct BenchLipSync: ParsableCommand {
                 "sync_r": mean(\.syncR), "source_floor_r": mean(\.sourceFloorR), "truth_ceiling_r": mean(\.truthCeilingR),
                 "psnr_outside_mouth_db": mean(\.psnrOutsideMouth), "psnr_vs_truth_db": mean(\.psnrVsTruth),
                 "ssim_vs_truth": mean(\.ssimVsTruth), "psnr_mouth_vs_truth_db": mean(\.psnrMouthVsTruth),
-                "seconds_per_window": seconds / Double(max(windows, 1)), "model_calls_per_window": Double(calls) / Double(max(windows, 1)),
+                "seconds_per_window": seconds / Double(max(windows, 1)),
+                "model_seconds_per_window": modelSeconds / Double(max(windows, 1)), "model_calls_per_window": Double(calls) / Double(max(windows, 1)),
             ]
             table[rowName] = row
         }
@@ -95,20 +98,22 @@ struct BenchLipSync: ParsableCommand {
             guard let base = table[samplerName], var row = table[name] else { continue }
             row["model_call_ratio"] = (base["model_calls_per_window"] as! Double) / max(row["model_calls_per_window"] as! Double, 1)
             row["seconds_ratio"] = (base["seconds_per_window"] as! Double) / max(row["seconds_per_window"] as! Double, 1e-9)
+            row["model_seconds_ratio"] = (base["model_seconds_per_window"] as! Double) / max(row["model_seconds_per_window"] as! Double, 1e-9)
             row["sync_r_change"] = (row["sync_r"] as! Double) - (base["sync_r"] as! Double)
             row["psnr_vs_truth_change_db"] = (row["psnr_vs_truth_db"] as! Double) - (base["psnr_vs_truth_db"] as! Double)
             table[name] = row
         }
-        print("\n| sampler | sync r | source floor | truth | PSNR outside mouth | PSNR vs truth | SSIM vs truth | s / window | calls / window | fewer calls | Δ sync r |")
-        print("|---|---|---|---|---|---|---|---|---|---|---|")
+        print("\n| sampler | sync r | source floor | truth | PSNR outside mouth | PSNR vs truth | SSIM vs truth | s / window | DiT s / window | calls / window | fewer calls | Δ sync r |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|")
         for rowName in rows {
             let r = table[rowName]!
             let ratio = (r["model_call_ratio"] as? Double).map { String(format: "%.2f×", $0) } ?? "—"
             let change = (r["sync_r_change"] as? Double).map { String(format: "%+.3f", $0) } ?? "—"
-            print(String(format: "| %@ | %.3f | %.3f | %.3f | %.1f dB | %.1f dB | %.3f | %.1f | %.1f | %@ | %@ |", rowName,
+            print(String(format: "| %@ | %.3f | %.3f | %.3f | %.1f dB | %.1f dB | %.3f | %.1f | %.1f | %.1f | %@ | %@ |", rowName,
                 r["sync_r"] as! Double, r["source_floor_r"] as! Double, r["truth_ceiling_r"] as! Double,
                 r["psnr_outside_mouth_db"] as! Double, r["psnr_vs_truth_db"] as! Double, r["ssim_vs_truth"] as! Double,
-                r["seconds_per_window"] as! Double, r["model_calls_per_window"] as! Double, ratio, change))
+                r["seconds_per_window"] as! Double, r["model_seconds_per_window"] as! Double,
+                r["model_calls_per_window"] as! Double, ratio, change))
         }
         if let json {
             try JSONSerialization.data(withJSONObject: table, options: [.prettyPrinted, .sortedKeys])

@@ -136,6 +136,24 @@ final class AVEditJobTests: XCTestCase {
         XCTAssertNotEqual(Self.digest(shorter), Self.digest(first))
     }
 
+    /// Step caching ('stepCacheThreshold') through the AV job's two-part latent: the steps after the two
+    /// that measure the rate are skipped, and the result is cached apart from the exact one.
+    func testStepCachingSkipsCallsOnTheJointLatentAndIsCachedApart() throws {
+        let dir = scratch("stepcache")
+        let wav = dir.appendingPathComponent("voice.wav").path
+        try writeVoice(wav, seconds: 1.0)
+        let cache = try CacheStore(folder: dir.appendingPathComponent("cache"), budgetMB: 256)
+        let exact = try render(frames: 0...16, audio: wav, cache: cache)
+        XCTAssertEqual(exact.calls, callsPerWindow)
+        var s = settings()
+        try s.set("stepCacheThreshold", "10")
+        let cached = try render(frames: 0...16, settings: s, audio: wav, cache: cache)
+        // The initial state is shared with the exact run; steps 2 and 3 call (3 each), 4 and 5 are skipped.
+        XCTAssertEqual(cached.calls, 3 + 3)
+        XCTAssertNotEqual(Self.digest(cached), Self.digest(exact))
+        XCTAssertTrue(cached.audio?.samples.allSatisfy { $0.isFinite } ?? false)
+    }
+
     func testOverlappingWindowsAudioIsCrossFadedWithoutAJump() throws {
         // Two windows holding the same tone: the joined track is that tone (weights sum to 1 everywhere).
         let plan = WindowPlan(frames: 0...24, length: 17, overlap: 8, temporalUnit: 8)
