@@ -172,6 +172,7 @@ struct BenchAVEdit: ParsableCommand {
                         "voice_gender": m.voiceGender, "voice_gender_ok": m.voiceGender == t.gender,
                         "mel_centroid": AVEditEvaluation.number(m.centroid), "mel_centroid_roundtrip": AVEditEvaluation.number(rec.centroid),
                         "mel_change_pct": AVEditEvaluation.number(100 * (m.centroid - rec.centroid) / max(rec.centroid, 1e-6)),
+                        "mel_change_abs_pct": AVEditEvaluation.number(100 * abs(m.centroid - rec.centroid) / max(rec.centroid, 1e-6)),
                         "mel_moved_right": pitchChanged ? ((m.centroid - rec.centroid) * sign > 0) as Any : NSNull(),
                         "keep_psnr": background, "keep_psnr_roundtrip": recBackground,
                         "luma_shift": AVEditEvaluation.meanLuma(out.frames) - AVEditEvaluation.meanLuma(sourceFrames),
@@ -251,6 +252,7 @@ struct BenchAVEditSummary {
                     "voice_gender_acc": fraction("voice_gender_ok"),
                     "f0_change_pct_mean": AVEditEvaluation.number(Self.mean(r, "f0_change_pct")),
                     "mel_change_pct_mean": AVEditEvaluation.number(Self.mean(r, "mel_change_pct")),
+                    "mel_change_abs_pct_mean": AVEditEvaluation.number(Self.mean(r, "mel_change_abs_pct")),
                     "keep_psnr_db": AVEditEvaluation.number(Self.mean(r, "keep_psnr")),
                     "edit_vs_roundtrip_psnr_db": AVEditEvaluation.number(Self.mean(r, "change_vs_roundtrip_psnr")),
                     "luma_shift": AVEditEvaluation.number(Self.mean(r, "luma_shift")),
@@ -286,12 +288,12 @@ struct BenchAVEditSummary {
             let v = Self.mean(select(sampler, kind), key)
             return v.isFinite ? String(format: format, v) : "–"
         }
-        say("\n| sampler | hair edits: hair = target | hair edits: beard kept | gender edits: beard = target | gender edits: hair kept | gender edits: voice toward target (mel centroid / f0) | gender edits: voice gender by f0 | pitch edits: toward target (mel / f0) | hair edits: mel centroid change | background PSNR gender / hair / pitch | luma shift | sync r | s / window (sampler) |")
+        say("\n| sampler | hair edits: hair = target | hair edits: beard kept | gender edits: beard = target | gender edits: hair kept | gender edits: voice toward target (mel centroid / f0) | gender edits: voice gender by f0 | pitch edits: toward target (mel / f0) | hair edits: voice centroid change, mean size | background PSNR gender / hair / pitch | luma shift | sync r | s / window (sampler) |")
         say("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for s in samplers {
             let t = timing[s] ?? (0, 0, 0, 0)
             let sync = Self.mean(rows.filter { $0["sampler"] as? String == s }, "sync")
-            say("| \(s) | \(cell(s, "hair", "hair_ok")) | \(cell(s, "hair", "beard_ok")) | \(cell(s, "gender", "beard_ok")) | \(cell(s, "gender", "hair_ok")) | \(cell(s, "gender", "mel_moved_right")) / \(cell(s, "gender", "pitch_moved_right")) | \(cell(s, "gender", "voice_gender_ok")) | \(cell(s, "pitch", "mel_moved_right")) / \(cell(s, "pitch", "pitch_moved_right")) | \(value(s, "hair", "mel_change_pct", "%+.1f %%")) | \(value(s, "gender", "keep_psnr", "%.1f")) / \(value(s, "hair", "keep_psnr", "%.1f")) / \(value(s, "pitch", "keep_psnr", "%.1f")) dB | \(String(format: "%+.3f", Self.mean(rows.filter { $0["sampler"] as? String == s }, "luma_shift"))) | \(sync.isFinite ? String(format: "%.2f", sync) : "–") | \(String(format: "%.2f (%.2f)", t.seconds / Double(max(t.windows, 1)), t.sampler / Double(max(t.windows, 1)))) |")
+            say("| \(s) | \(cell(s, "hair", "hair_ok")) | \(cell(s, "hair", "beard_ok")) | \(cell(s, "gender", "beard_ok")) | \(cell(s, "gender", "hair_ok")) | \(cell(s, "gender", "mel_moved_right")) / \(cell(s, "gender", "pitch_moved_right")) | \(cell(s, "gender", "voice_gender_ok")) | \(cell(s, "pitch", "mel_moved_right")) / \(cell(s, "pitch", "pitch_moved_right")) | \(value(s, "hair", "mel_change_abs_pct", "%.1f %%")) | \(value(s, "gender", "keep_psnr", "%.1f")) / \(value(s, "hair", "keep_psnr", "%.1f")) / \(value(s, "pitch", "keep_psnr", "%.1f")) dB | \(String(format: "%+.3f", Self.mean(rows.filter { $0["sampler"] as? String == s }, "luma_shift"))) | \(sync.isFinite ? String(format: "%.2f", sync) : "–") | \(String(format: "%.2f (%.2f)", t.seconds / Double(max(t.windows, 1)), t.sampler / Double(max(t.windows, 1)))) |")
         }
         let r = roundTripSummary()
         let hair = roundTrips.filter { $0["hair"] as? String == $0["hair_source"] as? String }.count
