@@ -96,18 +96,7 @@ enum AVEdit {
         var s = AVEditSettings()
         s.sourcePrompt = try p.string("sourcePrompt")
         s.targetPrompt = try p.string("targetPrompt")
-        s.steps = try p.int("steps")
-        s.startStep = try p.int("startStep")
-        s.endStep = try p.int("endStep")
-        s.guidance = try p.double("guidance")
-        s.seed = UInt64(max(0, try p.int("seed")))
-        s.windowLength = try p.int("windowLength")
-        s.windowOverlap = try p.int("windowOverlap")
-        s.sampler = [.omniEdit, .flowEdit, .omniEditRandomNoise][min(max(try p.int("sampler"), 0), 2)]
-        s.previewStep = try p.int("previewStep")
-        s.audioOffset = try p.double("audioOffset")
-        s.composite = try p.int("composite") == 1 ? .modelOutput : .keepSourceDetail
-        s.stepCacheThreshold = try p.double("stepCacheThreshold")
+        try SharedParams.read(p, into: &s.shared)
         return s
     }
 

@@ -97,21 +97,10 @@ enum LipSync {
 
     static func settings(_ p: ParamReader) throws -> LipSyncSettings {
         var s = LipSyncSettings()
-        s.steps = try p.int("steps")
-        s.startStep = try p.int("startStep")
-        s.endStep = try p.int("endStep")
-        s.guidance = try p.double("guidance")
+        try SharedParams.read(p, into: &s.shared)
         s.shift = try p.double("shift")
-        s.seed = UInt64(max(0, try p.int("seed")))
-        s.windowLength = try p.int("windowLength")
-        s.windowOverlap = try p.int("windowOverlap")
         s.reference = try p.int("referenceMode") == 1 ? .fixed(frame: try p.int("referenceFrame")) : .firstFrameOfWindow
-        s.sampler = [.omniEdit, .flowEdit, .omniEditRandomNoise][min(max(try p.int("sampler"), 0), 2)]
-        s.previewStep = try p.int("previewStep")
-        s.audioOffset = try p.double("audioOffset")
-        s.composite = try p.int("composite") == 1 ? .modelOutput : .keepSourceDetail
         s.prompt = try p.string("prompt")
-        s.stepCacheThreshold = try p.double("stepCacheThreshold")
         return s
     }
 

@@ -1,5 +1,6 @@
 // Parameters both effects share: model, sampler, compute, preview and cache. Names are public API.
 import COpenFX
+import Pipeline
 
 enum SharedParams {
     static let samplerChoices = ["OmniEdit", "FlowEdit baseline", "OmniEdit with random noise"]
@@ -89,6 +90,22 @@ enum SharedParams {
             kind: .double(default: 0, min: 0, max: 10, displayMin: 0, displayMax: 0.5, increment: 0.01, digits: 3),
             parent: "groupAdvanced"),
     ]
+
+    /// The values of the parameters both effects share (`Pipeline.EditSettings`).
+    static func read(_ p: ParamReader, into s: inout EditSettings) throws {
+        s.steps = try p.int("steps")
+        s.startStep = try p.int("startStep")
+        s.endStep = try p.int("endStep")
+        s.guidance = try p.double("guidance")
+        s.seed = UInt64(max(0, try p.int("seed")))
+        s.windowLength = try p.int("windowLength")
+        s.windowOverlap = try p.int("windowOverlap")
+        s.sampler = [.omniEdit, .flowEdit, .omniEditRandomNoise][min(max(try p.int("sampler"), 0), 2)]
+        s.previewStep = try p.int("previewStep")
+        s.audioOffset = try p.double("audioOffset")
+        s.composite = try p.int("composite") == 1 ? .modelOutput : .keepSourceDetail
+        s.stepCacheThreshold = try p.double("stepCacheThreshold")
+    }
 
     static func group(_ name: String, _ label: String, open: Bool = true) -> ParamSpec {
         ParamSpec(name: name, label: label, hint: "", kind: .group(open: open))
