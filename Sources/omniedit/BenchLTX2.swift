@@ -144,8 +144,11 @@ struct BenchLTX2: ParsableCommand {
         }
         let frames = 1 + c.temporalCompression * (latentFrames - 1)
         let side = tile * c.spatialCompression
+        // Resnet widths as they run: the mid block, then each up block's (its width ÷ its upsample factor).
+        let top = c.decoderBlockOutChannels.last ?? 0
+        let stages = [top] + zip(c.decoderBlockOutChannels.reversed(), c.upsampleFactor.reversed()).map { $0 / $1 }
         emit(
-            "config: LTX-2 video VAE decoder (conv_in \(c.latentChannels) → \(c.decoderBlockOutChannels.last ?? 0), widths \(c.decoderBlockOutChannels.reversed().map(String.init).joined(separator: " → ")), \(c.decoderLayersPerBlock.first ?? 0) resnets per stage, patch \(c.patchSize), not causal), f32; one tile of \(tile)×\(tile) latent cells × \(latentFrames) latent frames → \(frames) frames of \(side)×\(side)"
+            "config: LTX-2 video VAE decoder (conv_in \(c.latentChannels) → \(top), resnets \(stages.map(String.init).joined(separator: " → ")), \(c.decoderLayersPerBlock.first ?? 0) per stage, conv_out → \(c.outChannels)·\(c.patchSize)², not causal), f32; one tile of \(tile)×\(tile) latent cells × \(latentFrames) latent frames → \(frames) frames of \(side)×\(side)"
         )
         let peer = try startPeer(
             part: "vae", threads: threads, ["--tile", "\(tile)", "--latent-frames", "\(latentFrames)"])
