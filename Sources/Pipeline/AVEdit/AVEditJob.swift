@@ -45,9 +45,8 @@ public final class AVEditJob {
     public let inputs: AVEditInputs
     public let cache: CacheStore
     public let plan: WindowPlan
-    private let fetch: FrameFetch
+    private let sourceFrames: SourceFrames
     private let memo: WindowMemo?
-    private var frameSize: (height: Int, width: Int)?
     private var captions: (source: LTX2Captions, target: LTX2Captions, digests: (source: [UInt8], target: [UInt8]))?
     private var toldUnchanged = false
     /// Seconds inside `EditSampler.run`, for benchmarks.
@@ -72,7 +71,7 @@ public final class AVEditJob {
         self.inputs = inputs
         self.cache = cache
         self.memo = memo
-        self.fetch = fetch
+        sourceFrames = SourceFrames(effect: "AV Edit", fetch: fetch)
         let s = inputs.settings
         let length = s.windowLength == 0 ? model.settings.windowLength : s.windowLength
         plan = WindowPlan(
@@ -100,7 +99,7 @@ public final class AVEditJob {
         guard inputs.frames.contains(frame) else {
             throw PipelineError.invalidInput("frame \(frame) is outside the clip \(inputs.frames.lowerBound)–\(inputs.frames.upperBound)")
         }
-        let source = try sourceFrame(frame)
+        let source = try sourceFrames.frame(frame)
         if unchanged {
             tellUnchanged(hooks)
             hooks.progress(1)
@@ -157,28 +156,8 @@ public final class AVEditJob {
 
     // MARK: Inputs
 
-    private func sourceFrame(_ index: Int) throws -> PlanarImage {
-        let image = try fetch(index)
-        guard image.channels == 3 else {
-            throw PipelineError.invalidInput("frame \(index) has \(image.channels) colour channel(s); AV Edit needs RGB or RGBA")
-        }
-        guard image.height > 0, image.width > 0 else { throw PipelineError.invalidInput("frame \(index) is empty") }
-        if let size = frameSize {
-            guard size == (image.height, image.width) else {
-                throw PipelineError.invalidInput(
-                    "frame \(index) is \(image.width)×\(image.height) but earlier frames are \(size.width)×\(size.height): the frame size must not change within the clip")
-            }
-        } else {
-            frameSize = (image.height, image.width)
-        }
-        return image
-    }
-
     private func modelFrame(_ index: Int) throws -> [Float] {
-        let image = try sourceFrame(index)
-        return PlanarResize.resize(
-            image.values, channels: 3, height: image.height, width: image.width, to: model.settings.height,
-            model.settings.width)
+        try sourceFrames.atModelSize(index, height: model.settings.height, width: model.settings.width)
     }
 
     /// Both prompts' captions, encoded once per job (and cached on disk across jobs).

@@ -55,7 +55,6 @@ public struct JobHooks {
 }
 
 /// Fetches source frame `index` at the host's resolution.
-public typealias FrameFetch = (Int) throws -> PlanarImage
 
 /// Window results a caller may reuse *without* fetching the window's frames again, for as long as it
 /// knows the source cannot change: an OpenFX host promises that during a sequence render (between
@@ -100,8 +99,7 @@ public final class LipSyncJob {
     public let inputs: LipSyncInputs
     public let cache: CacheStore
     public let plan: WindowPlan
-    private let fetch: FrameFetch
-    private var frameSize: (height: Int, width: Int)?
+    private let sourceFrames: SourceFrames
     private var targetFeatures: ClipAudioFeatures?
     private var sourceFeatures: ClipAudioFeatures?
     private var zeroVideoLatent: Tensor?
@@ -131,7 +129,7 @@ public final class LipSyncJob {
         self.inputs = inputs
         self.cache = cache
         self.memo = memo
-        self.fetch = fetch
+        sourceFrames = SourceFrames(effect: "LipSync", fetch: fetch)
         text = try model.textContext(prompt: inputs.settings.prompt, cache: cache)
         let length = inputs.settings.windowLength == 0 ? model.settings.windowLength : inputs.settings.windowLength
         plan = WindowPlan(frames: inputs.frames, length: length, overlap: inputs.settings.windowOverlap)
@@ -149,7 +147,7 @@ public final class LipSyncJob {
         guard inputs.frames.contains(frame) else {
             throw PipelineError.invalidInput("frame \(frame) is outside the clip \(inputs.frames.lowerBound)–\(inputs.frames.upperBound)")
         }
-        let source = try sourceFrame(frame)
+        let source = try sourceFrames.frame(frame)
         if let note = text.note { hooks.note(note) }
         let ws = plan.windows(containing: frame)
         let (mh, mw) = (model.settings.height, model.settings.width)
@@ -185,29 +183,8 @@ public final class LipSyncJob {
         return out
     }
 
-    private func sourceFrame(_ index: Int) throws -> PlanarImage {
-        let image = try fetch(index)
-        guard image.channels == 3 else {
-            throw PipelineError.invalidInput("frame \(index) has \(image.channels) colour channel(s); LipSync needs RGB or RGBA")
-        }
-        guard image.height > 0, image.width > 0 else { throw PipelineError.invalidInput("frame \(index) is empty") }
-        if let size = frameSize {
-            guard size == (image.height, image.width) else {
-                throw PipelineError.invalidInput(
-                    "frame \(index) is \(image.width)×\(image.height) but earlier frames are \(size.width)×\(size.height): the frame size must not change within the clip")
-            }
-        } else {
-            frameSize = (image.height, image.width)
-        }
-        return image
-    }
-
-    /// A frame at the model's size, `[3, H, W]`.
     private func modelFrame(_ index: Int) throws -> [Float] {
-        let image = try sourceFrame(index)
-        return PlanarResize.resize(
-            image.values, channels: 3, height: image.height, width: image.width, to: model.settings.height,
-            model.settings.width)
+        try sourceFrames.atModelSize(index, height: model.settings.height, width: model.settings.width)
     }
 
     // MARK: Windows
