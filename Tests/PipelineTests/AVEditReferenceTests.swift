@@ -72,4 +72,39 @@ final class AVEditReferenceTests: XCTestCase {
         print("AV Edit vs PyTorch: audio worst |Δ| \(audioWorst) (peak \(audioScale))")
         XCTAssertLessThan(audioWorst, 2e-3 * max(audioScale, 1e-3))
     }
+
+    func testAGuidanceOtherThanTheModelsOwnIsSaid() throws {
+        let example = Self.repository.appendingPathComponent("Examples/avedit")
+        let model = try AVModel.shared(
+            folder: Self.repository.appendingPathComponent("plugin-manifest/Resources/models/avedit").path, backend: .cpu)
+        XCTAssertEqual(model.settings.guidance, 4, "the built-in model's omniedit.json")
+        let clip = try openFrameSource(example.appendingPathComponent("clip/face####.png").path, frameRate: 25)
+        func notes(guidance: Double) throws -> [String] {
+            var s = AVEditSettings()
+            (s.sourcePrompt, s.targetPrompt) = ("a woman speaks", "a man speaks")
+            (s.steps, s.startStep, s.endStep, s.guidance) = (4, 1, 2, guidance)
+            let job = try AVEditJob(
+                model: model,
+                inputs: AVEditInputs(
+                    frames: clip.firstFrame...(clip.firstFrame + 24), frameRate: 25,
+                    sourceAudio: example.appendingPathComponent("source.wav").path, settings: s),
+                cache: try CacheStore(folder: nil, budgetMB: 0),
+                fetch: { n in
+                    let image = try clip.frame(n)
+                    let count = image.width * image.height
+                    var planes = [Float](repeating: 0, count: 3 * count)
+                    for i in 0..<count { for c in 0..<3 { planes[c * count + i] = 2 * image.pixels[4 * i + c] - 1 } }
+                    return try PlanarImage(channels: 3, height: image.height, width: image.width, values: planes)
+                })
+            final class Said: @unchecked Sendable { var list: [String] = [] }
+            let said = Said()
+            _ = try job.render(frame: clip.firstFrame, hooks: JobHooks(note: { said.list.append($0) }))
+            return said.list
+        }
+        let overdriven = try notes(guidance: 10)
+        XCTAssertTrue(
+            overdriven.contains { $0.contains("meant to run at guidance 4") && $0.contains("uses 10") && $0.contains("overdrive") },
+            "\(overdriven)")
+        XCTAssertFalse(try notes(guidance: 4).contains { $0.contains("meant to run at guidance") })
+    }
 }

@@ -29,7 +29,7 @@ from train_dit import TextPath  # noqa: E402
 
 OMNIEDIT = {"family": "ltx2", "width": C.RES, "height": C.RES, "fps": C.FPS, "windowLength": C.WINDOW,
             "sampleRate": C.SR, "textLength": C.TEXT_LEN, "paddingSide": "left",
-            "steps": 40, "start": 12, "end": 39}
+            "steps": 40, "start": 12, "end": 39, "guidance": 4.0}  # guidance: what sample_eval measured the model at
 
 
 def load(name, build, key="model"):

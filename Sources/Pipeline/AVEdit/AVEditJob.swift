@@ -166,6 +166,12 @@ public final class AVEditJob {
     ) {
         if let c = captions { return c }
         let s = inputs.settings
+        if let recommended = model.settings.guidance, abs(recommended - s.guidance) > 0.25 {
+            let name = model.settings.name.map { "'\($0)'" } ?? "This model"
+            hooks.note(
+                "\(name) is meant to run at guidance \(String(format: "%g", recommended)) (its omniedit.json); this render uses \(String(format: "%g", s.guidance))"
+                    + (s.guidance > recommended ? ", which can overdrive the edit (a dark, noisy picture)." : ", a weaker edit."))
+        }
         let (src, tgt) = try model.computeLock.withLock {
             (try model.captions(for: s.sourcePrompt, cache: cache, note: hooks.note),
              try model.captions(for: s.targetPrompt, cache: cache, note: hooks.note))

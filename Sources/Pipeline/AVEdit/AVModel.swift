@@ -22,10 +22,13 @@ public struct AVModelSettings: Codable, Sendable, Hashable {
     public var textLength = 1024
     /// A short name for messages.
     public var name: String?
+    /// The guidance the model is meant to run at (a small model may be overdriven by LTX-2's 10); the job
+    /// says so when a render uses another.
+    public var guidance: Double?
 
     enum CodingKeys: String, CodingKey {
         case family, width, height, fps, windowLength, sampleRate, textLength, paddingSide, steps, start, end, name
-        case trainedSteps
+        case trainedSteps, guidance
     }
 
     public init() {}
@@ -44,6 +47,7 @@ public struct AVModelSettings: Codable, Sendable, Hashable {
         windowLength = try c.decodeIfPresent(Int.self, forKey: .windowLength) ?? d.windowLength
         textLength = try c.decodeIfPresent(Int.self, forKey: .textLength) ?? d.textLength
         name = try c.decodeIfPresent(String.self, forKey: .name)
+        guidance = try c.decodeIfPresent(Double.self, forKey: .guidance)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -55,6 +59,7 @@ public struct AVModelSettings: Codable, Sendable, Hashable {
         try c.encode(textLength, forKey: .textLength)
         try c.encode("left", forKey: .paddingSide)
         try c.encodeIfPresent(name, forKey: .name)
+        try c.encodeIfPresent(guidance, forKey: .guidance)
     }
 
     static func read(_ folder: URL) throws -> AVModelSettings {
@@ -72,6 +77,9 @@ public struct AVModelSettings: Codable, Sendable, Hashable {
         }
         guard (temporal + 1...1025).contains(windowLength) else {
             throw PipelineError.model("omniedit.json: windowLength \(windowLength) must be between \(temporal + 1) and 1025")
+        }
+        if let guidance, !(guidance.isFinite && (0...100).contains(guidance)) {
+            throw PipelineError.model("omniedit.json: guidance \(guidance) must be between 0 and 100")
         }
         guard (1...4096).contains(textLength) else {
             throw PipelineError.model("omniedit.json: textLength \(textLength) must be between 1 and 4096")
