@@ -72,6 +72,29 @@ final class LTX2TransformerTests: XCTestCase {
         assertMatchesGolden(a, try io.floats("outputs/audio_split"), tolerance: 1e-4, "audio velocity")
     }
 
+    /// The second reference: Lightricks' ltx-core 1.0.0 (tools/fixtures/ltx2/make_ltx2_transformer_ltxcore.py) on the
+    /// same single file, with its own patchifier positions and the caption's real rows.
+    func testSingleFileMatchesLTXCoreWithBothRoPELayouts() throws {
+        let backend = try GoldenBackends.cpuBackend()
+        let io = try LTX2Golden.io("transformer_tiny_ltxcore_io.safetensors")
+        XCTAssertEqual(io.metadata["reference"], "ltx-core 1.0.0")
+        let file = LTX2Golden.folder.appendingPathComponent("transformer_tiny_single.safetensors")
+        for rope in [LTX2RoPEType.split, .interleaved] {
+            var config = try LTX2Checkpoint.transformerConfig(try Checkpoint.open(file))
+            config.ropeType = rope
+            let (model, unused) = try LTX2Checkpoint.loadTransformer(file, on: backend, config: config)
+            XCTAssertEqual(unused, [])
+            let out = try model(try LTX2Golden.inputs(io, masked: false, on: backend), on: backend)
+            let name = rope == .split ? "split" : "interleaved"
+            assertMatchesGolden(
+                try backend.download(out.video), try io.floats("outputs/video_\(name)"), tolerance: 1e-4,
+                "video velocity vs ltx-core (\(name))")
+            assertMatchesGolden(
+                try backend.download(out.audio), try io.floats("outputs/audio_\(name)"), tolerance: 1e-4,
+                "audio velocity vs ltx-core (\(name))")
+        }
+    }
+
     func testDiffusersFolderMatchesDiffusersOnVulkan() throws {
         let (v, a, io) = try tiny(on: try GoldenBackends.vulkanBackend())
         assertMatchesGolden(v, try io.floats("outputs/video_split"), tolerance: 1e-3, "video velocity (vulkan)")
