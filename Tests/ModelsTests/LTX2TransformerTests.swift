@@ -153,6 +153,28 @@ final class LTX2TextConnectorsTests: XCTestCase {
     }
 }
 
+/// The vocoder against the second reference, ltx-core 1.0.0's own `Vocoder`
+/// (tools/fixtures/ltx2/make_ltx2_vocoder_ltxcore.py): LTX-2's shape (stereo × 64 mel bins, 3-dilation resblocks).
+final class LTX2VocoderLTXCoreTests: XCTestCase {
+    private func check(on backend: any Backend, tolerance: Float, _ what: String) throws {
+        let io = try LTX2Golden.io("vocoder_ltxcore_tiny_io.safetensors")
+        XCTAssertEqual(io.metadata["reference"], "ltx-core 1.0.0")
+        let vocoder = try LTX2Checkpoint.loadVocoder(
+            LTX2Golden.folder.appendingPathComponent("vocoder_ltxcore_tiny"), on: backend)
+        let wave = try vocoder(try io.tensor("inputs/mel", on: backend), on: backend)
+        XCTAssertEqual(wave.shape, [2, 66])
+        assertMatchesGolden(try backend.download(wave), try io.floats("outputs/waveform"), tolerance: tolerance, what)
+    }
+
+    func testVocoderMatchesLTXCoreOnCPU() throws {
+        try check(on: try GoldenBackends.cpuBackend(), tolerance: 1e-4, "waveform vs ltx-core")
+    }
+
+    func testVocoderMatchesLTXCoreOnVulkan() throws {
+        try check(on: try GoldenBackends.vulkanBackend(), tolerance: 1e-3, "waveform vs ltx-core (vulkan)")
+    }
+}
+
 /// The vocoder reproduces diffusers' LTX2Vocoder (tools/fixtures/ltx2/make_ltx2_vocoder.py): odd and even
 /// transposed-convolution kernels, dilated resblocks, stereo.
 final class LTX2VocoderTests: XCTestCase {
