@@ -13,6 +13,14 @@ final class AVEditReferenceTests: XCTestCase {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
+    /// A decoded RGBA frame (0…1) as the job's planar RGB in [−1, 1].
+    static func planar(_ image: RGBAImage) throws -> PlanarImage {
+        let count = image.width * image.height
+        var planes = [Float](repeating: 0, count: 3 * count)
+        for i in 0..<count { for c in 0..<3 { planes[c * count + i] = 2 * image.pixels[4 * i + c] - 1 } }
+        return try PlanarImage(channels: 3, height: image.height, width: image.width, values: planes)
+    }
+
     func testTheBuiltInModelsEditMatchesThePyTorchReference() throws {
         let golden = try Checkpoint.open(
             URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/avedit_job.safetensors"))
@@ -36,13 +44,7 @@ final class AVEditReferenceTests: XCTestCase {
                 frames: clip.firstFrame...(clip.firstFrame + 24), frameRate: 25,
                 sourceAudio: example.appendingPathComponent("source.wav").path, settings: s),
             cache: try CacheStore(folder: nil, budgetMB: 0),
-            fetch: { n in
-                let image = try clip.frame(n)
-                let count = image.width * image.height
-                var planes = [Float](repeating: 0, count: 3 * count)
-                for i in 0..<count { for c in 0..<3 { planes[c * count + i] = 2 * image.pixels[4 * i + c] - 1 } }
-                return try PlanarImage(channels: 3, height: image.height, width: image.width, values: planes)
-            })
+            fetch: { try Self.planar(clip.frame($0)) })
         XCTAssertEqual(job.plan.windows.count, 1)
         let result = try job.windowResult(0)
 
@@ -89,13 +91,7 @@ final class AVEditReferenceTests: XCTestCase {
                     frames: clip.firstFrame...(clip.firstFrame + 24), frameRate: 25,
                     sourceAudio: example.appendingPathComponent("source.wav").path, settings: s),
                 cache: try CacheStore(folder: nil, budgetMB: 0),
-                fetch: { n in
-                    let image = try clip.frame(n)
-                    let count = image.width * image.height
-                    var planes = [Float](repeating: 0, count: 3 * count)
-                    for i in 0..<count { for c in 0..<3 { planes[c * count + i] = 2 * image.pixels[4 * i + c] - 1 } }
-                    return try PlanarImage(channels: 3, height: image.height, width: image.width, values: planes)
-                })
+                fetch: { try Self.planar(clip.frame($0)) })
             final class Said: @unchecked Sendable { var list: [String] = [] }
             let said = Said()
             _ = try job.render(frame: clip.firstFrame, hooks: JobHooks(note: { said.list.append($0) }))

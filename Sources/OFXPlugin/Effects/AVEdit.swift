@@ -45,18 +45,11 @@ enum AVEdit {
             SharedParams.group("groupSampler", "Sampler"),
         ]
         + SharedParams.sampler(steps: 40, start: 12, end: 39, guidance: 10, shift: nil)
-        + [
-            SharedParams.group("groupWindows", "Windows"),
-            ParamSpec(
-                name: "windowLength", label: "Window length (frames)",
-                hint: "Frames edited together, rounded down to 8k+1 (e.g. 30 → 25). 0 = the model's own length (25 for the built-in model, 121 for LTX-2).",
-                kind: .int(default: 0, min: 0, max: 257, displayMin: 0, displayMax: 129), parent: "groupWindows"),
-            ParamSpec(
-                name: "windowOverlap", label: "Window overlap (frames)",
-                hint: "Frames shared by neighbouring windows: their pictures are blended and their sound cross-faded, so there is no seam or click.",
-                kind: .int(default: 8, min: 0, max: 128, displayMin: 0, displayMax: 48), parent: "groupWindows"),
-            SharedParams.group("groupCompute", "Compute and cache"),
-        ]
+        + [SharedParams.group("groupWindows", "Windows")]
+        + SharedParams.windows(
+            lengthHint: "Frames edited together, rounded down to 8k+1 (e.g. 30 → 25). 0 = the model's own length (25 for the built-in model, 121 for LTX-2).",
+            overlapHint: "Frames shared by neighbouring windows: their pictures are blended and their sound cross-faded, so there is no seam or click.")
+        + [SharedParams.group("groupCompute", "Compute and cache")]
         + SharedParams.compute
         + [SharedParams.cpuPrecision]
         + [SharedParams.group("groupAdvanced", "Advanced", open: false)]

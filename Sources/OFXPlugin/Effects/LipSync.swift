@@ -40,16 +40,11 @@ enum LipSync {
             SharedParams.group("groupSampler", "Sampler"),
         ]
         + SharedParams.sampler(steps: 20, start: 6, end: 16, guidance: 4.5, shift: 5.0)
+        + [SharedParams.group("groupWindows", "Windows and reference")]
+        + SharedParams.windows(
+            lengthHint: "Frames edited together, rounded down to 4k+1 (e.g. 30 → 29). 0 = the model's own length (97 for HuMo, 25 for the built-in model). Longer windows are more coherent and need more memory.",
+            overlapHint: "Frames shared by neighbouring windows and cross-faded, so there is no seam.")
         + [
-            SharedParams.group("groupWindows", "Windows and reference"),
-            ParamSpec(
-                name: "windowLength", label: "Window length (frames)",
-                hint: "Frames edited together, rounded down to 4k+1 (e.g. 30 → 29). 0 = the model's own length (97 for HuMo, 25 for the built-in model). Longer windows are more coherent and need more memory.",
-                kind: .int(default: 0, min: 0, max: 257, displayMin: 0, displayMax: 129), parent: "groupWindows"),
-            ParamSpec(
-                name: "windowOverlap", label: "Window overlap (frames)",
-                hint: "Frames shared by neighbouring windows and cross-faded, so there is no seam.",
-                kind: .int(default: 8, min: 0, max: 128, displayMin: 0, displayMax: 48), parent: "groupWindows"),
             ParamSpec(
                 name: "referenceMode", label: "Reference frame",
                 hint: "Identity reference: the first frame of each window (as the reference work), or one fixed frame for the whole clip.",

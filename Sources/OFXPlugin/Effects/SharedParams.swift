@@ -107,6 +107,18 @@ enum SharedParams {
         s.stepCacheThreshold = try p.double("stepCacheThreshold")
     }
 
+    /// Window length and overlap (group "groupWindows"); the hints name each effect's frame grid.
+    static func windows(lengthHint: String, overlapHint: String) -> [ParamSpec] {
+        [
+            ParamSpec(
+                name: "windowLength", label: "Window length (frames)", hint: lengthHint,
+                kind: .int(default: 0, min: 0, max: 257, displayMin: 0, displayMax: 129), parent: "groupWindows"),
+            ParamSpec(
+                name: "windowOverlap", label: "Window overlap (frames)", hint: overlapHint,
+                kind: .int(default: 8, min: 0, max: 128, displayMin: 0, displayMax: 48), parent: "groupWindows"),
+        ]
+    }
+
     static func group(_ name: String, _ label: String, open: Bool = true) -> ParamSpec {
         ParamSpec(name: name, label: label, hint: "", kind: .group(open: open))
     }
