@@ -30,6 +30,8 @@ public final class CPUBackend: Backend, @unchecked Sendable {
     /// Most floats of attention scores held at once (threads × query tile × key tile; the query tile
     /// shrinks when the product would exceed it).
     public let attentionScoreBudget: Int
+    /// The kernel `attention` runs (the fused AVX-512 one where the CPU has it).
+    public let attentionKernel: CPUAttentionKernel
 
     /// - threads: Swift-kernel threads, default all active cores.
     /// - attentionTile: (query, key) tile sizes for `attention`, each ≥ 1; default (512, 1024),
@@ -38,9 +40,12 @@ public final class CPUBackend: Backend, @unchecked Sendable {
     /// - convColumnBudget: most floats of im2col scratch per GEMM in `conv` (default 2 Mi = 8 MiB).
     /// - attentionScoreBudget: most floats of attention scores at once (default 4 Mi = 16 MiB).
     /// - precision: arithmetic of `linear` (default: `OMNIEDIT_CPU_PRECISION`, else f32).
+    /// - attentionKernel: default the fastest this CPU runs (as capped by `OMNIEDIT_MAX_CPU_ISA`);
+    ///   asking for one the CPU cannot run is an error.
     public init(
         threads: Int? = nil, attentionTile: (query: Int, key: Int) = (512, 1024), cacheBytes: Int = 1 << 30,
-        convColumnBudget: Int = 2 << 20, attentionScoreBudget: Int = 4 << 20, precision: CPUPrecision? = nil
+        convColumnBudget: Int = 2 << 20, attentionScoreBudget: Int = 4 << 20, precision: CPUPrecision? = nil,
+        attentionKernel: CPUAttentionKernel? = nil
     ) throws {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let t = threads ?? cores
@@ -57,6 +62,7 @@ public final class CPUBackend: Backend, @unchecked Sendable {
         self.blas = blas
         self.precision = try precision ?? CPUPrecision.fromEnvironment()
         self.bf16Kernel = blas.features.level >= .avx512bf16
+        self.attentionKernel = try CPUAttentionKernel.choose(attentionKernel, features: blas.features)
         let linearNote =
             switch (self.precision, bf16Kernel) {
             case (.f32, _): ""
@@ -65,7 +71,9 @@ public final class CPUBackend: Backend, @unchecked Sendable {
             }
         self.device = DeviceDescription(
             backend: "cpu",
-            name: "\(Self.cpuModel()) (\(cores) cores; \(blas.summary), \(blas.threads) BLAS threads\(linearNote))",
+            name:
+                "\(Self.cpuModel()) (\(cores) cores; \(blas.summary), \(blas.threads) BLAS threads\(linearNote); "
+                + "attention \(self.attentionKernel.rawValue))",
             kind: .cpu, memoryBytes: ProcessInfo.processInfo.physicalMemory)
     }
 

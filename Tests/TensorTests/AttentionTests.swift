@@ -23,7 +23,8 @@ final class AttentionTests: CPUTestCase {
         let expected = Reference.attention(q: q, k: k, v: v, scale: scale)
         // Score budgets for all 4 heads at once, groups of 3 + 1, and one head at a time.
         for budget in [1 << 20, 3 * 64 * 48, 1] {
-            let tiled = try CPUBackend(attentionTile: (query: 64, key: 48), attentionScoreBudget: budget)
+            let tiled = try CPUBackend(
+                attentionTile: (query: 64, key: 48), attentionScoreBudget: budget, attentionKernel: .blasTiles)
             let got = try tiled.attention(
                 q: try tiled.upload(q.values, shape: q.shape, dtype: .f32),
                 k: try tiled.upload(k.values, shape: k.shape, dtype: .f32),
@@ -45,29 +46,86 @@ final class AttentionTests: CPUTestCase {
         let kFew = HostTensor.random([2, 7, 2, 16], seed: 463)
         let vFew = HostTensor.random([2, 7, 2, 12], seed: 464)
         for threads in [1, 2, 3] {
-            let cpu = try CPUBackend(threads: threads, attentionTile: (query: 128, key: 80))
-            func run(_ q: HostTensor, _ k: HostTensor, _ v: HostTensor, _ scale: Float) throws -> [Float] {
-                try cpu.download(
+            for kernel in Self.kernels() {
+                let cpu = try CPUBackend(
+                    threads: threads, attentionTile: (query: 128, key: 80), attentionKernel: kernel)
+                func run(_ q: HostTensor, _ k: HostTensor, _ v: HostTensor, _ scale: Float) throws -> [Float] {
+                    try cpu.download(
+                        try cpu.attention(
+                            q: try cpu.upload(q.values, shape: q.shape, dtype: .f32),
+                            k: try cpu.upload(k.values, shape: k.shape, dtype: .f32),
+                            v: try cpu.upload(v.values, shape: v.shape, dtype: .f32), scale: scale))
+                }
+                for scale: Float in [0.25, 12] {
+                    XCTAssertNil(
+                        Closeness.check(
+                            try run(q, k, v, scale), Reference.attention(q: q, k: k, v: v, scale: scale).values,
+                            atol: 2e-5, rtol: 1e-4), "self, threads \(threads), scale \(scale), \(kernel)")
+                    XCTAssertNil(
+                        Closeness.check(
+                            try run(q, kFew, vFew, scale),
+                            Reference.attention(q: q, k: kFew, v: vFew, scale: scale).values, atol: 2e-5, rtol: 1e-4),
+                        "cross, threads \(threads), scale \(scale), \(kernel)")
+                }
+            }
+        }
+    }
+
+    /// The attention kernels this CPU runs: the portable one always, the fused one where it can.
+    static func kernels() -> [CPUAttentionKernel] {
+        CPUAttentionKernel.allCases.filter { (try? CPUBackend(attentionKernel: $0)) != nil }
+    }
+
+    /// Real lengths and head size, both kernels, against the naive reference on a sample of query
+    /// rows (rows are independent, so the sample is the reference of those rows): Wan-1.3B self
+    /// attention (1950 tokens, head 128, 2 of its 12 heads; the keys end in a partial key block and a
+    /// partial score tile), LTX-2 video length (6240 tokens, 1 of 32 heads, sharp scores), and
+    /// cross-attention over 1 key and over 77 keys with Dv ≠ D.
+    func testAttentionAtModelLengthsEqualsNaiveOnEachKernel() throws {
+        struct Case {
+            let name: String
+            let lq, lk, heads, dk, dv: Int
+            let scale: Float
+        }
+        let cases = [
+            Case(name: "Wan 1950", lq: 1950, lk: 1950, heads: 2, dk: 128, dv: 128, scale: 1 / Float(128).squareRoot()),
+            Case(
+                name: "LTX-2 6240", lq: 6240, lk: 6240, heads: 1, dk: 128, dv: 128, scale: 3 / Float(128).squareRoot()),
+            Case(name: "one key", lq: 1950, lk: 1, heads: 2, dk: 128, dv: 64, scale: 0.1),
+            Case(name: "77 keys", lq: 300, lk: 77, heads: 3, dk: 128, dv: 40, scale: 0.1),
+        ]
+        for (n, c) in cases.enumerated() {
+            let seed = UInt64(470 + 3 * n)
+            let q = HostTensor.random([1, c.lq, c.heads, c.dk], seed: seed)
+            let k = HostTensor.random([1, c.lk, c.heads, c.dk], seed: seed + 1)
+            let v = HostTensor.random([1, c.lk, c.heads, c.dv], seed: seed + 2)
+            let rows = Array(stride(from: 0, to: c.lq, by: max(1, c.lq / 24))) + [c.lq - 1]
+            let row = c.heads * c.dk
+            let sample = HostTensor(
+                [1, rows.count, c.heads, c.dk], rows.flatMap { q.values[($0 * row)..<(($0 + 1) * row)] })
+            let expected = Reference.attention(q: sample, k: k, v: v, scale: c.scale).values
+            for kernel in Self.kernels() {
+                let cpu = try CPUBackend(attentionKernel: kernel)
+                let got = try cpu.download(
                     try cpu.attention(
                         q: try cpu.upload(q.values, shape: q.shape, dtype: .f32),
                         k: try cpu.upload(k.values, shape: k.shape, dtype: .f32),
-                        v: try cpu.upload(v.values, shape: v.shape, dtype: .f32), scale: scale))
-            }
-            for scale: Float in [0.25, 12] {
-                XCTAssertNil(
-                    Closeness.check(
-                        try run(q, k, v, scale), Reference.attention(q: q, k: k, v: v, scale: scale).values,
-                        atol: 2e-5, rtol: 1e-4), "self, threads \(threads), scale \(scale)")
-                XCTAssertNil(
-                    Closeness.check(
-                        try run(q, kFew, vFew, scale),
-                        Reference.attention(q: q, k: kFew, v: vFew, scale: scale).values, atol: 2e-5, rtol: 1e-4),
-                    "cross, threads \(threads), scale \(scale)")
+                        v: try cpu.upload(v.values, shape: v.shape, dtype: .f32), scale: c.scale))
+                let out = c.heads * c.dv
+                let gotRows = rows.flatMap { got[($0 * out)..<(($0 + 1) * out)] }
+                XCTAssertNil(Closeness.check(gotRows, expected, atol: 2e-5, rtol: 1e-4), "\(c.name), \(kernel)")
             }
         }
     }
 
     func testAttentionRank3AndBatchedPerFrameGroups() throws {
+        for kernel in Self.kernels() {
+            backend = try CPUBackend(attentionKernel: kernel)
+            try rank3AndBatchedPerFrameGroups()
+        }
+    }
+
+    private func rank3AndBatchedPerFrameGroups() throws {
         // Rank 3 [L, H, D] (Whisper-like), and HuMo's per-frame audio attention: batch = frames,
         // 12 video tokens attend to 4 audio tokens of their own frame.
         let q = HostTensor.random([23, 3, 8], seed: 420)

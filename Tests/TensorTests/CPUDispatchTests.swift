@@ -86,4 +86,20 @@ final class CPUDispatchTests: XCTestCase {
         XCTAssertTrue(blas.runsChosenCore, blas.summary)
         XCTAssertTrue(blas.config.contains("OpenBLAS"), blas.config)
     }
+
+    /// The fused attention kernel wherever AVX-512 is there, the BLAS-tile one below it; asking for
+    /// the fused one on a CPU without AVX-512 is an error, and this machine's backend takes the choice.
+    func testAttentionKernelFollowsTheInstructionSets() throws {
+        for level in CPULevel.allCases {
+            let f = cpu("AuthenticAMD", level)
+            XCTAssertEqual(
+                try CPUAttentionKernel.choose(nil, features: f), level >= .avx512 ? .fusedAVX512 : .blasTiles,
+                "\(level)")
+            XCTAssertEqual(try CPUAttentionKernel.choose(.blasTiles, features: f), .blasTiles)
+            if level < .avx512 { XCTAssertThrowsError(try CPUAttentionKernel.choose(.fusedAVX512, features: f)) }
+        }
+        let cpu = try CPUBackend()
+        XCTAssertEqual(cpu.attentionKernel, try CPUAttentionKernel.choose(nil, features: cpu.blas.features))
+        XCTAssertTrue(cpu.device.name.contains("attention \(cpu.attentionKernel.rawValue)"), cpu.device.name)
+    }
 }

@@ -139,6 +139,11 @@ extension CPUBackend {
         let vr = try f32(v4, "attention")
         let (result, dst) = try output(shape.output)
         if result.count == 0 { return result }
+        if attentionKernel == .fusedAVX512 {
+            fusedAttention(q: qr.pointer, k: kr.pointer, v: vr.pointer, o: dst, scale: scale, shape: shape)
+            _ = (qr, kr, vr)
+            return result
+        }
         // Each thread holds one query tile × key tile of scores; together at most attentionScoreBudget.
         let keyTile = Self.balancedTile(attentionTile.key, lk)
         let queryLimit = min(attentionTile.query, max(1, attentionScoreBudget / (threads * keyTile)))
