@@ -103,6 +103,7 @@ extension SamplerConfiguration {
     /// - `end` only through which executed steps were edit steps: the key holds the number of edit steps
     ///   among `start ..< step`, so `end = 16` and `end = 18` share every state up to step 17 (§4 "if i <=
     ///   end"); `end ≥ T-1` is normalised to `T-1`;
+    /// - the generated parts, with `seed` and `window`, from the initial state on when there are any;
     /// - `seed` and `window` only once noise was drawn: OmniEdit variants draw `ε` only at edit steps (§4,
     ///   §5), FlowEdit draws at every step it runs (edit noise, then the re-noising, §5).
     func cacheKey(atStep step: Int, sourceDigest: [UInt8], inputs: SamplerInputs) -> CacheKey {
@@ -116,6 +117,13 @@ extension SamplerConfiguration {
         h.add("start", start)
         h.add("estimatesInitialNoise", variant.estimatesInitialNoise)
         if variant.estimatesInitialNoise { h.add("rescaleInitialNoise", rescaleInitialNoise) }
+        // Only when some part is generated (keys of ordinary runs unchanged): its start is noise drawn
+        // from the seed and window, so they key every state.
+        if !generatedParts.isEmpty {
+            h.add("generatedParts", generatedParts.sorted().joined(separator: "\u{0}"))
+            h.add("seed", seed)
+            h.add("window", UInt64(window))
+        }
         let stepsRun = max(0, step - start)
         guard stepsRun > 0 else { return h.finalize() }
         h.add("variant", variant.rawValue)

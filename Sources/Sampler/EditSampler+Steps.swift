@@ -8,7 +8,7 @@ extension EditSampler {
     /// `Z = (1-σ_start)·X0 + σ_start·n`. FlowEdit (§5): `E = X0`, no call.
     public func initialState(model: some VelocityModel) throws -> StepState {
         let c = configuration
-        let x0 = inputs.source
+        let x0 = source
         guard c.variant.estimatesInitialNoise else {
             return StepState(step: c.start, z: x0, noise: nil, cacheKey: cacheKey(atStep: c.start))
         }
@@ -21,8 +21,10 @@ extension EditSampler {
         } else {
             try n.checkFinite("initial noise n")
         }
+        // A generated part's X0 and n are one realisation ε, so it starts as Z = ε.
+        n = withGeneratedParts(of: x0, in: n)
         let s = sigmas[c.start]
-        let z = Latent.axpby(1 - s, x0, s, n)
+        let z = withGeneratedParts(of: x0, in: Latent.axpby(1 - s, x0, s, n))
         return StepState(step: c.start, z: z, noise: n, cacheKey: cacheKey(atStep: c.start))
     }
 
@@ -87,14 +89,15 @@ extension EditSampler {
         memory: inout StepCacheMemory?
     ) throws -> (Latent, Latent) {
         let c = configuration
-        let x0 = inputs.source
+        let x0 = source
         guard c.isEditStep(i) else {
             let v = try evaluateOrReuse(
                 model, guidedRequests(z, sigma: sigma), slots: guidedSlots, step: i, memory: &memory,
                 name: "plain step \(i)")
             return (guidedEuler(z, v, sigma: sigma, sigmaNext: sigmaNext), n)
         }
-        let s = Latent.axpby(1 - sigma, x0, sigma, n)
+        // The source branch sees a generated part as it is now (SamplerConfiguration.swift).
+        let s = withGeneratedParts(of: z, in: Latent.axpby(1 - sigma, x0, sigma, n))
         let v = try evaluateOrReuse(
             model, guidedRequests(z, sigma: sigma) + [VelocityRequest(latent: s, sigma: sigma, role: .source)],
             slots: guidedSlots + [.sourceOnSource], step: i, memory: &memory, name: "edit step \(i)")
@@ -103,19 +106,26 @@ extension EditSampler {
         let eps = try GaussianNoise.latent(like: x0, seed: c.seed, window: c.window, step: i, stream: .editMixing)
         return try Self.targetSequenceUpdate(
             z: z, x0: x0, n: n, s: s, eps: eps, vp: vp, vq: vq, sigma: sigma, sigmaNext: sigmaNext,
-            mixing: c.variant == .omniEdit)
+            mixing: c.variant == .omniEdit, generated: generated)
     }
 
     /// The arithmetic of one target-sequence edit step (spec §4), the model's answers given:
     /// with mixing, `n' = rms1((1-σ)·(S + (1-σ)·vq) + σ·ε)` per part; without (spec §5), `n' = ε`; then
-    /// `Z' = Z + (σ'-σ)·(vp - vq) + (σ-σ')·X0 + σ'·n' - σ·n`. Returns `(Z', n')`.
+    /// `Z' = Z + (σ'-σ)·(vp - vq) + (σ-σ')·X0 + σ'·n' - σ·n`. A generated part (`generated[p]`, nil = none)
+    /// takes the plain step `Z' = Z + (σ'-σ)·vp` and keeps its `n`. Returns `(Z', n')`.
     static func targetSequenceUpdate(
         z: Latent, x0: Latent, n: Latent, s: Latent, eps: Latent, vp: Latent, vq: Latent,
-        sigma: Double, sigmaNext: Double, mixing: Bool
+        sigma: Double, sigmaNext: Double, mixing: Bool, generated: [Bool]? = nil
     ) throws -> (Latent, Latent) {
         var nNext = eps
         var zParts: [LatentPart] = []
         for p in z.parts.indices {
+            if generated?[p] == true {
+                nNext.parts[p].values = n.parts[p].values
+                let values = Kernels.axpby(1, z.parts[p].values, Float(sigmaNext - sigma), vp.parts[p].values)
+                zParts.append(LatentPart(unchecked: z.parts[p].name, shape: z.parts[p].shape, values: values))
+                continue
+            }
             var scale: Float = 1
             if mixing {
                 let ss = Kernels.mixEstimatedNoise(
@@ -138,16 +148,20 @@ extension EditSampler {
         memory: inout StepCacheMemory?
     ) throws -> Latent {
         let c = configuration
-        let x0 = inputs.source
+        let x0 = source
         if c.isEditStep(i) {
             let n = try GaussianNoise.latent(like: x0, seed: c.seed, window: c.window, step: i, stream: .flowEditStep)
-            let s = Latent.axpby(1 - sigma, x0, sigma, n)
-            let zt = Latent.addSub(state, s, x0)
+            // A generated part is its own state: Zt = E, and the source branch sees it as it is now.
+            let onSource = Latent.axpby(1 - sigma, x0, sigma, n)
+            let zt = withGeneratedParts(of: state, in: Latent.addSub(state, onSource, x0))
+            let s = withGeneratedParts(of: zt, in: onSource)
             let v = try evaluateOrReuse(
                 model, guidedRequests(zt, sigma: sigma) + [VelocityRequest(latent: s, sigma: sigma, role: .source)],
                 slots: guidedSlots + [.sourceOnSource], step: i, memory: &memory, name: "FlowEdit edit step \(i)")
             let (vp, used) = guidedVelocity(v)
-            return Self.editSequenceUpdate(e: state, vp: vp, vq: v[used], sigma: sigma, sigmaNext: sigmaNext)
+            let next = Self.editSequenceUpdate(e: state, vp: vp, vq: v[used], sigma: sigma, sigmaNext: sigmaNext)
+            guard generated.contains(true) else { return next }
+            return withGeneratedParts(of: Latent.axpby(1, state, sigmaNext - sigma, vp), in: next)
         }
         var zt = state
         if i == c.firstPlainStep {
@@ -155,7 +169,7 @@ extension EditSampler {
             // FlowEdit degenerates to SDEdit from σ_start.
             let n = try GaussianNoise.latent(
                 like: x0, seed: c.seed, window: c.window, step: i, stream: .flowEditRenoise)
-            zt = Latent.addSub(state, Latent.axpby(1 - sigma, x0, sigma, n), x0)
+            zt = withGeneratedParts(of: state, in: Latent.addSub(state, Latent.axpby(1 - sigma, x0, sigma, n), x0))
         }
         let v = try evaluateOrReuse(
             model, guidedRequests(zt, sigma: sigma), slots: guidedSlots, step: i, memory: &memory,
@@ -166,5 +180,16 @@ extension EditSampler {
     /// `E' = E + (σ'-σ)·(vp - vq)` (spec §5).
     static func editSequenceUpdate(e: Latent, vp: Latent, vq: Latent, sigma: Double, sigmaNext: Double) -> Latent {
         Latent.addScaledDifference(e, sigmaNext - sigma, vp, vq)
+    }
+}
+
+extension EditSampler {
+    /// `latent` with its generated parts (``generated``) taken from `other`, which has its layout; `latent`
+    /// itself when no part is generated.
+    func withGeneratedParts(of other: Latent, in latent: Latent) -> Latent {
+        guard generated.contains(true) else { return latent }
+        var out = latent
+        for p in out.parts.indices where generated[p] { out.parts[p].values = other.parts[p].values }
+        return out
     }
 }

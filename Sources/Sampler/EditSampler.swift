@@ -17,6 +17,11 @@ public struct EditSampler: Sendable {
     public let sigmas: [Double]
     /// SHA-256 of `X0`, computed once (re-hashing the 10 MB source at every step would not be negligible).
     let sourceDigest: [UInt8]
+    /// `X0` as the steps use it: the caller's source with each generated part replaced by its starting
+    /// noise ε (`configuration.generatedParts`); the caller's source when no part is generated.
+    let source: Latent
+    /// Per part, in the source's order: whether it is generated.
+    let generated: [Bool]
 
     /// Validates the configuration and the source latent.
     /// - Throws: ``SamplerError/invalidConfiguration(_:)`` for out-of-range parameters,
@@ -41,7 +46,25 @@ public struct EditSampler: Sendable {
             }
             tags[tag] = part.name
         }
+        let names = Set(inputs.source.parts.map(\.name))
+        for name in configuration.generatedParts.sorted() where !names.contains(name) {
+            throw SamplerError.invalidConfiguration(
+                "generated part '\(name)' is not a part of the source latent [\(inputs.source.layout)]")
+        }
+        guard configuration.generatedParts.count < names.count else {
+            throw SamplerError.invalidConfiguration(
+                "every part of the latent is generated: there is no source left to edit")
+        }
         self.sourceDigest = latentDigest(inputs.source)
+        self.generated = inputs.source.parts.map { configuration.generatedParts.contains($0.name) }
+        var source = inputs.source
+        for (p, part) in inputs.source.parts.enumerated() where generated[p] {
+            let key = NoiseKey(
+                seed: configuration.seed, window: configuration.window, step: configuration.start,
+                stream: .generatedStart, part: part.name)
+            source.parts[p].values = try GaussianNoise.values(count: part.count, key: key)
+        }
+        self.source = source
     }
 
     /// The cache key of the state at `step` (see ``SamplerConfiguration`` key rules, spec §6).

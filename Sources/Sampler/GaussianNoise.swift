@@ -9,6 +9,8 @@ public enum NoiseStream: UInt8, Hashable, Sendable, CaseIterable {
     case flowEditStep = 2
     /// FlowEdit's single re-noising at the first plain step (spec §5).
     case flowEditRenoise = 3
+    /// The single realisation that is both `X0` and `n` of a generated part (SamplerConfiguration.swift).
+    case generatedStart = 4
 }
 
 /// The identity of one noise tensor: `(seed, window, step, stream, part)` (spec §6 "Determinism").

@@ -19,6 +19,13 @@
 //   output is E; its per-step noise is never stored (regenerated from the seed), so its states carry n = nil.
 // - §6 noise streams: ε of §4/§5 and FlowEdit's step noise and re-noising use distinct `NoiseStream`s, so
 //   no two draws of a window share numbers; each part of a joint latent has its own noise and norm (§4).
+// - Generated parts (beyond the spec's §4; AV Edit of a clip without sound): a part named in
+//   `generatedParts` has no source. Its `X0` and its noise are one Gaussian realisation ε (stream
+//   `.generatedStart`, step `start`), so it starts as `Z = ε` at σ_start, and every step denoises it by plain
+//   guided Euler `Z ← Z + (σ'-σ)·vp`, edit step or not. It draws no per-step noise and keeps `n = ε`. The
+//   source-branch call of an edit step sees the part's current `Z` (not ε): the source branch of the other
+//   parts then differs from the target branch only by what the edit changes, not by a second, unrelated
+//   version of the generated part. The other parts are sampled exactly as without it.
 
 /// The sampling algorithm: OmniEdit or one of its baselines (spec §4, §5).
 public enum SamplerVariant: String, Hashable, Sendable, CaseIterable {
@@ -62,12 +69,15 @@ public struct SamplerConfiguration: Hashable, Sendable {
     /// clean estimates for which a step's model calls are skipped and answered from the last real call.
     /// 0 (default) = off: every call is made, bit-identical to a sampler without step caching.
     public var stepCacheThreshold: Double
+    /// Parts of the latent with no source, generated for the target condition while the others are edited
+    /// (the sound of a silent clip in AV Edit; see the comment at the top of this file). Empty by default.
+    public var generatedParts: Set<String>
 
     /// Creates a configuration; defaults are LipSync's (spec §3).
     public init(
         variant: SamplerVariant = .omniEdit, grid: StepGrid = .humoDefault, start: Int = 6, end: Int = 16,
         cfg: Double = 4.5, seed: UInt64 = 0, window: UInt32 = 0, rescaleInitialNoise: Bool = true,
-        stepCacheThreshold: Double = 0
+        stepCacheThreshold: Double = 0, generatedParts: Set<String> = []
     ) {
         self.variant = variant
         self.grid = grid
@@ -78,6 +88,7 @@ public struct SamplerConfiguration: Hashable, Sendable {
         self.window = window
         self.rescaleInitialNoise = rescaleInitialNoise
         self.stepCacheThreshold = stepCacheThreshold
+        self.generatedParts = generatedParts
     }
 
     /// LipSync defaults (spec §3): HuMo grid T 20 shift 5, start 6, end 16, cfg 4.5.

@@ -148,7 +148,8 @@ final class OmniEditBundleTests: XCTestCase {
             (binary.plugins[0], [("audioFile", wav), ("modelFolder", model), ("prompt", "A woman speaks.")], "omniedit encode-text"),
             (binary.plugins[0], [("audioFile", wav), ("startStep", "12"), ("endStep", "8")], "'End step' (8) must not be below"),
             (binary.plugins[0], [("audioFile", wav), ("endStep", "20")], "'endStep' (20) must be between"),
-            (binary.plugins[1], [("sourcePrompt", "a dog"), ("targetPrompt", "a cat")], "set 'Source audio'"),
+            (binary.plugins[1], [("sourcePrompt", "a dog"), ("targetPrompt", "a cat"), ("sourceAudioFile", "/nonexistent/sound.wav")],
+             "'/nonexistent/sound.wav' does not exist"),
             (binary.plugins[1], [("targetPrompt", "a cat"), ("sourceAudioFile", wav)], "'sourcePrompt' is empty"),
             // The same file under another spelling is still the source (compared by identity, not by text).
             (binary.plugins[1], [("sourcePrompt", "a"), ("targetPrompt", "x"), ("sourceAudioFile", wav),

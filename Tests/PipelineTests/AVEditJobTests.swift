@@ -1,7 +1,8 @@
 // AV Edit on a small random LTX-2-format folder: every frame and the edited audio are reproducible,
 // windows are computed once and served from the caches afterwards (also from disk alone), an End step
 // change resumes from the deepest valid step, overlapping windows' audio is cross-faded without a jump,
-// identical prompts return the source, and bad input is a clear message.
+// identical prompts return the source, a clip without sound gets its sound generated, and bad input is a
+// clear message.
 import Foundation
 import Media
 import Models
@@ -188,6 +189,40 @@ final class AVEditJobTests: XCTestCase {
         XCTAssertEqual(run.audio?.samples.count, source[0].count)
     }
 
+    /// A clip without sound: the picture is edited and the sound generated for the target prompt (the audio
+    /// latent starts from noise), reproducibly, cached, and the user is told.
+    func testAClipWithoutSoundGetsItsSoundGeneratedReproducibly() throws {
+        let dir = scratch("silent")
+        let cacheFolder = dir.appendingPathComponent("cache")
+        let first = try render(frames: 0...16, audio: nil, cache: try CacheStore(folder: cacheFolder, budgetMB: 256))
+        XCTAssertEqual(first.calls, callsPerWindow)
+        XCTAssertTrue(first.notes.contains { $0.contains("no sound") && $0.contains("generated") }, "\(first.notes)")
+        let audio = try XCTUnwrap(first.audio)
+        XCTAssertEqual(audio.frameCount, 17 * 16000 / 25)
+        XCTAssertTrue(audio.samples.allSatisfy { $0.isFinite })
+        XCTAssertGreaterThan(audio.samples.map { abs($0) }.max() ?? 0, 1e-4, "a sound was generated")
+        XCTAssertNotEqual(first.frames[3], Self.frame(3).values, "the frames are edited")
+        // "" is no sound too; same bytes from a fresh memory-only cache; then from disk with no model call.
+        let again = try render(frames: 0...16, audio: "", cache: try CacheStore(folder: nil, budgetMB: 0))
+        XCTAssertEqual(Self.digest(again), Self.digest(first))
+        let cached = try render(frames: 0...16, audio: nil, cache: try CacheStore(folder: cacheFolder, budgetMB: 256))
+        XCTAssertEqual(cached.calls, 0)
+        XCTAssertEqual(Self.digest(cached), Self.digest(first))
+        // Not the edit of a silent recording: that one edits silence, this one generates.
+        let silentWAV = dir.appendingPathComponent("silence.wav").path
+        try AudioFile.write(try AudioBuffer(sampleRate: 16000, channels: 1, samples: [Float](repeating: 0, count: 16000)), to: silentWAV)
+        let silence = try render(frames: 0...16, audio: silentWAV, cache: try CacheStore(folder: cacheFolder, budgetMB: 256))
+        XCTAssertEqual(silence.calls, callsPerWindow, "cached apart from the generated sound")
+        XCTAssertNotEqual(Self.digest(silence), Self.digest(first))
+        // Identical prompts and no sound: the picture unchanged, silence over the clip.
+        var same = settings()
+        same.targetPrompt = same.sourcePrompt
+        let unchanged = try render(frames: 0...8, settings: same, audio: nil, cache: try CacheStore(folder: nil, budgetMB: 0))
+        XCTAssertEqual(unchanged.calls, 0)
+        XCTAssertEqual(unchanged.audio?.frameCount, 9 * 16000 / 25)
+        XCTAssertTrue(unchanged.audio?.samples.allSatisfy { $0 == 0 } ?? false)
+    }
+
     func testBadInputIsAClearError() throws {
         let dir = scratch("bad")
         let wav = dir.appendingPathComponent("voice.wav").path
@@ -200,7 +235,6 @@ final class AVEditJobTests: XCTestCase {
         var s = settings()
         s.targetPrompt = "  "
         XCTAssertTrue(message { _ = try self.render(settings: s, audio: wav, cache: cache) }.contains("'targetPrompt' is empty"))
-        XCTAssertTrue(message { _ = try self.render(audio: nil, cache: cache) }.contains("no audio track and no source audio file"))
         XCTAssertTrue(message { _ = try self.render(audio: dir.path + "/none.wav", cache: cache) }.contains("none.wav"))
         s = settings()
         s.endStep = 9

@@ -29,7 +29,7 @@ enum AVEdit {
                 kind: .string(default: "", mode: .multiLine), parent: "groupPrompts"),
             ParamSpec(
                 name: "sourceAudioFile", label: "Source audio",
-                hint: "The clip's own sound (WAV, FLAC, OGG or MP3), lined up with the clip's first frame. Required: the sound is edited with the picture.",
+                hint: "The clip's own sound (WAV, FLAC, OGG or MP3), lined up with the clip's first frame; it is edited with the picture. Empty for a clip without sound: its sound is then generated for the target prompt.",
                 kind: .string(default: "", mode: .filePath(mustExist: true)), parent: "groupPrompts"),
             ParamSpec(
                 name: "audioOffset", label: "Audio offset (s)",
@@ -71,12 +71,9 @@ enum AVEdit {
     }
 
     static func validate(_ p: ParamReader) throws {
+        // No source audio is allowed: the clip's sound is then generated for the target prompt.
         let source = try p.string("sourceAudioFile")
-        guard !source.isEmpty else {
-            throw PluginError.failed(
-                "set 'Source audio' to the clip's sound: AV Edit edits the sound with the picture (OpenFX gives effects no audio).")
-        }
-        try requireReadableFile(source, what: "Source audio")
+        if !source.isEmpty { try requireReadableFile(source, what: "Source audio") }
         let output = try p.string("outputAudioFile")
         if !output.isEmpty && AudioFile.sameFile(output, source) {
             throw PluginError.failed("'Output audio' must not be the source audio file ('\(output)' is '\(source)').")

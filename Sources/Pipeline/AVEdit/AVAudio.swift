@@ -19,9 +19,10 @@ enum AVAudio {
     }
 
     /// The source audio of `window` as mel `[channels, T, melCount]` (T = whole latents × compression) and
-    /// the samples read (`[channels][N]`, for the result key).
+    /// the samples read (`[channels][N]`, for the result key). No path: silence of the span's length (a
+    /// clip without sound, whose audio latent only gives the generated audio its shape).
     static func sourceMel(
-        path: String, window: ClosedRange<Int>, clipStart: Int, frameRate: Double, offset: Double, channels: Int,
+        path: String?, window: ClosedRange<Int>, clipStart: Int, frameRate: Double, offset: Double, channels: Int,
         compression: Int, settings: LogMelSettings
     ) throws -> (mel: [Float], frames: Int, samples: [[Float]]) {
         let rate = settings.sampleRate
@@ -30,15 +31,17 @@ enum AVAudio {
         let padded = (exact.count + unit - 1) / unit * unit
         let audioSpan = try AudioSpan(
             start: offset + Double(exact.lowerBound) / Double(rate), duration: Double(padded) / Double(rate))
-        var read: [[Float]]
-        do {
-            read = try AudioFile.readChannels(path, sampleRate: rate, span: audioSpan)
-            if read.count != channels {
-                let mono = try AudioFile.readMono(path, sampleRate: rate, span: audioSpan)
-                read = Array(repeating: mono, count: channels)
+        var read: [[Float]] = Array(repeating: [], count: channels)
+        if let path {
+            do {
+                read = try AudioFile.readChannels(path, sampleRate: rate, span: audioSpan)
+                if read.count != channels {
+                    let mono = try AudioFile.readMono(path, sampleRate: rate, span: audioSpan)
+                    read = Array(repeating: mono, count: channels)
+                }
+            } catch {
+                throw PipelineError.invalidInput("cannot read the source audio '\(path)': \(UserMessage.text(error))")
             }
-        } catch {
-            throw PipelineError.invalidInput("cannot read the source audio '\(path)': \(UserMessage.text(error))")
         }
         read = read.map { Array($0.prefix(padded)) + [Float](repeating: 0, count: max(0, padded - $0.count)) }
         let frames = padded / settings.hopLength

@@ -20,7 +20,8 @@ public struct AVEditInputs: Sendable {
     /// The clip's frame range (windows cover all of it).
     public var frames: ClosedRange<Int>
     public var frameRate: Double
-    /// The clip's sound (a file of any libsndfile format); nil = the clip has none.
+    /// The clip's sound (a file of any libsndfile format); nil or empty = the clip has none, and AV Edit
+    /// generates its sound for the target prompt while it edits the picture.
     public var sourceAudio: String?
     public var settings: AVEditSettings
 
@@ -60,12 +61,10 @@ public final class AVEditJob {
             throw PipelineError.invalidInput("frame rate \(inputs.frameRate) must be a positive number of frames per second")
         }
         guard inputs.frames.count <= 10_000_000 else { throw PipelineError.invalidInput("the clip has too many frames") }
-        guard let audio = inputs.sourceAudio, !audio.isEmpty else {
-            throw PipelineError.invalidInput(
-                "AV Edit edits the clip's sound with its picture, but the clip has no audio track and no source audio file was given: give one ('Source audio' / --audio).")
-        }
-        do { _ = try AudioFile.info(audio) } catch {
-            throw PipelineError.invalidInput("cannot read the source audio '\(audio)': \(UserMessage.text(error))")
+        if let audio = inputs.sourceAudio, !audio.isEmpty {
+            do { _ = try AudioFile.info(audio) } catch {
+                throw PipelineError.invalidInput("cannot read the source audio '\(audio)': \(UserMessage.text(error))")
+            }
         }
         self.model = model
         self.inputs = inputs
@@ -85,6 +84,17 @@ public final class AVEditJob {
     }
 
     private var unchanged: Bool { inputs.settings.promptsAreIdentical }
+
+    /// The source sound's path; nil when the clip has none (its sound is then generated).
+    private var sourceAudioPath: String? { inputs.sourceAudio.flatMap { $0.isEmpty ? nil : $0 } }
+    private var toldGenerated = false
+
+    private func tellGenerated(_ hooks: JobHooks) {
+        guard !toldGenerated, sourceAudioPath == nil else { return }
+        toldGenerated = true
+        hooks.note(
+            "The clip has no sound (no audio track, no 'Source audio'): its sound is generated for the target prompt while the picture is edited.")
+    }
 
     private func tellUnchanged(_ hooks: JobHooks) {
         guard !toldUnchanged else { return }
@@ -139,9 +149,14 @@ public final class AVEditJob {
         let channels = model.vocoder.config.outChannels
         if unchanged {
             tellUnchanged(hooks)
-            let span = try AudioSpan(
-                start: inputs.settings.audioOffset, duration: Double(inputs.frames.count) / inputs.frameRate)
-            let read = try AudioFile.readChannels(inputs.sourceAudio ?? "", sampleRate: rate, span: span)
+            let duration = Double(inputs.frames.count) / inputs.frameRate
+            guard let path = sourceAudioPath else {
+                // Nothing to edit and no sound to return: silence over the clip.
+                let silence = [Float](repeating: 0, count: Int((duration * Double(rate)).rounded()))
+                return try AVAudio.buffer(Array(repeating: silence, count: channels), rate: rate)
+            }
+            let span = try AudioSpan(start: inputs.settings.audioOffset, duration: duration)
+            let read = try AudioFile.readChannels(path, sampleRate: rate, span: span)
             return try AVAudio.buffer(read, rate: rate)
         }
         var parts: [(window: ClosedRange<Int>, samples: [[Float]])] = []
@@ -199,10 +214,11 @@ public final class AVEditJob {
     {
         let w = plan.windows[index]
         let s = inputs.settings
-        let audioPath = inputs.sourceAudio ?? ""
+        let audioPath = sourceAudioPath
         let memoKey =
-            "av|\(model.identity)|\(s.fingerprint)|\(s.sourcePrompt)|\(s.targetPrompt)|\(plan.frames) \(w)|\(inputs.frameRate)|\(audioPath)"
+            "av|\(model.identity)|\(s.fingerprint)|\(s.sourcePrompt)|\(s.targetPrompt)|\(plan.frames) \(w)|\(inputs.frameRate)|\(audioPath ?? "(generated)")"
         if let known = memo?.getAV(memoKey) { return known }
+        tellGenerated(hooks)
         let frames = try w.map { try modelFrame($0) }
         let audio = try AVAudio.sourceMel(
             path: audioPath, window: w, clipStart: inputs.frames.lowerBound, frameRate: inputs.frameRate,
@@ -218,6 +234,7 @@ public final class AVEditJob {
         }
         sha.update(data: Array("avedit-result 1|\(model.identity)|\(s.fingerprint)|window \(index) \(w)|\(inputs.frameRate)|".utf8))
         sha.update(data: Array("\(model.settings.width)x\(model.settings.height)".utf8))
+        if audioPath == nil { sha.update(data: Array("|generated audio".utf8)) }
         sha.update(data: conditions.digests.source)
         sha.update(data: conditions.digests.target)
         frames.forEach(add)
@@ -276,8 +293,11 @@ public final class AVEditJob {
             inner: LTX2VelocityModel(
                 transformer: model.transformer, backend: backend, fps: Float(inputs.frameRate),
                 source: conditions.source, target: conditions.target))
+        var configuration = settings.samplerConfiguration(window: index)
+        // No source sound: the audio part starts from noise and is generated (SamplerConfiguration.swift).
+        if sourceAudioPath == nil { configuration.generatedParts = ["audio"] }
         let sampler = try EditSampler(
-            configuration: settings.samplerConfiguration(window: index),
+            configuration: configuration,
             inputs: SamplerInputs(
                 source: x0, sourceConditionDigest: conditions.digests.source,
                 targetConditionDigest: conditions.digests.target, modelIdentity: model.identity))
