@@ -164,6 +164,28 @@ final class HostCommandLineTests: XCTestCase {
             .map { abs($0 - $1) }.max() ?? 0, 0.01, "the sound was edited, not passed through")
     }
 
+    /// A clip without sound through the AV Edit effect: no 'Source audio', the sound is generated for the
+    /// target prompt, muxed into the video and written to 'Output audio'; the host shows why.
+    func testAVEditOnAClipWithoutSoundGeneratesItsSoundAndSaysSo() throws {
+        let dir = try temporaryFolder()
+        let example = Self.root + "/Examples/avedit"
+        let (status, out) = try host(
+            [
+                "render", Self.root + "/build/OmniEdit.ofx.bundle", "--effect", "AV Edit", "--input",
+                example + "/clip/face####.png", "--frame-rate", "25", "--output", dir + "/host.mp4",
+                "--set", "sourcePrompt=a woman with blonde hair smiles and speaks quickly in a high voice",
+                "--set", "targetPrompt=a man with blonde hair and a beard smiles and speaks quickly in a low voice",
+                "--set", "outputAudioFile=" + dir + "/host.wav", "--set", "cacheFolder=" + dir + "/cache", "--set", "backend=2",
+            ] + ["steps=10", "startStep=3", "endStep=8", "guidance=4", "seed=5"].flatMap { ["--set", $0] })
+        XCTAssertEqual(status, 0, out)
+        XCTAssertTrue(out.contains("no sound") && out.contains("generated for the target prompt"), out)
+        let track = try XCTUnwrap(try readAudioTrack(dir + "/host.mp4"), "host.mp4 has no audio track")
+        XCTAssertEqual(Double(track.samples.count / track.channels) / Double(track.sampleRate), 49.0 / 25.0, accuracy: 0.05)
+        let sound = try AudioFile.read(dir + "/host.wav")
+        XCTAssertEqual(sound.frameCount, 49 * 16000 / 25)
+        XCTAssertGreaterThan(sound.samples.map { abs($0) }.max() ?? 0, 1e-3, "a sound was generated, not silence")
+    }
+
     func testAPromptReachesTheModelFromOfxHostAndOmnieditLipSyncAndAFolderWithoutAnEncoderSaysSo() throws {
         let dir = try temporaryFolder()
         let model = try OmniEditBundleTests.randomModel(textEncoder: true)
