@@ -10,7 +10,7 @@ struct OmniEditTool: ParsableCommand {
         subcommands: [
             Bench.self, BenchSampler.self, BenchTensor.self, BenchVulkan.self, BenchDiT.self, BenchVAE.self, Forward.self,
             CPUInfo.self, Inspect.self, LipSyncCommand.self, AVEditCommand.self, ContactSheetCommand.self, PlanCommand.self, BenchFarm.self, MakeTestModel.self, EncodeText.self, BenchText.self, Evaluate.self,
-            BenchLipSync.self, BenchAVEdit.self, BenchPipeline.self, BenchLTX2.self,
+            BenchLipSync.self, BenchAVEdit.self, BenchPipeline.self, BenchLTX2.self, BenchAttention.self,
         ])
 }
 
