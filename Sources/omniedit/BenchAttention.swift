@@ -30,7 +30,7 @@ struct BenchAttention: ParsableCommand {
     var python = "python3"
     @Option(help: "The peer script.")
     var peerScript = "tools/bench/attention_torch.py"
-    @Flag(help: "Run our side (and sgemm) only.")
+    @Flag(help: "Run our side (and sgemm) only (without it a peer that cannot start is an error).")
     var noPeer = false
 
     func run() throws {
@@ -71,18 +71,12 @@ struct BenchAttention: ParsableCommand {
         let flops = 4 * Double(length) * Double(length) * Double(heads) * Double(headDim)
         var peer: BenchPeer?
         if !noPeer {
-            do {
-                let started = try BenchPeer(
-                    python: python, script: peerScript,
-                    arguments: [
-                        "--tokens", "\(length)", "--heads", "\(heads)", "--dim", "\(headDim)", "--threads",
-                        "\(threads)",
-                    ])
-                try started.waitUntilReady()
-                peer = started
-            } catch {
-                emit("peer unavailable at \(length) tokens: \(error)")
-            }
+            peer = try BenchPeer(
+                python: python, script: peerScript,
+                arguments: [
+                    "--tokens", "\(length)", "--heads", "\(heads)", "--dim", "\(headDim)", "--threads", "\(threads)",
+                ])
+            try peer?.waitUntilReady()
         }
         let runs = try backends.map { try attentionRunner($0, length: length) }
         let sgemm = SGEMMRunner(tokens: length)

@@ -127,3 +127,27 @@ extension LTX2ToolTests {
         XCTAssertTrue(why.contains("peer script /nonexistent.py not found"), why)
     }
 }
+
+extension LTX2ToolTests {
+    /// `omniedit bench-attention` runs (our side only: CI has no torch; small sizes: the real-size
+    /// figures are the benchmark's business), prints one row per kernel asked for, and says so
+    /// clearly when a kernel name or the peer script is wrong.
+    func testTheAttentionBenchmarkRuns() throws {
+        let (status, out) = try run(["bench-attention", "--no-peer", "--tokens", "70,100", "--heads", "2", "--repeats", "1"])
+        XCTAssertEqual(status, 0, out)
+        for row in ["| 70 | 2 × 128 | ours (", "| 100 | 2 × 128 | ours (", "load average before:"] {
+            XCTAssertTrue(out.contains(row), "missing '\(row)' in:\n\(out)")
+        }
+        let (portable, rows) = try run([
+            "bench-attention", "--no-peer", "--tokens", "40", "--heads", "1", "--repeats", "1", "--kernels", "blas-tiles",
+        ])
+        XCTAssertEqual(portable, 0, rows)
+        XCTAssertTrue(rows.contains("| 40 | 1 × 128 | ours (blas-tiles) |"), rows)
+        let (bad, message) = try run(["bench-attention", "--no-peer", "--kernels", "fastest"])
+        XCTAssertNotEqual(bad, 0)
+        XCTAssertTrue(message.contains("'fastest' is not one of"), message)
+        let (missing, why) = try run(["bench-attention", "--tokens", "40", "--peer-script", "/nonexistent.py"])
+        XCTAssertNotEqual(missing, 0)
+        XCTAssertTrue(why.contains("peer script /nonexistent.py not found"), why)
+    }
+}
