@@ -42,8 +42,8 @@ extension RenderJob {
             width: source.width, height: source.height,
             frames: source.firstFrame...(source.firstFrame + source.frameCount - 1),
             frameRate: source.frameRate, pixelAspect: source.pixelAspect,
-            provider: { [source] n in
-                let f = try source.frame(n)
+            provider: { [frames = SerialFrames(source)] n in
+                let f = try frames.frame(n)
                 return FrameBuffer(width: f.width, height: f.height, pixels: f.pixels)
             })
         let diagnostics = Diagnostics()
@@ -142,4 +142,15 @@ func cutAudio(_ path: String, frames: Range<Int>, frameRate: Double) throws -> S
             protecting: [path])
     }
     return out
+}
+
+/// A frame source read by one caller at a time: a plugin may fetch input frames from several render
+/// threads, and a decoder (video files) is not safe to call concurrently.
+final class SerialFrames: @unchecked Sendable {
+    private let source: any FrameSource
+    private let lock = NSLock()
+
+    init(_ source: any FrameSource) { self.source = source }
+
+    func frame(_ n: Int) throws -> RGBAImage { try lock.withLock { try source.frame(n) } }
 }

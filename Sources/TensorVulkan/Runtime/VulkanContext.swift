@@ -46,8 +46,11 @@ public final class VulkanContext: @unchecked Sendable {
     /// - Throws: `VulkanError` when there is no loader or no driver (`VK_ERROR_INCOMPATIBLE_DRIVER`).
     public static func candidates() throws -> [VulkanDeviceCandidate] {
         let (loader, instance, calls) = try makeInstance()
-        defer { calls.destroyInstance(instance, nil) }
-        return try calls.physicalDevices(instance).map { describe($0, calls).candidate }
+        // The loader (the dlopen'ed library) must outlive every call through `calls`, destroy included.
+        return try withExtendedLifetime(loader) {
+            defer { calls.destroyInstance(instance, nil) }
+            return try calls.physicalDevices(instance).map { describe($0, calls).candidate }
+        }
     }
 
     /// Opens the best device `policy` allows (see `selectVulkanDevice`); `OMNIEDIT_VULKAN_DEVICE`
