@@ -27,6 +27,9 @@ public final class CPUBackend: Backend, @unchecked Sendable {
     let pool: BufferPool
     /// Most floats of im2col columns built per GEMM in `conv` (bounds its scratch memory).
     public let convColumnBudget: Int
+    /// True when stride-1 convolutions run the direct kernel (`Kernels/ConvTaps.swift`, AVX-512),
+    /// false when every convolution runs im2col + GEMM.
+    public let directConv: Bool
     /// Most floats of attention scores held at once (threads × query tile × key tile; the query tile
     /// shrinks when the product would exceed it).
     public let attentionScoreBudget: Int
@@ -42,10 +45,12 @@ public final class CPUBackend: Backend, @unchecked Sendable {
     /// - precision: arithmetic of `linear` (default: `OMNIEDIT_CPU_PRECISION`, else f32).
     /// - attentionKernel: default the fastest this CPU runs (as capped by `OMNIEDIT_MAX_CPU_ISA`);
     ///   asking for one the CPU cannot run is an error.
+    /// - directConv: run stride-1 convolutions with the direct kernel where the CPU has AVX-512;
+    ///   false runs im2col + GEMM everywhere. Default: `OMNIEDIT_CPU_CONV` (direct | im2col), else direct.
     public init(
         threads: Int? = nil, attentionTile: (query: Int, key: Int) = (512, 1024), cacheBytes: Int = 1 << 30,
         convColumnBudget: Int = 2 << 20, attentionScoreBudget: Int = 4 << 20, precision: CPUPrecision? = nil,
-        attentionKernel: CPUAttentionKernel? = nil
+        attentionKernel: CPUAttentionKernel? = nil, directConv: Bool? = nil
     ) throws {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let t = threads ?? cores
@@ -63,6 +68,7 @@ public final class CPUBackend: Backend, @unchecked Sendable {
         self.precision = try precision ?? CPUPrecision.fromEnvironment()
         self.bf16Kernel = blas.features.level >= .avx512bf16
         self.attentionKernel = try CPUAttentionKernel.choose(attentionKernel, features: blas.features)
+        self.directConv = (try directConv ?? Self.directConvFromEnvironment()) && blas.features.level >= .avx512
         let linearNote =
             switch (self.precision, bf16Kernel) {
             case (.f32, _): ""
@@ -73,8 +79,17 @@ public final class CPUBackend: Backend, @unchecked Sendable {
             backend: "cpu",
             name:
                 "\(Self.cpuModel()) (\(cores) cores; \(blas.summary), \(blas.threads) BLAS threads\(linearNote); "
-                + "attention \(self.attentionKernel.rawValue))",
+                + "attention \(self.attentionKernel.rawValue); conv \(self.directConv ? "direct" : "im2col"))",
             kind: .cpu, memoryBytes: ProcessInfo.processInfo.physicalMemory)
+    }
+
+    private static func directConvFromEnvironment() throws -> Bool {
+        switch ProcessInfo.processInfo.environment["OMNIEDIT_CPU_CONV"] {
+        case nil, "", "direct": return true
+        case "im2col": return false
+        case let other?:
+            throw TensorError.invalidArgument("OMNIEDIT_CPU_CONV must be direct or im2col, got '\(other)'")
+        }
     }
 
     private static func cpuModel() -> String {

@@ -65,4 +65,30 @@ void oe_attention_block_avx512(const float *q, size_t ldq, size_t nq, const floa
                                size_t ldv, size_t lk, size_t dk, size_t dv, float scale, size_t keyBlock, float *o,
                                size_t ldo, float *scratch);
 
+/* ---- direct convolution, stride 1 (conv_taps.c; the kernel needs AVX-512 F/BW/VL/DQ) ----
+ * The input: per channel one flat run of ldx floats, the zero-padded volume (frames × height ×
+ * width, row-major); position n of the padded grid meets x[c][n + offset[t]] at kernel tap t.
+ * The weights: per block of OE_CONV_ROWS output channels a panel [tap][cin][OE_CONV_ROWS]
+ * (oe_conv_pack_weights; rows past cout are zero). */
+enum { OE_CONV_ROWS = 12 };
+
+/* The padded grid (plane = height · width) and the output grid it is cropped to. */
+typedef struct OEConvGrid {
+    size_t plane, width, height;
+    size_t out_plane, out_width, out_height;
+} OEConvGrid;
+
+/* Output channels [block·12, block·12 + 12) of w [cout][cin][taps] into the panel `out`
+ * (taps · cin · OE_CONV_ROWS floats). Plain C: any CPU. */
+void oe_conv_pack_weights(const float *w, size_t cout, size_t cin, size_t taps, size_t block, float *out);
+
+/* For each of `blocks` channel blocks b (panel panels[b], rows[b] ≤ 12 real channels, output rows at
+ * y[b] with row stride ldy, bias[b] or NULL) and the padded-grid positions [n0, n1): writes
+ * y[b][r][map(n)] = bias + Σ_t Σ_c panel[t][c][r] · x[c·ldx + n + offset[t]] for the positions on
+ * the output grid. Taps are summed `tap_block` at a time per tile (keeps that part of the panel in
+ * cache). Reads x only at n + offset[t] < ldx · cin when the caller keeps n1 + max offset ≤ ldx. */
+void oe_conv_taps(const float *const *panels, const size_t *rows, size_t blocks, size_t cin, size_t taps,
+                  const ptrdiff_t *offset, size_t tap_block, const float *x, size_t ldx, size_t n0, size_t n1,
+                  const OEConvGrid *grid, float *const *y, size_t ldy, const float *const *bias);
+
 #endif

@@ -2,9 +2,10 @@ import Foundation
 import Tensor
 
 extension CPUBackend {
-    /// Convolution by im2col + GEMM. Every rank is run as 3-D (missing leading spatial axes have size
-    /// 1). Per batch item and group: `out[Cout_g, P] = W_g[Cout_g, Cin_g·K] · col[Cin_g·K, P]`, with
-    /// the column matrix built for a chunk of output positions at a time so its memory stays bounded.
+    /// Every rank is run as 3-D (missing leading spatial axes have size 1). Stride 1 with `directConv`:
+    /// the direct kernel (`convTaps`, no im2col). Otherwise im2col + GEMM, per batch item and group:
+    /// `out[Cout_g, P] = W_g[Cout_g, Cin_g·K] · col[Cin_g·K, P]`, with the column matrix built for a
+    /// chunk of output positions at a time so its memory stays bounded; a 1×1×1 kernel is one GEMM.
     public func conv(checked x: Tensor, weight: Tensor, bias: Tensor?, geometry g: ConvGeometry, outputSize outSize: [Int])
         throws -> Tensor
     {
@@ -36,13 +37,23 @@ extension CPUBackend {
         let kDim = cinG * kProd
         let pIn = ins[0] * ins[1] * ins[2]
         let pOut = outs[0] * outs[1] * outs[2]
+        let pointwise = kProd == 1 && st == [1, 1, 1] && pb == [0, 0, 0] && outs == ins
+        if directConv && !pointwise && st == [1, 1, 1] {
+            let pa = [Int](repeating: 0, count: lead) + g.padding.map(\.after)
+            try convTaps(
+                xr.pointer, weight: wr.pointer, bias: b?.pointer, into: dst,
+                shape: ConvTapsShape(
+                    batch: batch, groups: groups, cin: cinG, cout: coutG, input: ins, output: outs, kernel: ks,
+                    dilation: dl, padBefore: pb, padAfter: pa))
+            _ = (xr, wr, b)
+            return result
+        }
         if let b {
             for bi in 0..<batch {
                 for o in 0..<cout { (dst + (bi * cout + o) * pOut).update(repeating: b.pointer[o], count: pOut) }
             }
         }
         let beta: Float = b == nil ? 0 : 1
-        let pointwise = kProd == 1 && st == [1, 1, 1] && pb == [0, 0, 0] && outs == ins
         if pointwise {
             for bi in 0..<batch {
                 for gi in 0..<groups {
