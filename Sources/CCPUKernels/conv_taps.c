@@ -11,16 +11,23 @@
 #include <string.h>
 
 void oe_conv_pack_weights(const float *w, size_t cout, size_t cin, size_t taps, size_t block, float *out) {
+    /* Written in order, read as 12 sequential streams (one per row): a pass per row would sweep the
+     * whole panel 12 times with 48-byte strides. */
+    const float *src[OE_CONV_ROWS];
+    size_t rows = 0;
     for (size_t r = 0; r < OE_CONV_ROWS; r++) {
         size_t o = block * OE_CONV_ROWS + r;
-        if (o >= cout) {
-            for (size_t q = 0; q < taps * cin; q++) out[q * OE_CONV_ROWS + r] = 0;
-            continue;
-        }
-        const float *src = w + o * cin * taps;
-        for (size_t c = 0; c < cin; c++)
-            for (size_t t = 0; t < taps; t++) out[(t * cin + c) * OE_CONV_ROWS + r] = src[c * taps + t];
+        src[r] = o < cout ? w + o * cin * taps : NULL;
+        if (o < cout) rows = r + 1;
     }
+    for (size_t c = 0; c < cin; c++)
+        for (size_t t = 0; t < taps; t++) {
+            float *dst = out + (t * cin + c) * OE_CONV_ROWS;
+            size_t q = c * taps + t;
+            size_t r = 0;
+            for (; r < rows; r++) dst[r] = src[r][q];
+            for (; r < OE_CONV_ROWS; r++) dst[r] = 0;
+        }
 }
 
 #if defined(__x86_64__)
