@@ -137,6 +137,33 @@ final class AVEditJobTests: XCTestCase {
         XCTAssertNotEqual(Self.digest(shorter), Self.digest(first))
     }
 
+    /// Committed digests of one fixed AV Edit (frames and sound of a 17-frame window on the seeded random
+    /// folder, CPU), per CPU code path: float sums differ between BLAS cores and kernels, so a digest holds
+    /// for one path; on a path not in the table the test says so and skips. A change of any number on a
+    /// listed path fails it — regenerate deliberately: `OMNIEDIT_PRINT_AV_DIGEST=1 swift test … --filter
+    /// testAFixedInputGivesTheCommittedDigestOnThisCPUPath` prints the row to commit.
+    static let committedDigests: [String: String] = [
+        "Cooperlake x2|attention fused-avx512|conv direct|linear f32": "ec676a0512110effdd80f9b5",
+        // The portable path of the same machine (OMNIEDIT_MAX_CPU_ISA=avx2).
+        "Zen x2|attention blas-tiles|conv im2col|linear f32": "9428a30ff11be5b6b34dfb8b",
+    ]
+
+    func testAFixedInputGivesTheCommittedDigestOnThisCPUPath() throws {
+        let model = try AVModel.shared(folder: Self.folder.path, backend: .cpu)
+        let cpu = try XCTUnwrap(model.backend as? CPUBackend)
+        let path = "\(cpu.blas.runningCore) x\(cpu.blas.threads)|attention \(cpu.attentionKernel.rawValue)|conv \(cpu.directConv ? "direct" : "im2col")|linear \(cpu.precision.rawValue)"
+        let dir = scratch("digest")
+        let wav = dir.appendingPathComponent("voice.wav").path
+        try writeVoice(wav, seconds: 1.0)
+        let run = try render(frames: 0...16, audio: wav, cache: try CacheStore(folder: nil, budgetMB: 0))
+        let digest = Self.digest(run)
+        if ProcessInfo.processInfo.environment["OMNIEDIT_PRINT_AV_DIGEST"] == "1" { print("\"\(path)\": \"\(digest)\",") }
+        guard let expected = Self.committedDigests[path] else {
+            throw XCTSkip("no committed digest for the CPU path '\(path)' (this run: \(digest))")
+        }
+        XCTAssertEqual(digest, expected, "the AV Edit of a fixed input changed on '\(path)'")
+    }
+
     /// Step caching ('stepCacheThreshold') through the AV job's two-part latent: the steps after the two
     /// that measure the rate are skipped, and the result is cached apart from the exact one.
     func testStepCachingSkipsCallsOnTheJointLatentAndIsCachedApart() throws {
