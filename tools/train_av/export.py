@@ -13,7 +13,10 @@ diffusers folder layout of an LTX-2 pipeline, every weight in f16:
   scheduler/     scheduler_config.json                                FlowMatchEulerDiscreteScheduler (LTX-2 shift)
   omniedit.json  frame size, fps, window, text length and the sampler defaults
 
-    python tools/train_av/export.py [--out DIR]
+    python tools/train_av/export.py [--out DIR] [--only vocoder]
+
+--only vocoder replaces just `vocoder/` of an existing export (attempt 3 retrained the vocoder alone); every other
+file stays as it was.
 """
 import argparse
 import json
@@ -92,11 +95,32 @@ def export(out):
     return total
 
 
+def export_vocoder(out):
+    """Replace `out/vocoder/` alone (written beside it, then swapped in)."""
+    if not os.path.isfile(os.path.join(out, "model_index.json")):
+        raise SystemExit("%s is not an exported model folder (no model_index.json)" % out)
+    vocoder, _ = load("vocoder", C.build_vocoder)
+    final, tmp = os.path.join(out, "vocoder"), os.path.join(out, "vocoder.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    vocoder.to(torch.float16).save_pretrained(tmp, safe_serialization=True)
+    old = final + ".old"
+    shutil.rmtree(old, ignore_errors=True)
+    if os.path.exists(final):
+        os.replace(final, old)
+    os.replace(tmp, final)
+    shutil.rmtree(old, ignore_errors=True)
+    print("exported the vocoder to %s" % final)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default=C.EXPORT_DIR)
+    ap.add_argument("--only", choices=["vocoder"], help="replace this component alone")
     a = ap.parse_args()
-    export(os.path.abspath(a.out))
+    if a.only == "vocoder":
+        export_vocoder(os.path.abspath(a.out))
+    else:
+        export(os.path.abspath(a.out))
 
 
 if __name__ == "__main__":
