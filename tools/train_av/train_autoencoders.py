@@ -70,7 +70,16 @@ def stft_loss(y, x):
     return loss / 3
 
 
-def vocoder_loss(y, wav, coherence=1.0, buzz=1.0):
+def frame_level_loss(y, x, frame=320, floor=1e-3):
+    """Mean |ln RMS(y) - ln RMS(x)| over 20-ms frames (RMS floored at -60 dB so silence does not dominate): the level,
+    which the spectral-convergence term under-shoots (under uncertainty a quieter output has the smaller L2 error)."""
+    n = y.shape[-1] // frame * frame
+    ry = y[..., :n].unflatten(-1, (-1, frame)).pow(2).mean(-1).add(floor ** 2).sqrt()
+    rx = x[..., :n].unflatten(-1, (-1, frame)).pow(2).mean(-1).add(floor ** 2).sqrt()
+    return (ry.log() - rx.log()).abs().mean()
+
+
+def vocoder_loss(y, wav, coherence=1.0, buzz=1.0, level=1.0):
     """(per-channel reconstruction, total loss) of the vocoder's stereo output y [B, 2, S] for the mono target wav
     [B, S] (both mel channels were the mono mel).
 
@@ -79,7 +88,8 @@ def vocoder_loss(y, wav, coherence=1.0, buzz=1.0):
     losses on the mid channel (L+R)/2 against the target, which only a coherent pair at the right level satisfies, and
     the side channel's energy (L-R)/2 relative to the target's, which must be zero where the two mel channels are
     equal. `buzz` adds a 2048-point (7.8 Hz bins) magnitude resolution on the mid channel, which separates the comb
-    at the 100 Hz mel-hop harmonics from the voice's own harmonics."""
+    at the 100 Hz mel-hop harmonics from the voice's own harmonics. `level` adds frame_level_loss on the mid channel
+    (attempt 3's first 2,840 steps left it at ~0.46 of the source's RMS)."""
     tgt = wav.repeat_interleave(2, dim=0)
     flat = y.reshape(-1, y.shape[-1])
     rec = stft_loss(flat, tgt)
@@ -89,6 +99,8 @@ def vocoder_loss(y, wav, coherence=1.0, buzz=1.0):
         mono = stft_loss(mid, wav) + 0.5 * (C.log_mel(mid) - C.log_mel(wav)).abs().mean()
         side_energy = side.pow(2).mean() / wav.pow(2).mean().clamp_min(1e-8)
         loss = loss + coherence * (mono + side_energy)
+    if level:
+        loss = loss + level * frame_level_loss(y.mean(dim=1), wav)
     if buzz:
         w = torch.hann_window(2048)
         sm = torch.stft(y.mean(dim=1), 2048, 256, 2048, w, return_complex=True).abs() + 1e-5
@@ -116,6 +128,12 @@ def main():
     ap.add_argument("--coherence-weight", type=float, default=1.0,
                     help="vocoder: weight of the mid-channel losses and the side-channel energy that keep the two "
                          "output channels coherent and at the right level (0: attempts 1-2, per-channel losses only)")
+    ap.add_argument("--level-weight", type=float, default=1.0,
+                    help="vocoder: weight of the mid channel's 20-ms frame level loss (0: attempts 1-2)")
+    ap.add_argument("--tie-channels", action="store_true",
+                    help="vocoder: before training, set both rows of the output convolution to their mean (the mid "
+                         "channel the coherence terms trained): a coherent pair by construction where the mel "
+                         "channels are equal")
     ap.add_argument("--buzz-weight", type=float, default=1.0,
                     help="vocoder: weight of a 2048-point STFT magnitude loss on the mid channel (0: attempts 1-2)")
     a = ap.parse_args()
@@ -127,6 +145,13 @@ def main():
     if ck is not None:
         model.load_state_dict(ck["model"])
         step = ck["step"]
+    if a.tie_channels:
+        if a.part != "vocoder" or ck is None:
+            raise SystemExit("--tie-channels continues a trained vocoder")
+        with torch.no_grad():
+            for p in (model.conv_out.weight, model.conv_out.bias):
+                p.copy_(p.mean(dim=0, keepdim=True).expand_as(p))
+        C.log(name, "output rows tied to their mean")
     if a.decoder_only:
         if a.part == "vocoder" or ck is None:
             raise SystemExit("--decoder-only continues a trained VAE")
@@ -175,7 +200,7 @@ def main():
             mel = C.stereo_mel(wav)  # 50 frames
             y = model(mel)[:, :, : wav.shape[1]]
             y = F.pad(y, (0, wav.shape[1] - y.shape[2]))
-            rec, loss = vocoder_loss(y, wav, a.coherence_weight, a.buzz_weight)
+            rec, loss = vocoder_loss(y, wav, a.coherence_weight, a.buzz_weight, a.level_weight)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
