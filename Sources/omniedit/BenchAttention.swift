@@ -20,7 +20,7 @@ struct BenchAttention: ParsableCommand {
     var heads = 12
     @Option(help: "Head dimension.")
     var headDim = 128
-    @Option(help: "Our kernels to run, comma-separated (fused-avx512, blas-tiles); default the backend's choice.")
+    @Option(help: "Our kernels to run, comma-separated (fused-avx512, fused-avx2, blas-tiles); default the backend's choice.")
     var kernels: String?
     @Option(help: "Timed passes per side, alternating; the best of each side is reported.")
     var repeats = 3

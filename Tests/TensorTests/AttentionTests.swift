@@ -71,7 +71,7 @@ final class AttentionTests: CPUTestCase {
         }
     }
 
-    /// The attention kernels this CPU runs: the portable one always, the fused one where it can.
+    /// The attention kernels this CPU runs: the portable one always, the fused ones where it can.
     static func kernels() -> [CPUAttentionKernel] {
         CPUAttentionKernel.allCases.filter { (try? CPUBackend(attentionKernel: $0)) != nil }
     }

@@ -87,16 +87,18 @@ final class CPUDispatchTests: XCTestCase {
         XCTAssertTrue(blas.config.contains("OpenBLAS"), blas.config)
     }
 
-    /// The fused attention kernel wherever AVX-512 is there, the BLAS-tile one below it; asking for
-    /// the fused one on a CPU without AVX-512 is an error, and this machine's backend takes the choice.
+    /// The fused attention kernel for the widest vectors the CPU has (AVX-512, else AVX2 + FMA), the
+    /// BLAS-tile one below that; asking for one the CPU cannot run is an error, and this machine's
+    /// backend takes the choice and names it.
     func testAttentionKernelFollowsTheInstructionSets() throws {
         for level in CPULevel.allCases {
             let f = cpu("AuthenticAMD", level)
-            XCTAssertEqual(
-                try CPUAttentionKernel.choose(nil, features: f), level >= .avx512 ? .fusedAVX512 : .blasTiles,
-                "\(level)")
+            let expected: CPUAttentionKernel =
+                level >= .avx512 ? .fusedAVX512 : level >= .avx2 ? .fusedAVX2 : .blasTiles
+            XCTAssertEqual(try CPUAttentionKernel.choose(nil, features: f), expected, "\(level)")
             XCTAssertEqual(try CPUAttentionKernel.choose(.blasTiles, features: f), .blasTiles)
             if level < .avx512 { XCTAssertThrowsError(try CPUAttentionKernel.choose(.fusedAVX512, features: f)) }
+            if level < .avx2 { XCTAssertThrowsError(try CPUAttentionKernel.choose(.fusedAVX2, features: f)) }
         }
         let cpu = try CPUBackend()
         XCTAssertEqual(cpu.attentionKernel, try CPUAttentionKernel.choose(nil, features: cpu.blas.features))

@@ -1,7 +1,7 @@
 /* CCPUKernels: the C half of the CPU backend: what Swift cannot express at our baseline x86-64
  * compile level. The CPU feature probe (cpuid + xgetbv) and, compiled per function for the ISA it
  * needs and called only after the probe says the CPU has it, the AVX512-BF16 GEMM kernel and the
- * fused AVX-512 attention kernel. */
+ * fused attention kernels (AVX-512, AVX2). */
 #ifndef CCPUKERNELS_H
 #define CCPUKERNELS_H
 #include <stddef.h>
@@ -49,12 +49,13 @@ void oe_bf16_pack_b(const void *b, int bIsBF16, size_t ldb, size_t n, size_t k, 
 void oe_bf16_gemm(const uint32_t *a, const uint32_t *packedB, size_t m, size_t n, size_t k, size_t r0, size_t r1,
                   float *c, size_t ldc, int accumulate);
 
-/* ---- Fused attention (AVX-512 F/DQ/BW/VL + FMA), see attention_avx512.c ----
+/* ---- Fused attention (attention_block.h, instantiated in attention_kernels.c) ----
  * O[i] = softmax_j(scale · Q[i]·K[j]) · V[j] for nq query rows of one head (Q row stride ldq) over
  * lk ≥ 1 keys (K, V row strides ldk, ldv; head dims dk, dv); O rows at stride ldo. Keys are taken
  * `keyBlock` at a time (online softmax). `scratch` holds oe_attention_scratch_floats(nq, keyBlock,
- * dk, dv) floats, owned by the calling thread. Call only when the CPU and OS support AVX-512. */
-enum { OE_ATTENTION_STRIP = 32 };
+ * dk, dv) floats, owned by the calling thread. The _avx512 one needs AVX-512 F/DQ/BW/VL, the _avx2
+ * one AVX2 + FMA (CPU and OS). */
+enum { OE_ATTENTION_STRIP = 32 }; /* the widest strip of queries (AVX-512: 2 × 16 lanes) */
 
 static inline size_t oe_attention_scratch_floats(size_t nq, size_t keyBlock, size_t dk, size_t dv) {
     size_t bq = (nq + OE_ATTENTION_STRIP - 1) / OE_ATTENTION_STRIP * OE_ATTENTION_STRIP;
@@ -64,6 +65,9 @@ static inline size_t oe_attention_scratch_floats(size_t nq, size_t keyBlock, siz
 void oe_attention_block_avx512(const float *q, size_t ldq, size_t nq, const float *k, size_t ldk, const float *v,
                                size_t ldv, size_t lk, size_t dk, size_t dv, float scale, size_t keyBlock, float *o,
                                size_t ldo, float *scratch);
+void oe_attention_block_avx2(const float *q, size_t ldq, size_t nq, const float *k, size_t ldk, const float *v,
+                             size_t ldv, size_t lk, size_t dk, size_t dv, float scale, size_t keyBlock, float *o,
+                             size_t ldo, float *scratch);
 
 /* ---- direct convolution, stride 1 (conv_taps.c; the kernel needs AVX-512 F/BW/VL/DQ) ----
  * The input: per channel one flat run of ldx floats, the zero-padded volume (frames × height ×

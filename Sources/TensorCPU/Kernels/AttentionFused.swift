@@ -4,36 +4,43 @@ import Tensor
 
 /// Which kernel `attention` runs on the CPU backend.
 public enum CPUAttentionKernel: String, CaseIterable, Sendable {
-    /// `CCPUKernels/attention_avx512.c`: scores, softmax and the value sum of one query block fused
-    /// in registers and cache, no BLAS. Needs AVX-512.
+    /// `CCPUKernels/attention_block.h` for AVX-512: scores, softmax and the value sum of one query
+    /// block fused in registers and cache, no BLAS.
     case fusedAVX512 = "fused-avx512"
+    /// The same kernel for AVX2 + FMA (half the lanes, half the registers).
+    case fusedAVX2 = "fused-avx2"
     /// Any x86-64: OpenBLAS GEMMs per tile with the softmax in Swift SIMD (`AttentionTile`).
     case blasTiles = "blas-tiles"
 
+    /// The lowest instruction-set level that runs this kernel.
+    var needs: CPULevel {
+        switch self {
+        case .fusedAVX512: .avx512
+        case .fusedAVX2: .avx2
+        case .blasTiles: .baseline
+        }
+    }
+
     /// `asked`, if this CPU can run it, else an error; nil: the fastest it can run.
     static func choose(_ asked: CPUAttentionKernel?, features: CPUFeatures) throws -> CPUAttentionKernel {
-        let fused = features.level >= .avx512
-        switch asked {
-        case nil: return fused ? .fusedAVX512 : .blasTiles
-        case .blasTiles?: return .blasTiles
-        case .fusedAVX512?:
-            guard fused else {
-                throw TensorError.invalidArgument(
-                    "CPUBackend: the fused-avx512 attention kernel needs AVX-512 (this CPU: \(features.summary))")
-            }
-            return .fusedAVX512
+        guard let asked else { return allCases.first { features.level >= $0.needs } ?? .blasTiles }
+        guard features.level >= asked.needs else {
+            throw TensorError.invalidArgument(
+                "CPUBackend: the \(asked.rawValue) attention kernel needs \(asked.needs) (this CPU: \(features.summary))"
+            )
         }
+        return asked
     }
 }
 
 extension CPUBackend {
-    /// Query rows per work item of the fused kernel (four 32-query strips) and keys per online
-    /// softmax step (a multiple of its 12-key score tile): with head dim 128 a thread's scratch is
+    /// Query rows per work item of the fused kernels (four 32-query strips on AVX-512) and keys per
+    /// online softmax step (a multiple of their 12- and 6-key score tiles): with head dim 128 a thread's scratch is
     /// ~260 KiB and the key block's K and V rows ~250 KiB, all in a 1 MiB L2.
     static let fusedQueryBlock = 128
     static let fusedKeyBlock = 252
 
-    /// `attention` on the fused kernel: one work item per (batch item, head, query block), items
+    /// `attention` on a fused kernel (`attentionKernel` is one of them): one work item per (batch item, head, query block), items
     /// spread over the Swift threads, each thread with its own scratch. Sizes as in `attention`.
     func fusedAttention(
         q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, o: UnsafeMutablePointer<Float>,
@@ -46,6 +53,7 @@ extension CPUBackend {
         let qBlocks = (lq + block - 1) / block
         let items = b * heads * qBlocks
         let kvGroup = heads / hkv
+        let kernel = attentionKernel == .fusedAVX512 ? oe_attention_block_avx512 : oe_attention_block_avx2
         // Item order is batch, head, query block: consecutive items of one thread reuse one head's K and V.
         parallelRanges(items, grain: 1, threads: threads) { range in
             let scratch = UnsafeMutablePointer<Float>.allocate(
@@ -57,7 +65,7 @@ extension CPUBackend {
                 let bi = item / (qBlocks * heads)
                 let q0 = qb * block
                 let hk = h / kvGroup
-                oe_attention_block_avx512(
+                kernel(
                     q + ((bi * lq + q0) * heads + h) * dk, heads * dk, min(block, lq - q0),
                     k + (bi * lk * hkv + hk) * dk, hkv * dk, v + (bi * lk * hkv + hk) * dv, hkv * dv, lk, dk, dv,
                     scale, keyBlock, o + ((bi * lq + q0) * heads + h) * dv, heads * dv, scratch)

@@ -139,7 +139,7 @@ extension CPUBackend {
         let vr = try f32(v4, "attention")
         let (result, dst) = try output(shape.output)
         if result.count == 0 { return result }
-        if attentionKernel == .fusedAVX512 {
+        if attentionKernel != .blasTiles {
             fusedAttention(q: qr.pointer, k: kr.pointer, v: vr.pointer, o: dst, scale: scale, shape: shape)
             _ = (qr, kr, vr)
             return result
