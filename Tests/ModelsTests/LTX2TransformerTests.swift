@@ -153,6 +153,55 @@ final class LTX2TextConnectorsTests: XCTestCase {
     }
 }
 
+/// The text connectors against the second reference, ltx-core 1.0.0's `EmbeddingsProcessor`
+/// (tools/fixtures/ltx2/make_ltx2_connectors_ltxcore.py), from the single-file layout with ltx-core's config in
+/// metadata: an audio connector of its own sizes, left padding replaced by registers, split and interleaved RoPE.
+final class LTX2TextConnectorsLTXCoreTests: XCTestCase {
+    private let file = LTX2Golden.folder.appendingPathComponent("connectors_ltxcore_single.safetensors")
+
+    private func check(
+        _ cases: [(full: Bool, rope: LTX2RoPEType, suffix: String)], on backend: any Backend, tolerance: Float
+    ) throws {
+        let io = try LTX2Golden.io("connectors_ltxcore_io.safetensors")
+        XCTAssertEqual(io.metadata["reference"], "ltx-core 1.0.0")
+        var config = try LTX2Checkpoint.loadConnectors(file, on: backend).model.config
+        var worst: Float = 0
+        for (full, rope, suffix) in cases {
+            config.ropeType = rope
+            let (model, unused) = try LTX2Checkpoint.loadConnectors(file, on: backend, config: config)
+            XCTAssertEqual(unused, [])
+            let mask = try io.floats("inputs/mask").map { full || $0 > 0.5 }
+            let out = try model(hiddenStates: try io.tensor("inputs/hidden_states", on: backend), mask: mask, on: backend)
+            for (name, tensor) in [("video", out.video), ("audio", out.audio)] {
+                XCTAssertEqual(tensor.shape, [12, 24])
+                worst = max(worst, assertMatchesGolden(
+                    try backend.download(tensor), try io.floats("outputs/\(name)\(suffix)"), tolerance: tolerance,
+                    "\(name) caption rows\(suffix) vs ltx-core on \(backend.device.backend)"))
+            }
+        }
+        print("LTX-2 text connectors vs ltx-core on \(backend.device.backend): worst |Δ|/scale \(worst)")
+    }
+
+    func testSingleFileConfigIsReadAsLTXCoreReadsIt() throws {
+        let config = try LTX2Checkpoint.loadConnectors(file, on: try GoldenBackends.cpuBackend()).model.config
+        XCTAssertEqual([config.videoHeads, config.videoHeadDim, config.videoLayers], [3, 8, 3])
+        XCTAssertEqual([config.audioHeads, config.audioHeadDim, config.audioLayers], [2, 12, 2])
+        XCTAssertEqual([config.captionChannels, config.layers, config.videoRegisters, config.ropeBaseLength], [24, 5, 4, 4096])
+        XCTAssertEqual(config.ropeType, .split)
+        XCTAssertTrue(config.ropeDoublePrecision)
+    }
+
+    func testConnectorsMatchLTXCoreOnCPU() throws {
+        try check(
+            [(false, .split, ""), (true, .split, "_full"), (false, .interleaved, "_interleaved")],
+            on: try GoldenBackends.cpuBackend(), tolerance: 1e-4)
+    }
+
+    func testLeftPaddedCaptionMatchesLTXCoreOnVulkan() throws {
+        try check([(false, .split, "")], on: try GoldenBackends.vulkanBackend(), tolerance: 1e-3)
+    }
+}
+
 /// The vocoder against the second reference, ltx-core 1.0.0's own `Vocoder`
 /// (tools/fixtures/ltx2/make_ltx2_vocoder_ltxcore.py): LTX-2's shape (stereo × 64 mel bins, 3-dilation resblocks).
 final class LTX2VocoderLTXCoreTests: XCTestCase {
@@ -222,5 +271,52 @@ final class LTX2AudioVAETests: XCTestCase {
 
     func testAudioVAEMatchesDiffusersOnVulkan() throws {
         try check(on: try GoldenBackends.vulkanBackend(), tolerance: 1e-3)
+    }
+}
+
+/// The audio VAE against the second reference, ltx-core 1.0.0's own AudioEncoder / AudioDecoder
+/// (tools/fixtures/ltx2/make_ltx2_audio_vae_ltxcore.py): a tiny model in the shape ltx-core needs (latent
+/// channels × latent mel bins = base width, 2 × 3 = 6). ltx-core normalises inside its encoder and decoder,
+/// so ours is compared through `normalise` / `denormalise`.
+final class LTX2AudioVAELTXCoreTests: XCTestCase {
+    private func check(on backend: any Backend, tolerance: Float, _ what: String) throws {
+        let io = try LTX2Golden.io("audio_vae_ltxcore_tiny_io.safetensors")
+        XCTAssertEqual(io.metadata["reference"], "ltx-core 1.0.0")
+        var worst: Float = 0
+        let vae = try LTX2Checkpoint.loadAudioVAE(
+            LTX2Golden.folder.appendingPathComponent("audio_vae_ltxcore_tiny"), on: backend)
+        for (t, frames) in [(21, 6), (18, 5)] {
+            let raw = try vae.encodeMean(try io.tensor("inputs/mel_\(t)", on: backend), on: backend)
+            let latent = try vae.normalise(raw, on: backend)
+            XCTAssertEqual(latent.shape, [2, frames, 3])
+            worst = max(worst, assertMatchesGolden(
+                try backend.download(latent), try io.floats("outputs/latent_\(t)"), tolerance: tolerance,
+                "latent of \(t) mel frames \(what)"))
+        }
+        let latent = try vae.denormalise(try io.tensor("inputs/latent", on: backend), on: backend)
+        let decoded = try vae.decode(latent, on: backend)
+        XCTAssertEqual(decoded.shape, [2, 21, 12])
+        worst = max(worst, assertMatchesGolden(
+            try backend.download(decoded), try io.floats("outputs/decoded"), tolerance: tolerance, "decoded \(what)"))
+        print("LTX-2 audio VAE vs ltx-core on \(backend.device.backend): worst |Δ|/scale \(worst)")
+    }
+
+    func testAudioVAEMatchesLTXCoreOnCPU() throws {
+        try check(on: try GoldenBackends.cpuBackend(), tolerance: 1e-4, "vs ltx-core")
+    }
+
+    func testAudioVAEMatchesLTXCoreOnVulkan() throws {
+        try check(on: try GoldenBackends.vulkanBackend(), tolerance: 1e-3, "vs ltx-core (vulkan)")
+    }
+
+    /// ltx-core's statistics cover C × M' packed features; a latent of another mel width is refused by name.
+    func testStatisticsNeedThePackedWidth() throws {
+        let cpu = try GoldenBackends.cpuBackend()
+        let vae = try LTX2Checkpoint.loadAudioVAE(
+            LTX2Golden.folder.appendingPathComponent("audio_vae_ltxcore_tiny"), on: cpu)
+        let z = try cpu.upload(Array(repeating: 0, count: 2 * 4 * 4), shape: [2, 4, 4], dtype: .f32)
+        XCTAssertThrowsError(try vae.denormalise(z, on: cpu)) {
+            XCTAssertTrue("\($0)".contains("[2, 4, 4]") && "\($0)".contains("6 packed features"), "\($0)")
+        }
     }
 }

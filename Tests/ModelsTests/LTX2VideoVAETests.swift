@@ -242,3 +242,42 @@ extension LTX2VideoVAETilingTests {
         XCTAssertLessThan(worst, 0.5)
     }
 }
+
+/// The second reference: ltx-core 1.0.0's own VideoEncoder / VideoDecoder on the single file
+/// (tools/fixtures/ltx2/make_ltx2_video_vae_ltxcore.py). ltx-core normalises inside its encoder and
+/// un-normalises inside its decoder, so ours is compared through `normalise` / `denormalise`.
+final class LTX2VideoVAELTXCoreTests: XCTestCase {
+    private func check(on backend: any Backend, tolerance: Float, _ what: String) throws {
+        let io = try LTX2Golden.io("video_vae_ltxcore_io.safetensors")
+        XCTAssertEqual(io.metadata["reference"], "ltx-core 1.0.0")
+        var worst: Float = 0
+        let (vae, unused) = try LTX2Checkpoint.loadVideoVAE(
+            LTX2Golden.folder.appendingPathComponent("video_vae_b_single.safetensors"), on: backend)
+        XCTAssertEqual(unused, [])
+        let latent = try vae.normalise(try vae.encodeMean(try io.tensor("inputs/video", on: backend), on: backend), on: backend)
+        XCTAssertEqual(latent.shape, [4, 2, 3, 2])
+        worst = max(worst, assertMatchesGolden(
+            try backend.download(latent), try io.floats("outputs/latent"), tolerance: tolerance, "latent \(what)"))
+        let pixels = try vae.decode(try vae.denormalise(try io.tensor("inputs/latent", on: backend), on: backend), on: backend)
+        XCTAssertEqual(pixels.shape, [3, 9, 32, 32])
+        worst = max(worst, assertMatchesGolden(
+            try backend.download(pixels), try io.floats("outputs/decoded"), tolerance: tolerance, "decoded \(what)"))
+        print("LTX-2 video VAE vs ltx-core on \(backend.device.backend): worst |Δ|/scale \(worst)")
+    }
+
+    func testSingleFileMatchesLTXCoreOnCPU() throws {
+        try check(on: try GoldenBackends.cpuBackend(), tolerance: 1e-4, "vs ltx-core")
+    }
+
+    func testSingleFileMatchesLTXCoreOnVulkan() throws {
+        try check(on: try GoldenBackends.vulkanBackend(), tolerance: 1e-3, "vs ltx-core (vulkan)")
+    }
+
+    func testStatisticsNeedTheLatentsShape() throws {
+        let cpu = try GoldenBackends.cpuBackend()
+        let vae = try LTX2Checkpoint.loadVideoVAE(
+            LTX2Golden.folder.appendingPathComponent("video_vae_b_single.safetensors"), on: cpu).model
+        let z = try cpu.upload(Array(repeating: 0, count: 5 * 2 * 2 * 2), shape: [5, 2, 2, 2], dtype: .f32)
+        XCTAssertThrowsError(try vae.normalise(z, on: cpu)) { XCTAssertTrue("\($0)".contains("[5, 2, 2, 2]"), "\($0)") }
+    }
+}

@@ -118,7 +118,7 @@ public struct LTX2AudioVAE: Sendable {
     let encoderMid, decoderMid: [LTX2AudioResBlock]
     let up: [[LTX2AudioResBlock]]
     let upsamplers: [LTX2AudioConv]
-    /// Per-feature statistics of the patchified latent (`[C·M']`), for the DiT's space.
+    /// Per-feature statistics of the packed latent (`[C·M']`), for the DiT's space (`normalise`).
     public let latentsMean, latentsStd: Tensor
 
     /// Reads every weight (diffusers names; `KeyRules.ltx2AudioVAE` maps LTX-2's own).
@@ -194,6 +194,33 @@ public struct LTX2AudioVAE: Sendable {
         for b in encoderMid { x = try b(x, on: backend) }
         x = try encoderOut(try backend.unary(.silu, try pixelNorm(x, on: backend)), on: backend)
         return try backend.contiguous(try x.squeezed(0).narrowed(axis: 0, start: 0, length: c.latentChannels))
+    }
+
+    /// `(z − mean)/std` of a raw latent `[C, T', M']` with one statistic per packed feature `c·M' + m` (LTX-2
+    /// packs an audio token as C × M' features; `latentsMean` has `baseChannels` = C·M' entries, 8 × 16 = 128 in
+    /// LTX-2): the transformer's latent space. ltx-core's encoder returns this directly; diffusers' pipeline
+    /// applies it to the packed tokens after the VAE (the same numbers).
+    public func normalise(_ latent: Tensor, on backend: any Backend) throws -> Tensor {
+        let (mean, std) = try statistics(for: latent)
+        return try backend.div(try backend.sub(latent, mean), std)
+    }
+
+    /// `z·std + mean` per packed feature: a normalised latent back to the raw latent `decode` takes.
+    public func denormalise(_ latent: Tensor, on backend: any Backend) throws -> Tensor {
+        let (mean, std) = try statistics(for: latent)
+        return try backend.add(try backend.mul(latent, std), mean)
+    }
+
+    private func statistics(for latent: Tensor) throws -> (mean: Tensor, std: Tensor) {
+        let c = config
+        guard latent.rank == 3, latent.shape[0] == c.latentChannels, latent.shape[0] * latent.shape[2] == c.baseChannels
+        else {
+            throw LTX2Error.invalidInput(
+                "audio latent \(latent.shape): the statistics need [\(c.latentChannels), frames, \(c.baseChannels / max(1, c.latentChannels))] (\(c.baseChannels) packed features)"
+            )
+        }
+        let shape = [c.latentChannels, 1, c.baseChannels / c.latentChannels]
+        return (try latentsMean.reshaped(shape), try latentsStd.reshaped(shape))
     }
 
     /// Mel `[outChannels, max(4T' − 3, 1), melBins]` of latent `[latentChannels, T', M']`.

@@ -80,11 +80,18 @@ public struct LTX2ConnectorsConfig: Sendable, Hashable, Decodable {
         videoHeads = int("connector_num_attention_heads") ?? videoHeads
         videoHeadDim = int("connector_attention_head_dim") ?? videoHeadDim
         videoLayers = int("connector_num_layers") ?? videoLayers
-        (audioHeads, audioHeadDim, audioLayers) = (videoHeads, videoHeadDim, videoLayers)
+        // ltx-core's audio connector reads its own fields and falls back to the video connector's.
+        audioHeads = int("audio_connector_num_attention_heads") ?? videoHeads
+        audioHeadDim = int("audio_connector_attention_head_dim") ?? videoHeadDim
+        audioLayers = int("audio_connector_num_layers") ?? videoLayers
+        // ltx-core divides positions by max_pos[0] and defaults to [1] when the field is absent (LTX-2's
+        // checkpoints carry [4096]); diffusers' config default (4096) is for its own config.json only.
+        ropeBaseLength = 1
         if let p = section["connector_positional_embedding_max_pos"] as? [NSNumber], let first = p.first {
             ropeBaseLength = first.intValue
         }
-        ropeTheta = (section["positional_embedding_theta"] as? NSNumber)?.doubleValue ?? ropeTheta
+        // ltx-core builds its connectors with theta 10000 whatever the transformer's positional_embedding_theta.
+        ropeTheta = 10_000
         ropeDoublePrecision = (section["frequencies_precision"] as? String) == "float64"
         ropeType = (section["rope_type"] as? String).flatMap(LTX2RoPEType.init(rawValue:)) ?? .interleaved
         captionChannels = videoHeads * videoHeadDim

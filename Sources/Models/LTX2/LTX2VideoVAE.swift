@@ -34,8 +34,9 @@ struct LTX2VideoVAEBlock: Sendable {
 /// - Causal halves run chunk by chunk through `LTX2VideoStream` caches (encoder: 1 frame, then
 ///   `framesPerChunk` frames; decoder: latent frames one at a time), so memory grows with the frame
 ///   size, not the clip length; a non-causal half runs the clip at once.
-/// - Latent statistics (`latentsMean`, `latentsStd`, `[C]`) are loaded but not applied: normalising
-///   (`(z − mean)/std`) is the caller's business.
+/// - `encodeMean` and `decode` work on raw latents (as diffusers' VAE does); `normalise` / `denormalise`
+///   apply the per-channel statistics (`latentsMean`, `latentsStd`, `[C]`) on the way to and from the
+///   transformer, which ltx-core's encoder and decoder do inside themselves.
 ///
 /// Follows: diffusers `AutoencoderKLLTX2Video` (`LTX2VideoEncoder3d`, `LTX2VideoDecoder3d`); no
 /// timestep conditioning, no noise injection (refused by the config).
@@ -166,6 +167,29 @@ public struct LTX2VideoVAE: Sendable {
         for r in encoderMid { h = try r(h, causal: causal, stream: &stream, on: backend) }
         h = try backend.unary(.silu, try channelPixelNorm(h, on: backend))
         return try stream.conv(encoderOut, h, causal: causal, on: backend)
+    }
+
+    // MARK: Latent statistics
+
+    /// `(z − mean)/std` per channel of a raw latent `[C, T, h, w]`: the transformer's latent space. ltx-core's
+    /// encoder returns this directly; diffusers' pipeline applies it after the VAE (the same numbers).
+    public func normalise(_ latent: Tensor, on backend: any Backend) throws -> Tensor {
+        let (mean, std) = try statistics(for: latent)
+        return try backend.div(try backend.sub(latent, mean), std)
+    }
+
+    /// `z·std + mean` per channel: a normalised latent back to the raw latent `decode` takes.
+    public func denormalise(_ latent: Tensor, on backend: any Backend) throws -> Tensor {
+        let (mean, std) = try statistics(for: latent)
+        return try backend.add(try backend.mul(latent, std), mean)
+    }
+
+    private func statistics(for latent: Tensor) throws -> (mean: Tensor, std: Tensor) {
+        guard latent.rank == 4, latent.shape[0] == latentChannels else {
+            throw LTX2Error.invalidInput("video latent \(latent.shape): expected [\(latentChannels), frames, height, width]")
+        }
+        let shape = [latentChannels, 1, 1, 1]
+        return (try latentsMean.reshaped(shape), try latentsStd.reshaped(shape))
     }
 
     // MARK: Decode

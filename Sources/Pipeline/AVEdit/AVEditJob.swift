@@ -274,16 +274,14 @@ public final class AVEditJob {
         }
         // Video: raw mean latent [C, F', h, w] → (z − mean) / std per channel.
         let rawVideo = try vae.encodeMean(try backend.upload(pixels, shape: [3, length, mh, mw], dtype: .f32), on: backend)
-        let vMean = try backend.download(vae.latentsMean), vStd = try backend.download(vae.latentsStd)
         let videoShape = rawVideo.shape
-        let videoX0 = Self.normalise(try backend.download(rawVideo), mean: vMean, std: vStd, inner: videoShape.dropFirst().reduce(1, *))
+        let videoX0 = try backend.download(try vae.normalise(rawVideo, on: backend))
         // Audio: mel [C, T, 64] → mean latent [Ca, L, M'] → normalised by the packed (c, m) statistics.
         let audioConfig = model.audioVAE.config
         let rawAudio = try model.audioVAE.encodeMean(
             try backend.upload(mel, shape: [audioConfig.inChannels, melFrames, model.mel.melCount], dtype: .f32), on: backend)
         let aShape = rawAudio.shape
-        let aMean = try backend.download(model.audioVAE.latentsMean), aStd = try backend.download(model.audioVAE.latentsStd)
-        let audioX0 = Self.normalisePacked(try backend.download(rawAudio), shape: aShape, mean: aMean, std: aStd)
+        let audioX0 = try backend.download(try model.audioVAE.normalise(rawAudio, on: backend))
         let x0 = try Latent(parts: [
             try LatentPart(name: "video", shape: videoShape, values: videoX0),
             try LatentPart(name: "audio", shape: aShape, values: audioX0),
@@ -308,8 +306,8 @@ public final class AVEditJob {
         let clean = sampled.clean
         // Video out.
         func decodeVideo(_ normalised: [Float]) throws -> [Float] {
-            let raw = Self.denormalise(normalised, mean: vMean, std: vStd, inner: videoShape.dropFirst().reduce(1, *))
-            let px = try vae.decode(try backend.upload(raw, shape: videoShape, dtype: .f32), on: backend)
+            let raw = try vae.denormalise(try backend.upload(normalised, shape: videoShape, dtype: .f32), on: backend)
+            let px = try vae.decode(raw, on: backend)
             guard px.shape == [3, length, mh, mw] else {
                 throw PipelineError.model("the video VAE decoded \(px.shape) for a \(length)-frame window at \(mw)×\(mh)")
             }
@@ -322,8 +320,8 @@ public final class AVEditJob {
         }
         // Audio out: one latent frame repeated at the end so the causal decoder's 4L−3 mel frames cover all
         // T = 4L of the span, then cut to T frames and to the span's exact length after the vocoder.
-        let rawEdited = Self.denormalisePacked(clean.parts[1].values, shape: aShape, mean: aMean, std: aStd)
-        let latent = try backend.upload(rawEdited, shape: aShape, dtype: .f32)
+        let latent = try model.audioVAE.denormalise(
+            try backend.upload(clean.parts[1].values, shape: aShape, dtype: .f32), on: backend)
         let extended = try backend.concat([latent, try latent.narrowed(axis: 1, start: aShape[1] - 1, length: 1)], axis: 1)
         let melOut = try model.audioVAE.decode(try backend.contiguous(extended), on: backend)
         let cut = try backend.contiguous(try melOut.narrowed(axis: 1, start: 0, length: min(melFrames, melOut.shape[1])))
@@ -335,31 +333,6 @@ public final class AVEditJob {
         return AVWindowResult(
             video: WindowResult(frames: length, height: mh, width: mw, values: decoded), audio: audio,
             sampleRate: model.outputSampleRate)
-    }
-
-    static func normalise(_ v: [Float], mean: [Float], std: [Float], inner: Int) -> [Float] {
-        v.enumerated().map { i, x in (x - mean[i / inner]) / std[i / inner] }
-    }
-
-    static func denormalise(_ v: [Float], mean: [Float], std: [Float], inner: Int) -> [Float] {
-        v.enumerated().map { i, x in x * std[i / inner] + mean[i / inner] }
-    }
-
-    /// Audio latents `[C, L, M]` normalised per packed channel `c·M + m` (LTX-2 packs a token as C×M).
-    static func normalisePacked(_ v: [Float], shape: [Int], mean: [Float], std: [Float]) -> [Float] {
-        let (l, m) = (shape[1], shape[2])
-        return v.enumerated().map { i, x in
-            let k = (i / (l * m)) * m + i % m
-            return (x - mean[k]) / std[k]
-        }
-    }
-
-    static func denormalisePacked(_ v: [Float], shape: [Int], mean: [Float], std: [Float]) -> [Float] {
-        let (l, m) = (shape[1], shape[2])
-        return v.enumerated().map { i, x in
-            let k = (i / (l * m)) * m + i % m
-            return x * std[k] + mean[k]
-        }
     }
 }
 
