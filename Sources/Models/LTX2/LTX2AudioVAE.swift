@@ -59,6 +59,19 @@ public struct LTX2AudioVAEConfig: Sendable, Hashable, Decodable {
     public var compression: Int { 1 << (channelMultipliers.count - 1) }
 }
 
+/// Latent statistics shaped to broadcast over a latent (both VAEs): the transformer's space is `(z − mean)/std`.
+struct LTX2LatentStatistics {
+    let mean, std: Tensor
+
+    func normalise(_ z: Tensor, on backend: any Backend) throws -> Tensor {
+        try backend.div(try backend.sub(z, mean), std)
+    }
+
+    func denormalise(_ z: Tensor, on backend: any Backend) throws -> Tensor {
+        try backend.add(try backend.mul(z, std), mean)
+    }
+}
+
 /// A causal-in-time 2-D convolution on `[1, C, T, M]`: time padded k−1 in front, mel symmetrically.
 struct LTX2AudioConv: Sendable {
     let weight: Tensor
@@ -201,17 +214,15 @@ public struct LTX2AudioVAE: Sendable {
     /// LTX-2): the transformer's latent space. ltx-core's encoder returns this directly; diffusers' pipeline
     /// applies it to the packed tokens after the VAE (the same numbers).
     public func normalise(_ latent: Tensor, on backend: any Backend) throws -> Tensor {
-        let (mean, std) = try statistics(for: latent)
-        return try backend.div(try backend.sub(latent, mean), std)
+        try statistics(for: latent).normalise(latent, on: backend)
     }
 
     /// `z·std + mean` per packed feature: a normalised latent back to the raw latent `decode` takes.
     public func denormalise(_ latent: Tensor, on backend: any Backend) throws -> Tensor {
-        let (mean, std) = try statistics(for: latent)
-        return try backend.add(try backend.mul(latent, std), mean)
+        try statistics(for: latent).denormalise(latent, on: backend)
     }
 
-    private func statistics(for latent: Tensor) throws -> (mean: Tensor, std: Tensor) {
+    private func statistics(for latent: Tensor) throws -> LTX2LatentStatistics {
         let c = config
         guard latent.rank == 3, latent.shape[0] == c.latentChannels, latent.shape[0] * latent.shape[2] == c.baseChannels
         else {
@@ -220,7 +231,7 @@ public struct LTX2AudioVAE: Sendable {
             )
         }
         let shape = [c.latentChannels, 1, c.baseChannels / c.latentChannels]
-        return (try latentsMean.reshaped(shape), try latentsStd.reshaped(shape))
+        return LTX2LatentStatistics(mean: try latentsMean.reshaped(shape), std: try latentsStd.reshaped(shape))
     }
 
     /// Mel `[outChannels, max(4T' − 3, 1), melBins]` of latent `[latentChannels, T', M']`.

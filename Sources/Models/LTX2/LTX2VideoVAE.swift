@@ -174,22 +174,20 @@ public struct LTX2VideoVAE: Sendable {
     /// `(z − mean)/std` per channel of a raw latent `[C, T, h, w]`: the transformer's latent space. ltx-core's
     /// encoder returns this directly; diffusers' pipeline applies it after the VAE (the same numbers).
     public func normalise(_ latent: Tensor, on backend: any Backend) throws -> Tensor {
-        let (mean, std) = try statistics(for: latent)
-        return try backend.div(try backend.sub(latent, mean), std)
+        try statistics(for: latent).normalise(latent, on: backend)
     }
 
     /// `z·std + mean` per channel: a normalised latent back to the raw latent `decode` takes.
     public func denormalise(_ latent: Tensor, on backend: any Backend) throws -> Tensor {
-        let (mean, std) = try statistics(for: latent)
-        return try backend.add(try backend.mul(latent, std), mean)
+        try statistics(for: latent).denormalise(latent, on: backend)
     }
 
-    private func statistics(for latent: Tensor) throws -> (mean: Tensor, std: Tensor) {
+    private func statistics(for latent: Tensor) throws -> LTX2LatentStatistics {
         guard latent.rank == 4, latent.shape[0] == latentChannels else {
             throw LTX2Error.invalidInput("video latent \(latent.shape): expected [\(latentChannels), frames, height, width]")
         }
         let shape = [latentChannels, 1, 1, 1]
-        return (try latentsMean.reshaped(shape), try latentsStd.reshaped(shape))
+        return LTX2LatentStatistics(mean: try latentsMean.reshaped(shape), std: try latentsStd.reshaped(shape))
     }
 
     // MARK: Decode
