@@ -21,10 +21,31 @@ final class AVEditReferenceTests: XCTestCase {
         return try PlanarImage(channels: 3, height: image.height, width: image.width, values: planes)
     }
 
+    static let example = repository.appendingPathComponent("Examples/avedit")
+
+    static func builtInModel() throws -> AVModel {
+        try AVModel.shared(
+            folder: repository.appendingPathComponent("plugin-manifest/Resources/models/avedit").path, backend: .cpu,
+            precision: .f32)
+    }
+
+    /// The AV Edit job of the example clip's first 25 frames and its sound on the built-in model (CPU, f32),
+    /// uncached.
+    static func exampleJob(_ settings: AVEditSettings) throws -> AVEditJob {
+        let clip = try openFrameSource(example.appendingPathComponent("clip/face####.png").path, frameRate: 25)
+        return try AVEditJob(
+            model: try builtInModel(),
+            inputs: AVEditInputs(
+                frames: clip.firstFrame...(clip.firstFrame + 24), frameRate: 25,
+                sourceAudio: example.appendingPathComponent("source.wav").path, settings: settings),
+            cache: try CacheStore(folder: nil, budgetMB: 0),
+            fetch: { try planar(clip.frame($0)) })
+    }
+
     func testTheBuiltInModelsEditMatchesThePyTorchReference() throws {
         let golden = try Checkpoint.open(
             URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/avedit_job.safetensors"))
-        let example = Self.repository.appendingPathComponent("Examples/avedit")
+        let example = Self.example
         let prompts = try JSONSerialization.jsonObject(
             with: Data(contentsOf: example.appendingPathComponent("prompts.json"))) as? [String: Any]
         var s = AVEditSettings()
@@ -34,17 +55,7 @@ final class AVEditReferenceTests: XCTestCase {
         s.seed = 7
         s.windowLength = 25
         s.composite = .modelOutput
-        let clip = try openFrameSource(example.appendingPathComponent("clip/face####.png").path, frameRate: 25)
-        let model = try AVModel.shared(
-            folder: Self.repository.appendingPathComponent("plugin-manifest/Resources/models/avedit").path, backend: .cpu,
-            precision: .f32)
-        let job = try AVEditJob(
-            model: model,
-            inputs: AVEditInputs(
-                frames: clip.firstFrame...(clip.firstFrame + 24), frameRate: 25,
-                sourceAudio: example.appendingPathComponent("source.wav").path, settings: s),
-            cache: try CacheStore(folder: nil, budgetMB: 0),
-            fetch: { try Self.planar(clip.frame($0)) })
+        let job = try Self.exampleJob(s)
         XCTAssertEqual(job.plan.windows.count, 1)
         let result = try job.windowResult(0)
 
@@ -76,25 +87,15 @@ final class AVEditReferenceTests: XCTestCase {
     }
 
     func testAGuidanceOtherThanTheModelsOwnIsSaid() throws {
-        let example = Self.repository.appendingPathComponent("Examples/avedit")
-        let model = try AVModel.shared(
-            folder: Self.repository.appendingPathComponent("plugin-manifest/Resources/models/avedit").path, backend: .cpu)
-        XCTAssertEqual(model.settings.guidance, 4, "the built-in model's omniedit.json")
-        let clip = try openFrameSource(example.appendingPathComponent("clip/face####.png").path, frameRate: 25)
+        XCTAssertEqual(try Self.builtInModel().settings.guidance, 4, "the built-in model's omniedit.json")
         func notes(guidance: Double) throws -> [String] {
             var s = AVEditSettings()
             (s.sourcePrompt, s.targetPrompt) = ("a woman speaks", "a man speaks")
             (s.steps, s.startStep, s.endStep, s.guidance) = (4, 1, 2, guidance)
-            let job = try AVEditJob(
-                model: model,
-                inputs: AVEditInputs(
-                    frames: clip.firstFrame...(clip.firstFrame + 24), frameRate: 25,
-                    sourceAudio: example.appendingPathComponent("source.wav").path, settings: s),
-                cache: try CacheStore(folder: nil, budgetMB: 0),
-                fetch: { try Self.planar(clip.frame($0)) })
+            let job = try Self.exampleJob(s)
             final class Said: @unchecked Sendable { var list: [String] = [] }
             let said = Said()
-            _ = try job.render(frame: clip.firstFrame, hooks: JobHooks(note: { said.list.append($0) }))
+            _ = try job.render(frame: job.inputs.frames.lowerBound, hooks: JobHooks(note: { said.list.append($0) }))
             return said.list
         }
         let overdriven = try notes(guidance: 10)
