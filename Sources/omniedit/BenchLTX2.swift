@@ -115,7 +115,7 @@ struct BenchLTX2: ParsableCommand {
             video: try random([f * h * w, c.inChannels]), frames: f, height: h, width: w, fps: fps,
             audio: try random([audioFrames, c.audioInChannels]), text: try random([rows, c.captionChannels]),
             audioText: try random([rows, c.captionChannels]), videoTimestep: 700, audioTimestep: 700)
-        let (ours, theirs) = try alternate(peer) {
+        let (ours, theirs) = try BenchPeer.alternate(peer, repeats: repeats) {
             let out = try model(inputs, on: cpu)
             _ = try cpu.download(out.video)
             _ = try cpu.download(out.audio)
@@ -128,7 +128,7 @@ struct BenchLTX2: ParsableCommand {
             String(
                 format: "counted: %.1f GFLOP for %d block(s), %.1f GFLOP for 48 (the 48-block time below is the measured time × %.2f)",
                 counted / 1e9, layers, whole / 1e9, whole / counted))
-        report(
+        BenchPeer.report(
             "joint forward", unit: "48-block forward (s)", ours: ours, theirs: theirs, peer: peer,
             derived: { $0 * whole / counted }, rate: { counted / $0 / 1e9 }, rateName: "GFLOP/s")
     }
@@ -166,8 +166,10 @@ struct BenchLTX2: ParsableCommand {
         let latent = try cpu.upload(
             rng.normal(c.latentChannels * latentFrames * tile * tile, std: 1),
             shape: [c.latentChannels, latentFrames, tile, tile], dtype: .f32)
-        let (ours, theirs) = try alternate(peer) { _ = try cpu.download(try vae.decode(latent, on: cpu)) }
-        report(
+        let (ours, theirs) = try BenchPeer.alternate(peer, repeats: repeats) {
+            _ = try cpu.download(try vae.decode(latent, on: cpu))
+        }
+        BenchPeer.report(
             "tile decode", unit: "s per output frame", ours: ours, theirs: theirs, peer: peer,
             derived: { $0 / Double(frames) }, rate: nil, rateName: "")
     }
@@ -187,8 +189,10 @@ struct BenchLTX2: ParsableCommand {
         var rng = SplitMix64(seed: 64)
         let mel = try cpu.upload(
             rng.normal(c.inChannels * melFrames, std: 1), shape: [2, melFrames, c.inChannels / 2], dtype: .f32)
-        let (ours, theirs) = try alternate(peer) { _ = try cpu.download(try vocoder(mel, on: cpu)) }
-        report(
+        let (ours, theirs) = try BenchPeer.alternate(peer, repeats: repeats) {
+            _ = try cpu.download(try vocoder(mel, on: cpu))
+        }
+        BenchPeer.report(
             "vocoder", unit: "s per s of audio", ours: ours, theirs: theirs, peer: peer,
             derived: { $0 / seconds }, rate: nil, rateName: "")
     }
@@ -200,55 +204,6 @@ struct BenchLTX2: ParsableCommand {
         return try BenchPeer(
             python: python, script: peerScript,
             arguments: ["--part", part, "--threads", "\(threads)"] + (tiny ? ["--tiny"] : []) + arguments)
-    }
-
-    /// `repeats` passes of ours and of the peer, alternating; the best (seconds, peak GiB) of each.
-    private func alternate(_ peer: BenchPeer?, _ pass: () throws -> Void) throws -> (
-        ours: BenchPeer.Pass, theirs: BenchPeer.Pass?
-    ) {
-        try peer?.waitUntilReady()
-        var ours: BenchPeer.Pass?
-        var theirs: BenchPeer.Pass?
-        for _ in 0..<repeats {
-            MemoryProbe.resetPeak()
-            let (start, cpu) = (Date(), BenchDiT.processCPUSeconds())
-            try pass()
-            ours = BenchPeer.Pass(
-                seconds: Date().timeIntervalSince(start), cpuSeconds: BenchDiT.processCPUSeconds() - cpu,
-                peakGiB: MemoryProbe.peakGiB()
-            ).best(ours)
-            if let peer { theirs = try peer.run().best(theirs) }
-        }
-        peer?.close()
-        guard let ours else { throw ValidationError("--repeats must be ≥ 1") }
-        return (ours, theirs)
-    }
-
-    private func report(
-        _ what: String, unit: String, ours: BenchPeer.Pass, theirs: BenchPeer.Pass?, peer: BenchPeer?,
-        derived: (Double) -> Double, rate: ((Double) -> Double)?, rateName: String
-    ) {
-        let rateColumn = rate == nil ? "" : " \(rateName) |"
-        emit("| \(what) | pass (s) | CPU (s) | \(unit) |\(rateColumn) peak RSS during the pass (GiB) |")
-        emit("|---|---|---|---|\(rate == nil ? "" : "---|")---|")
-        func row(_ name: String, _ p: BenchPeer.Pass) {
-            let r = rate.map { String(format: " %.1f |", $0(p.seconds)) } ?? ""
-            emit(
-                String(
-                    format: "| %@ | %.3f | %.3f | %.3f |%@ %.2f |", name, p.seconds, p.cpuSeconds, derived(p.seconds), r,
-                    p.peakGiB))
-        }
-        row("ours (CPU backend)", ours)
-        guard let theirs, let peer else { return }
-        let versions = "diffusers \(peer.ready["diffusers"] ?? "?"), torch \(peer.ready["torch"] ?? "?"), \(peer.ready["threads"] ?? "?") threads"
-        row(versions, theirs)
-        // CPU time beside wall time: on shared cores the wall time depends on the neighbours; CPU time
-        // counts spinning worker threads too (both sides have some), so neither is exact alone.
-        emit(
-            String(
-                format: "ratio: diffusers / ours wall time %.2f× (%@), CPU time %.2f×; peak RSS ours / diffusers %.2f",
-                theirs.seconds / ours.seconds, theirs.seconds >= ours.seconds ? "ours faster" : "ours slower",
-                theirs.cpuSeconds / max(ours.cpuSeconds, 1e-9), ours.peakGiB / max(theirs.peakGiB, 1e-9)))
     }
 
     /// Counted FLOPs of one joint forward (multiply-add = 2). Per block, with Lv video and La audio

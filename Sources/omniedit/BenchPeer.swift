@@ -1,3 +1,4 @@
+import ArgumentParser
 import CommandLineMain
 import Foundation
 
@@ -99,6 +100,59 @@ final class BenchPeer {
             }
             buffer.append(chunk)
         }
+    }
+}
+
+extension BenchPeer {
+    /// `repeats` passes of ours and of the peer, alternating; the best (seconds, peak GiB) of each.
+    static func alternate(_ peer: BenchPeer?, repeats: Int, _ pass: () throws -> Void) throws -> (
+        ours: Pass, theirs: Pass?
+    ) {
+        try peer?.waitUntilReady()
+        var ours: BenchPeer.Pass?
+        var theirs: BenchPeer.Pass?
+        for _ in 0..<repeats {
+            MemoryProbe.resetPeak()
+            let (start, cpu) = (Date(), BenchDiT.processCPUSeconds())
+            try pass()
+            ours = BenchPeer.Pass(
+                seconds: Date().timeIntervalSince(start), cpuSeconds: BenchDiT.processCPUSeconds() - cpu,
+                peakGiB: MemoryProbe.peakGiB()
+            ).best(ours)
+            if let peer { theirs = try peer.run().best(theirs) }
+        }
+        peer?.close()
+        guard let ours else { throw ValidationError("--repeats must be ≥ 1") }
+        return (ours, theirs)
+    }
+
+    /// The table of a benchmark row: the best pass of each side (wall, CPU, `derived` per unit, an optional
+    /// rate, peak memory) and the ratios.
+    static func report(
+        _ what: String, unit: String, ours: BenchPeer.Pass, theirs: BenchPeer.Pass?, peer: BenchPeer?,
+        derived: (Double) -> Double, rate: ((Double) -> Double)?, rateName: String
+    ) {
+        let rateColumn = rate == nil ? "" : " \(rateName) |"
+        emit("| \(what) | pass (s) | CPU (s) | \(unit) |\(rateColumn) peak RSS during the pass (GiB) |")
+        emit("|---|---|---|---|\(rate == nil ? "" : "---|")---|")
+        func row(_ name: String, _ p: BenchPeer.Pass) {
+            let r = rate.map { String(format: " %.1f |", $0(p.seconds)) } ?? ""
+            emit(
+                String(
+                    format: "| %@ | %.3f | %.3f | %.3f |%@ %.2f |", name, p.seconds, p.cpuSeconds, derived(p.seconds), r,
+                    p.peakGiB))
+        }
+        row("ours (CPU backend)", ours)
+        guard let theirs, let peer else { return }
+        let versions = "diffusers \(peer.ready["diffusers"] ?? "?"), torch \(peer.ready["torch"] ?? "?"), \(peer.ready["threads"] ?? "?") threads"
+        row(versions, theirs)
+        // CPU time beside wall time: on shared cores the wall time depends on the neighbours; CPU time
+        // counts spinning worker threads too (both sides have some), so neither is exact alone.
+        emit(
+            String(
+                format: "ratio: diffusers / ours wall time %.2f× (%@), CPU time %.2f×; peak RSS ours / diffusers %.2f",
+                theirs.seconds / ours.seconds, theirs.seconds >= ours.seconds ? "ours faster" : "ours slower",
+                theirs.cpuSeconds / max(ours.cpuSeconds, 1e-9), ours.peakGiB / max(theirs.peakGiB, 1e-9)))
     }
 }
 

@@ -14,7 +14,8 @@ import TensorCPU
 /// decode with the standard tiling (32-cell tiles, 8-cell overlap).
 ///
 /// The peer is `tools/bench/vae_torch.py`: the same tile decode (diffusers `AutoencoderKLWan`, real
-/// config, random weights, frame-by-frame feature cache) in PyTorch CPU, run in the same session.
+/// config, random weights, frame-by-frame feature cache) in PyTorch CPU, its passes alternating with
+/// ours in the same run (torch threads = our threads), printed as a ratio.
 struct BenchVAE: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench-vae", abstract: "Wan2.1 VAE (real size, random weights): one tile, time and memory.")
@@ -31,10 +32,32 @@ struct BenchVAE: ParsableCommand {
     @Option(help: "Also decode a whole latent frame of H,W cells with this tiling (e.g. 60,104 for 480×832).")
     var frameCells: String?
 
+    @Option(help: "Timed decode passes per side, alternating; the best of each side is reported.")
+    var repeats = 1
+
+    @Option(help: "Python with torch and diffusers for the peer (tools/fixtures/ltx2/requirements.txt).")
+    var python = "python3"
+
+    @Option(help: "The peer script.")
+    var peerScript = "tools/bench/vae_torch.py"
+
+    @Flag(help: "Run our side only.")
+    var noPeer = false
+
     func run() throws {
-        guard tile >= 1, latentFrames >= 1 else { throw ValidationError("--tile and --latent-frames must be ≥ 1") }
+        guard tile >= 1, latentFrames >= 1, repeats >= 1 else {
+            throw ValidationError("--tile, --latent-frames and --repeats must be ≥ 1")
+        }
         let backend = try CPUBackend()
         print("device: \(backend.device)")
+        // Started first: it builds its model while we build ours.
+        let peer =
+            noPeer
+            ? nil
+            : try BenchPeer(
+                python: python, script: peerScript,
+                arguments: ["--tile", "\(tile)", "--latent-frames", "\(latentFrames)", "--threads", "\(backend.threads)"])
+        print("peer: \(noPeer ? "none (--no-peer)" : "\(python) \(peerScript), torch threads \(backend.threads)")")
         let config = WanVAEConfig.wan21
         var rng = SplitMix64(seed: 96)
         var parameters = 0
@@ -59,30 +82,40 @@ struct BenchVAE: ParsableCommand {
         let z = try backend.upload(
             rng.normal(16 * latentFrames * tile * tile, mean: 0, std: 1), shape: [1, 16, latentFrames, tile, tile],
             dtype: .f32)
-        MemoryProbe.resetPeak()
-        let before = MemoryProbe.residentGiB()
-        let start = Date()
-        let x = try vae.latentIn(try vae.denormalize(z, on: backend), on: backend)
-        var cache = CausalCache(for: vae.decoder)
-        var pieces: [Tensor] = []
-        for f in 0..<latentFrames {
-            let t0 = Date()
-            pieces.append(try vae.decoder.forward(x.narrowed(axis: 2, start: f, length: 1), cache: &cache, on: backend))
-            print(
-                String(
-                    format: "decode latent frame %d → %d frames of %d×%d: %.1f s, cache %.1f MiB", f,
-                    pieces.last?.shape[2] ?? 0, 8 * tile, 8 * tile, Date().timeIntervalSince(t0),
-                    Double(cache.byteCount) / Double(1 << 20)))
+        var decoded: Tensor?
+        var chunkLines: [String]?
+        func decodeTile() throws {
+            let x = try vae.latentIn(try vae.denormalize(z, on: backend), on: backend)
+            var cache = CausalCache(for: vae.decoder)
+            var pieces: [Tensor] = []
+            var lines: [String] = []
+            for f in 0..<latentFrames {
+                let t0 = Date()
+                pieces.append(
+                    try vae.decoder.forward(x.narrowed(axis: 2, start: f, length: 1), cache: &cache, on: backend))
+                lines.append(
+                    String(
+                        format: "decode latent frame %d → %d frames of %d×%d: %.1f s, cache %.1f MiB", f,
+                        pieces.last?.shape[2] ?? 0, 8 * tile, 8 * tile, Date().timeIntervalSince(t0),
+                        Double(cache.byteCount) / Double(1 << 20)))
+            }
+            decoded = try backend.concat(pieces, axis: 2)
+            if chunkLines == nil { chunkLines = lines }
         }
-        let decoded = try backend.concat(pieces, axis: 2)
-        let seconds = Date().timeIntervalSince(start)
+        let before = MemoryProbe.residentGiB()
+        let (ours, theirs) = try BenchPeer.alternate(peer, repeats: repeats, decodeTile)
+        guard let decoded else { throw ValidationError("no decode pass ran") }
+        for line in chunkLines ?? [] { print(line) }
         let frames = decoded.shape[2]
-        let tilePeak = MemoryProbe.peakGiB() - before
+        let tilePeak = ours.peakGiB - before
         print(
             String(
                 format:
-                    "decode: %.1f s for %d frames of %d×%d (%.2f s per frame); peak working set %.2f GiB above the weights",
-                seconds, frames, 8 * tile, 8 * tile, seconds / Double(frames), tilePeak))
+                    "decode: %.1f s for %d frames of %d×%d (%.2f s per frame, best of %d); peak working set %.2f GiB above the weights",
+                ours.seconds, frames, 8 * tile, 8 * tile, ours.seconds / Double(frames), repeats, tilePeak))
+        BenchPeer.report(
+            "Wan2.1 VAE tile decode, \(tile)×\(tile) cells × \(latentFrames) latent frames", unit: "s per output frame",
+            ours: ours, theirs: theirs, peer: peer, derived: { $0 / Double(frames) }, rate: nil, rateName: "")
 
         if let frameCells {
             let hw = frameCells.split(separator: ",").compactMap { Int($0) }

@@ -141,7 +141,7 @@ final class FarmTests: XCTestCase {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: try BuiltTool(environment: "OMNIEDIT_TOOL", name: "omniedit").path)
         p.arguments = arguments
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         p.standardOutput = handle
         p.standardError = handle

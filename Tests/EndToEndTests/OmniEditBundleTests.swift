@@ -133,7 +133,7 @@ final class OmniEditBundleTests: XCTestCase {
     func testRenderFailsCleanlyWithAMessageOnBadInput() throws {
         let binary = try PluginBinary(bundle: try bundle)
         let wav = NSTemporaryDirectory() + "omniedit-e2e-\(getpid()).wav"
-        FileManager.default.createFile(atPath: wav, contents: Data("RIFF".utf8))
+        _ = FileManager.default.createFile(atPath: wav, contents: Data("RIFF".utf8))
         let model = try Self.randomModel()
         let clip = ClipInput(width: 16, height: 8, frames: 0...3, frameRate: 25, pixelAspect: 1) { _ in
             FrameBuffer(width: 16, height: 8, pixels: [Float](repeating: 0.5, count: 16 * 8 * 4))

@@ -1,5 +1,5 @@
 import Tensor
-import TensorCPU
+@testable import TensorCPU
 import TensorTestSupport
 import XCTest
 
@@ -95,7 +95,8 @@ final class ConvRealSizeTests: CPUTestCase {
     }
 
     func testCausal3x3x3At512Channels() throws {
-        // A Wan decoder conv at 384–512 wide: 2 zero frames in front, 1 pixel each side, odd sizes.
+        // A Wan decoder conv at 384–512 wide: 2 zero frames in front, 1 pixel each side, odd sizes
+        // (9-wide rows: the direct kernel runs the padded grid flat, see testVectorLayout).
         try check(
             x: [1, 512, 3, 7, 9], cout: 512, kernel: [3, 3, 3],
             geometry: try .causal3d(kernel: [3, 3, 3], spatialPadding: (1, 1)), channels: [0, 11, 12, 300, 511],
@@ -132,5 +133,34 @@ final class ConvRealSizeTests: CPUTestCase {
             x: [1, 256, 9, 14], cout: 256, kernel: [3, 3],
             geometry: try ConvGeometry(spatialRank: 2, padding: [.symmetric(1), AxisPadding(2, 0)], groups: 2),
             channels: [0, 127, 128, 255], seed: 350)
+    }
+
+    func testLTX2MidStageAt1024ChannelsSixteenWideRows() throws {
+        // LTX-2's 1024-wide decoder stage at its real geometry (a 16×16-cell tile, 2 latent frames, padded
+        // by the model): 16-wide rows, so each 32-lane tile spans two output rows. 140 of the 1024
+        // output channels (11 full blocks and a partial one) keep the weights small.
+        try check(
+            x: [1, 1024, 4, 18, 18], cout: 140, kernel: [3, 3, 3], geometry: try ConvGeometry(spatialRank: 3),
+            channels: [0, 13, 131, 139], seed: 360)
+    }
+
+    func testRowsWithAPartialLastVectorAndAnOddVectorCount() throws {
+        // 40-wide rows: vectors of 16, 16 and 8 lanes; 3 × 5 rows × 3 = 45 vectors, so the last tile
+        // has one vector.
+        XCTAssertEqual(ConvTapsVectors(output: [3, 5, 40], columns: 2 * 7 * 42 + 4 * 42 + 40).rowVectors, 3)
+        try check(
+            x: [1, 256, 3, 5, 40], cout: 30, kernel: [3, 3, 3],
+            geometry: try .causal3d(kernel: [3, 3, 3], spatialPadding: (1, 1)), channels: [0, 17, 29], seed: 370)
+    }
+
+    func testVectorLayout() {
+        // Rows that are multiples of 16 always go by row (no lane on the padding columns).
+        let ltx2Last = ConvTapsVectors(output: [9, 128, 128], columns: 8 * 130 * 130 + 127 * 130 + 128)
+        XCTAssertEqual([ltx2Last.rowVectors, ltx2Last.count], [8, 9 * 128 * 8])
+        XCTAssertEqual(ConvTapsVectors(output: [2, 16, 16], columns: 18 * 18 + 15 * 18 + 16).count, 32)
+        // 9-wide rows (testCausal3x3x3At512Channels): one 9-lane vector per row would waste 7 of 16
+        // lanes; the padded grid flat wastes 2 of 11 columns.
+        let nineWide = ConvTapsVectors(output: [3, 7, 9], columns: 2 * 9 * 11 + 6 * 11 + 9)
+        XCTAssertEqual([nineWide.rowVectors, nineWide.count], [0, 18])
     }
 }

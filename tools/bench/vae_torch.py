@@ -1,29 +1,53 @@
 #!/usr/bin/env python3
 """The PyTorch CPU peer of `omniedit bench-vae`: the Wan2.1 VAE at its real size (diffusers
 AutoencoderKLWan, dim 96, random weights, f32) decoding one tile latent [1, 16, F, T, T] frame by frame
-with its feature cache (the same work as bench-vae's decode); prints seconds per output frame and
-peak memory (max RSS).
+with its feature cache, the same work as bench-vae's decode. Driven by the Swift command over
+stdin/stdout so that the two sides run alternately in one session.
 
-Usage (developer venv with torch==2.13.0+cpu and diffusers):
-  /tmp/venv-models/bin/python tools/bench/vae_torch.py [--tile 32] [--latent-frames 3] [--threads N]
+Protocol (as tools/bench/ltx2_torch.py): prints `ready {json}` once the model is built; then, for each
+`run` line read on stdin, does one timed decode and prints `result {"seconds": s, "cpu_seconds": c,
+"peak_gib": g, "rss_gib": r}` (c: the process's CPU time, all threads; g: its peak resident memory during
+the pass, weights included: VmHWM after resetting it through /proc/self/clear_refs); `quit` or end of
+input exits.
+
+Usage (a venv with tools/fixtures/ltx2/requirements.txt: torch==2.13.0+cpu, diffusers==0.42.1):
+  .build/release/omniedit bench-vae --python venv/bin/python      (runs this script)
+  venv/bin/python tools/bench/vae_torch.py --tile 32 --latent-frames 2 --threads 2 < <(echo run)
 """
 import argparse
-import resource
+import json
+import sys
 import time
 
 import torch
 from diffusers import AutoencoderKLWan
 
 
+def status_gib(field):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024 / 2**30
+    return 0.0
+
+
+def reset_peak():
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
+
+
 def main():
-    p = argparse.ArgumentParser()
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--tile", type=int, default=32, help="latent tile side (8 pixels per cell)")
-    p.add_argument("--latent-frames", type=int, default=3)
-    p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--latent-frames", type=int, default=2)
+    p.add_argument("--threads", type=int, required=True)
     a = p.parse_args()
-    if a.threads:
-        torch.set_num_threads(a.threads)
+    torch.set_num_threads(a.threads)
     g = torch.Generator().manual_seed(96)
+    t0 = time.perf_counter()
     model = AutoencoderKLWan().eval()
     with torch.no_grad():
         for name, w in model.named_parameters():
@@ -33,18 +57,29 @@ def main():
                 w.copy_(0.05 * torch.randn(w.shape, generator=g))
             else:
                 w.copy_(torch.randn(w.shape, generator=g) / w[0].numel() ** 0.5)
-    params = sum(w.numel() for w in model.parameters())
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; Wan2.1 VAE {params / 1e6:.2f} M parameters")
     z = torch.randn(1, 16, a.latent_frames, a.tile, a.tile, generator=g)
-    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
-    with torch.no_grad():
-        t0 = time.perf_counter()
-        out = model.decode(z).sample
-        dt = time.perf_counter() - t0
-    frames = out.shape[2]
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
-    print(f"decode: {dt:.1f} s for {frames} frames of {8 * a.tile}x{8 * a.tile} ({dt / frames:.2f} s per frame); "
-          f"peak RSS {rss:.2f} GiB (before decoding {rss0:.2f} GiB)")
+    import diffusers
+
+    print("ready " + json.dumps({
+        "torch": torch.__version__, "diffusers": diffusers.__version__, "threads": torch.get_num_threads(),
+        "parameters": sum(w.numel() for w in model.parameters()),
+        "build_seconds": round(time.perf_counter() - t0, 2), "rss_gib": round(status_gib("VmRSS"), 3)}), flush=True)
+    for line in sys.stdin:
+        command = line.strip()
+        if command == "quit":
+            break
+        if command != "run":
+            print(f"error unknown command {command!r}", flush=True)
+            continue
+        reset_peak()
+        with torch.inference_mode():
+            t0, c0 = time.perf_counter(), time.process_time()
+            out = model.decode(z).sample
+            seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+        print("result " + json.dumps({
+            "seconds": seconds, "cpu_seconds": cpu, "peak_gib": status_gib("VmHWM"), "rss_gib": status_gib("VmRSS"),
+            "frames": out.shape[2], "mean_abs": out.abs().mean().item()}), flush=True)
+        del out
 
 
 if __name__ == "__main__":

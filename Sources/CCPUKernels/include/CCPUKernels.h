@@ -76,10 +76,17 @@ void oe_attention_block_avx2(const float *q, size_t ldq, size_t nq, const float 
  * (oe_conv_pack_weights; rows past cout are zero). */
 enum { OE_CONV_ROWS = 12 };
 
-/* The padded grid (plane = height · width) and the output grid it is cropped to. */
+/* The padded grid (plane = height · width), the output grid it is cropped to (out_frames frames) and
+ * how output positions are grouped into 16-lane vectors, the unit of work:
+ * - row_vectors > 0 (row mode): every output row is split into row_vectors = ⌈out_width/16⌉ vectors,
+ *   so no lane is spent on padding columns; vector v is (row v / row_vectors, part v % row_vectors).
+ * - row_vectors = 0 (flat mode): vector v is the padded grid's positions [16v, 16v + 16), cut at
+ *   `columns` (the last position that reaches an output, plus one); lanes that fall in the padding
+ *   are computed and dropped. Cheaper when rows are short and not a multiple of 16 (1-d signals). */
 typedef struct OEConvGrid {
     size_t plane, width, height;
     size_t out_plane, out_width, out_height;
+    size_t columns, row_vectors;
 } OEConvGrid;
 
 /* Output channels [block·12, block·12 + 12) of w [cout][cin][taps] into the panel `out`
@@ -87,12 +94,11 @@ typedef struct OEConvGrid {
 void oe_conv_pack_weights(const float *w, size_t cout, size_t cin, size_t taps, size_t block, float *out);
 
 /* For each of `blocks` channel blocks b (panel panels[b], rows[b] ≤ 12 real channels, output rows at
- * y[b] with row stride ldy, bias[b] or NULL) and the padded-grid positions [n0, n1): writes
- * y[b][r][map(n)] = bias + Σ_t Σ_c panel[t][c][r] · x[c·ldx + n + offset[t]] for the positions on
- * the output grid. Taps are summed `tap_block` at a time per tile (keeps that part of the panel in
- * cache). Reads x only at n + offset[t] < ldx · cin when the caller keeps n1 + max offset ≤ ldx. */
+ * y[b] with row stride ldy, bias[b] or NULL) and the vectors [v0, v1) of `grid`: writes
+ * y[b][r][p] = bias + Σ_t Σ_c panel[t][c][r] · x[c·ldx + n(p) + offset[t]] for each output position p
+ * of those vectors (n(p): p's position on the padded grid). Reads x only at n(p) + offset[t] < ldx. */
 void oe_conv_taps(const float *const *panels, const size_t *rows, size_t blocks, size_t cin, size_t taps,
-                  const ptrdiff_t *offset, size_t tap_block, const float *x, size_t ldx, size_t n0, size_t n1,
+                  const ptrdiff_t *offset, const float *x, size_t ldx, size_t v0, size_t v1,
                   const OEConvGrid *grid, float *const *y, size_t ldy, const float *const *bias);
 
 #endif

@@ -2,6 +2,26 @@ import CCPUKernels
 import Foundation
 import Tensor
 
+/// How the direct kernel groups output positions into 16-lane vectors (see `OEConvGrid`): by output
+/// row (`rowVectors` per row, no lane on the padding columns) unless the rows' masked last vectors
+/// cost more lanes than running the padded grid flat, as for short odd rows.
+struct ConvTapsVectors: Equatable {
+    /// Vectors per output row in row mode; 0 in flat mode.
+    let rowVectors: Int
+    /// Vectors in all.
+    let count: Int
+
+    /// `output`: the output grid (frames, height, width); `columns`: the padded-grid positions up to
+    /// and including the last output.
+    init(output: [Int], columns: Int) {
+        let lanes = 16
+        let perRow = (output[2] + lanes - 1) / lanes
+        let rowMode = output[0] * output[1] * perRow
+        let flat = (columns + lanes - 1) / lanes
+        (rowVectors, count) = rowMode <= flat ? (perRow, rowMode) : (0, flat)
+    }
+}
+
 /// Sizes of a stride-1 convolution lifted to 3-D (per group: `cin` / `cout` channels).
 struct ConvTapsShape {
     let batch, groups, cin, cout: Int
@@ -50,15 +70,18 @@ extension CPUBackend {
         let taps = offsets.count
         let panelFloats = taps * s.cin * Int(OE_CONV_ROWS)
         let blocks = (s.cout + Int(OE_CONV_ROWS) - 1) / Int(OE_CONV_ROWS)
-        let perItem = max(1, min(blocks, (1 << 20) / panelFloats))
-        let blockItems = (blocks + perItem - 1) / perItem
-        let tile = 256
-        let splits = max(1, min((2 * threads + blockItems - 1) / blockItems, (columns + tile - 1) / tile))
-        // Taps per pass over a tile: that slice of the panel (≤ 256 KiB) stays in cache for the tiles.
-        let tapBlock = max(1, min(taps, (1 << 16) / (s.cin * Int(OE_CONV_ROWS))))
+        // Blocks are dealt out evenly: ⌈blocks / most⌉ items rounded up to a multiple of the threads,
+        // so no thread is left with one short item at the end (43 blocks as 6+…+6+1 ran 10 % slower).
+        let most = max(1, min(blocks, (1 << 20) / panelFloats))
+        let wanted = (blocks + most - 1) / most
+        let blockItems = wanted == 1 ? 1 : min(blocks, (wanted + threads - 1) / threads * threads)
+        let perItem = (blocks + blockItems - 1) / blockItems
+        let layout = ConvTapsVectors(output: s.output, columns: columns)
+        let vectors = layout.count
+        let splits = max(1, min((2 * threads + blockItems - 1) / blockItems, (vectors + 15) / 16))
         var grid = OEConvGrid(
             plane: plane, width: width, height: padded[1], out_plane: outPlane, out_width: s.output[2],
-            out_height: s.output[1])
+            out_height: s.output[1], columns: columns, row_vectors: layout.rowVectors)
         let items = s.batch * s.groups * blockItems * splits
         offsets.withUnsafeBufferPointer { off in
             withUnsafePointer(to: &grid) { gp in
@@ -70,8 +93,8 @@ extension CPUBackend {
                         let blockItem = (item / splits) % blockItems
                         let group = (item / splits / blockItems) % s.groups
                         let bi = item / splits / blockItems / s.groups
-                        let first = blockItem * perItem
-                        let count = min(perItem, blocks - first)
+                        let first = blocks * blockItem / blockItems
+                        let count = blocks * (blockItem + 1) / blockItems - first
                         let wg = w + group * s.cout * s.cin * taps
                         var panelPointers = [UnsafePointer<Float>?]()
                         var rows = [Int]()
@@ -87,12 +110,12 @@ extension CPUBackend {
                             outputs.append(y + (bi * coutAll + o) * pOut)
                             biases.append(bias.map { $0 + o })
                         }
-                        let n0 = columns * split / splits
-                        let n1 = columns * (split + 1) / splits
+                        let v0 = vectors * split / splits
+                        let v1 = vectors * (split + 1) / splits
                         let xg = xPad + (bi * cinAll + group * s.cin) * ldx
                         oe_conv_taps(
-                            panelPointers, rows, count, s.cin, taps, off.baseAddress, tapBlock, xg, ldx, n0, n1, gp,
-                            outputs, pOut, biases)
+                            panelPointers, rows, count, s.cin, taps, off.baseAddress, xg, ldx, v0, v1, gp, outputs,
+                            pOut, biases)
                     }
                 }
             }
