@@ -37,9 +37,6 @@ final class BufferPool: @unchecked Sendable {
     // @unchecked: `free` and `cachedBytes` are only touched under `lock`.
     static let unpooled = BufferPool(limit: 0)
     static let minimumPooled = 1 << 16
-    /// Buffers from this size on are aligned to and advised onto transparent huge pages.
-    static let hugePageThreshold = 4 << 20
-    static let hugePage = 2 << 20
 
     let limit: Int
     private let lock = NSLock()
@@ -73,17 +70,10 @@ final class BufferPool: @unchecked Sendable {
             lock.unlock()
             if let hit { return (hit, capacity) }
         }
-        let huge = capacity >= Self.hugePageThreshold
         var p: UnsafeMutableRawPointer?
-        guard posix_memalign(&p, huge ? Self.hugePage : 64, capacity) == 0, let p else {
+        guard posix_memalign(&p, 64, capacity) == 0, let p else {
             throw TensorError.outOfMemory("CPU storage: \(bytes) bytes")
         }
-        #if os(Linux)
-            // Large tensors on 2 MiB pages: a convolution reads every channel plane (each in its own
-            // 4 KiB pages) for each output tile, and 4 KiB pages miss the TLB there; first-touch
-            // faults drop 512-fold too. Only advice: where the kernel has no huge pages it is a no-op.
-            if huge { _ = madvise(p, capacity / Self.hugePage * Self.hugePage, MADV_HUGEPAGE) }
-        #endif
         return (p, capacity)
     }
 

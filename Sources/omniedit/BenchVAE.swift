@@ -49,7 +49,7 @@ struct BenchVAE: ParsableCommand {
             throw ValidationError("--tile, --latent-frames and --repeats must be ≥ 1")
         }
         let backend = try CPUBackend()
-        print("device: \(backend.device)")
+        emit("device: \(backend.device)")
         // Started first: it builds its model while we build ours.
         let peer =
             noPeer
@@ -57,7 +57,7 @@ struct BenchVAE: ParsableCommand {
             : try BenchPeer(
                 python: python, script: peerScript,
                 arguments: ["--tile", "\(tile)", "--latent-frames", "\(latentFrames)", "--threads", "\(backend.threads)"])
-        print("peer: \(noPeer ? "none (--no-peer)" : "\(python) \(peerScript), torch threads \(backend.threads)")")
+        emit("peer: \(noPeer ? "none (--no-peer)" : "\(python) \(peerScript), torch threads \(backend.threads)")")
         let config = WanVAEConfig.wan21
         var rng = SplitMix64(seed: 96)
         var parameters = 0
@@ -75,8 +75,8 @@ struct BenchVAE: ParsableCommand {
             return try backend.upload(rng.normal(count, mean: 0, std: std), shape: shape, dtype: .f32)
         }
         let weightGiB = Double(parameters * 4) / Double(1 << 30)
-        print(String(format: "Wan2.1 VAE: %.2f M parameters, %.3f GiB f32", Double(parameters) / 1e6, weightGiB))
-        print(String(format: "resident after building: %.2f GiB", MemoryProbe.residentGiB()))
+        emit(String(format: "Wan2.1 VAE: %.2f M parameters, %.3f GiB f32", Double(parameters) / 1e6, weightGiB))
+        emit(String(format: "resident after building: %.2f GiB", MemoryProbe.residentGiB()))
 
         // Decode one tile, chunk by chunk through the public stack API, to report the cache per chunk.
         let z = try backend.upload(
@@ -105,10 +105,10 @@ struct BenchVAE: ParsableCommand {
         let before = MemoryProbe.residentGiB()
         let (ours, theirs) = try BenchPeer.alternate(peer, repeats: repeats, decodeTile)
         guard let decoded else { throw ValidationError("no decode pass ran") }
-        for line in chunkLines ?? [] { print(line) }
+        for line in chunkLines ?? [] { emit(line) }
         let frames = decoded.shape[2]
         let tilePeak = ours.peakGiB - before
-        print(
+        emit(
             String(
                 format:
                     "decode: %.1f s for %d frames of %d×%d (%.2f s per frame, best of %d); peak working set %.2f GiB above the weights",
@@ -130,7 +130,7 @@ struct BenchVAE: ParsableCommand {
             let fBefore = MemoryProbe.residentGiB()
             let t0 = Date()
             let video = try vae.decodeTiled(latent, tiling: tiling, on: backend)
-            print(
+            emit(
                 String(
                     format:
                         "tiled decode of %d×%d pixels (%d tiles), %d frames: %.1f s; peak %.2f GiB above the weights",
@@ -143,7 +143,7 @@ struct BenchVAE: ParsableCommand {
             let eBefore = MemoryProbe.residentGiB()
             let t0 = Date()
             let mu = try vae.encodeMean(try backend.clamp(decoded, min: -1, max: 1), on: backend)
-            print(
+            emit(
                 String(
                     format: "encode: %.1f s for %d frames of %d×%d → %@; peak working set %.2f GiB",
                     Date().timeIntervalSince(t0),
@@ -163,7 +163,7 @@ struct BenchVAE: ParsableCommand {
         let blendFloats = (3 * 97 + 1) * 480 * 832
         let blend = Double(blendFloats * 4) / Double(1 << 30)
         let total = weightGiB + tilePeak + tileOutput + blend
-        print(
+        emit(
             String(
                 format:
                     "budget, 480×832×97 decode in %d tiles of %d cells (overlap %d): weights %.2f + tile working set %.2f (measured above) + tile output %.2f + blend buffers %.2f = %.2f GiB",

@@ -307,7 +307,7 @@ final class LipSyncJobTests: XCTestCase {
         let wav = dir.appendingPathComponent("voice.wav").path
         try writeSpeech(wav, seconds: 0.4, rate: 3)
         let empty = dir.appendingPathComponent("empty.wav").path
-        FileManager.default.createFile(atPath: empty, contents: Data())
+        _ = FileManager.default.createFile(atPath: empty, contents: Data())
         let cache = try CacheStore(folder: nil, budgetMB: 0)
         func message(_ body: () throws -> Void) -> String {
             do { try body() } catch { return "\(error)" }

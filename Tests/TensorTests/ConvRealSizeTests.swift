@@ -96,7 +96,7 @@ final class ConvRealSizeTests: CPUTestCase {
 
     func testCausal3x3x3At512Channels() throws {
         // A Wan decoder conv at 384–512 wide: 2 zero frames in front, 1 pixel each side, odd sizes
-        // (9-wide rows: the direct kernel runs the padded grid flat, see testVectorLayout).
+        // (9-lane row vectors, taps in the padding masked).
         try check(
             x: [1, 512, 3, 7, 9], cout: 512, kernel: [3, 3, 3],
             geometry: try .causal3d(kernel: [3, 3, 3], spatialPadding: (1, 1)), channels: [0, 11, 12, 300, 511],
@@ -147,20 +147,30 @@ final class ConvRealSizeTests: CPUTestCase {
     func testRowsWithAPartialLastVectorAndAnOddVectorCount() throws {
         // 40-wide rows: vectors of 16, 16 and 8 lanes; 3 × 5 rows × 3 = 45 vectors, so the last tile
         // has one vector.
-        XCTAssertEqual(ConvTapsVectors(output: [3, 5, 40], columns: 2 * 7 * 42 + 4 * 42 + 40).rowVectors, 3)
+        XCTAssertEqual(ConvTapsVectors(output: [3, 5, 40], columns: 0, padded: true).count, 45)
         try check(
             x: [1, 256, 3, 5, 40], cout: 30, kernel: [3, 3, 3],
             geometry: try .causal3d(kernel: [3, 3, 3], spatialPadding: (1, 1)), channels: [0, 17, 29], seed: 370)
     }
 
     func testVectorLayout() {
-        // Rows that are multiples of 16 always go by row (no lane on the padding columns).
-        let ltx2Last = ConvTapsVectors(output: [9, 128, 128], columns: 8 * 130 * 130 + 127 * 130 + 128)
+        // Rows that are multiples of 16 always go by row (no lane past the output columns).
+        let ltx2Last = ConvTapsVectors(output: [9, 128, 128], columns: 10 * 130 * 130, padded: false)
         XCTAssertEqual([ltx2Last.rowVectors, ltx2Last.count], [8, 9 * 128 * 8])
-        XCTAssertEqual(ConvTapsVectors(output: [2, 16, 16], columns: 18 * 18 + 15 * 18 + 16).count, 32)
-        // 9-wide rows (testCausal3x3x3At512Channels): one 9-lane vector per row would waste 7 of 16
-        // lanes; the padded grid flat wastes 2 of 11 columns.
-        let nineWide = ConvTapsVectors(output: [3, 7, 9], columns: 2 * 9 * 11 + 6 * 11 + 9)
+        XCTAssertEqual(ConvTapsVectors(output: [2, 16, 16], columns: 18 * 18 + 15 * 18 + 16, padded: false).count, 32)
+        // 9-wide rows without padding (the input pre-padded to 5 × 9 × 11): one 9-lane vector per row
+        // would waste 7 of 16 lanes, the input grid flat wastes 2 of 11 columns.
+        let nineWide = ConvTapsVectors(output: [3, 7, 9], columns: 2 * 9 * 11 + 6 * 11 + 9, padded: false)
         XCTAssertEqual([nineWide.rowVectors, nineWide.count], [0, 18])
+        // With padding the kernel masks taps per row, so it always goes by row.
+        let padded = ConvTapsVectors(output: [3, 7, 9], columns: 2 * 9 * 11 + 6 * 11 + 9, padded: true)
+        XCTAssertEqual([padded.rowVectors, padded.count], [1, 21])
+    }
+
+    func testPrePaddedNineWideRowsRunFlat() throws {
+        // The flat layout (nineWide above) against the naive sum.
+        try check(
+            x: [1, 140, 5, 9, 11], cout: 26, kernel: [3, 3, 3], geometry: try ConvGeometry(spatialRank: 3),
+            channels: [0, 13, 25], seed: 380)
     }
 }

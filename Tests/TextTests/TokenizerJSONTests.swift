@@ -110,7 +110,7 @@ final class TokenizerJSONTests: XCTestCase {
         }
         // Larger than any real tokenizer.json: refused before it is read (a sparse file).
         let big = dir.appendingPathComponent("tokenizer.json")
-        FileManager.default.createFile(atPath: big.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: big.path, contents: nil)
         let handle = try FileHandle(forWritingTo: big)
         try handle.truncate(atOffset: UInt64(HFTokenizer.maxFileSize + 1))
         try handle.close()

@@ -70,21 +70,28 @@ void oe_attention_block_avx2(const float *q, size_t ldq, size_t nq, const float 
                              size_t ldo, float *scratch);
 
 /* ---- direct convolution, stride 1 (conv_taps.c; the kernel needs AVX-512 F/BW/VL/DQ) ----
- * The input: per channel one flat run of ldx floats, the zero-padded volume (frames × height ×
- * width, row-major); position n of the padded grid meets x[c][n + offset[t]] at kernel tap t.
+ * The input x: per channel one run of ldx floats, the volume (frames × height × width, row-major) as
+ * given — no padded copy: taps that fall in the zero padding are masked off or skipped.
  * The weights: per block of OE_CONV_ROWS output channels a panel [tap][cin][OE_CONV_ROWS]
  * (oe_conv_pack_weights; rows past cout are zero). */
-enum { OE_CONV_ROWS = 12 };
+enum { OE_CONV_ROWS = 12, OE_CONV_MAX_TAPS = 512 };
 
-/* The padded grid (plane = height · width), the output grid it is cropped to (out_frames frames) and
- * how output positions are grouped into 16-lane vectors, the unit of work:
- * - row_vectors > 0 (row mode): every output row is split into row_vectors = ⌈out_width/16⌉ vectors,
- *   so no lane is spent on padding columns; vector v is (row v / row_vectors, part v % row_vectors).
- * - row_vectors = 0 (flat mode): vector v is the padded grid's positions [16v, 16v + 16), cut at
- *   `columns` (the last position that reaches an output, plus one); lanes that fall in the padding
- *   are computed and dropped. Cheaper when rows are short and not a multiple of 16 (1-d signals). */
+/* Where kernel tap t reads, relative to the output position (t, h, w): input frame t + frame, row
+ * h + row, column w + column (dilation applied, padding subtracted); `flat` = the same as one offset
+ * on the input grid (flat mode only, where there is no padding). */
+typedef struct OEConvTap {
+    ptrdiff_t frame, row, column, flat;
+} OEConvTap;
+
+/* The input grid (plane = height · width), the output grid and how output positions are grouped into
+ * 16-lane vectors, the unit of work:
+ * - row_vectors > 0 (row mode): every output row is split into row_vectors = ⌈out_width/16⌉ vectors;
+ *   vector v is (row v / row_vectors, part v % row_vectors). Taps in the padding are masked per lane.
+ * - row_vectors = 0 (flat mode, only without padding): vector v is the input grid's positions
+ *   [16v, 16v + 16), cut at `columns` (the last position that reaches an output, plus one); lanes past
+ *   the output columns are computed and dropped. Cheaper when rows are short and not a multiple of 16. */
 typedef struct OEConvGrid {
-    size_t plane, width, height;
+    size_t frames, plane, width, height;
     size_t out_plane, out_width, out_height;
     size_t columns, row_vectors;
 } OEConvGrid;
@@ -95,10 +102,11 @@ void oe_conv_pack_weights(const float *w, size_t cout, size_t cin, size_t taps, 
 
 /* For each of `blocks` channel blocks b (panel panels[b], rows[b] ≤ 12 real channels, output rows at
  * y[b] with row stride ldy, bias[b] or NULL) and the vectors [v0, v1) of `grid`: writes
- * y[b][r][p] = bias + Σ_t Σ_c panel[t][c][r] · x[c·ldx + n(p) + offset[t]] for each output position p
- * of those vectors (n(p): p's position on the padded grid). Reads x only at n(p) + offset[t] < ldx. */
+ * y[b][r][p] = bias + Σ_t Σ_c panel[t][c][r] · x[c·ldx + in(p, t)] for each output position p of those
+ * vectors, where in(p, t) is tap t's input position (zero where it falls outside the input).
+ * taps ≤ OE_CONV_MAX_TAPS. Reads x only inside [0, cin·ldx). */
 void oe_conv_taps(const float *const *panels, const size_t *rows, size_t blocks, size_t cin, size_t taps,
-                  const ptrdiff_t *offset, const float *x, size_t ldx, size_t v0, size_t v1,
+                  const OEConvTap *tap, const float *x, size_t ldx, size_t v0, size_t v1,
                   const OEConvGrid *grid, float *const *y, size_t ldy, const float *const *bias);
 
 #endif

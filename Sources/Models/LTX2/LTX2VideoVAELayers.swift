@@ -68,6 +68,9 @@ struct LTX2VideoConv: Sendable {
             }
             let keep = min(k - 1, input.shape[2])
             cache.tail = try backend.contiguous(input.narrowed(axis: 2, start: input.shape[2] - keep, length: keep))
+        } else if k == 3 && x.shape[3] * x.shape[4] >= Self.edgeMergeMinimumPlane {
+            cache.started = true
+            return try edgeMerged(x, on: backend)
         } else {
             input = try backend.pad(
                 x, padding: [none, none, .symmetric((k - 1) / 2), none, none], mode: .replicate)
@@ -87,6 +90,48 @@ struct LTX2VideoConv: Sendable {
         return try backend.conv(
             input, weight: weight, bias: bias,
             geometry: ConvGeometry(spatialRank: 3, padding: [none, spatial, spatial]))
+    }
+
+    /// Frames per feature map from which `edgeMerged` pays: below it (LTX-2's 16×16 mid stage) summing
+    /// the weight slices costs about what the merged taps save.
+    static let edgeMergeMinimumPlane = 32 * 32
+
+    /// The not-causal 3×3×3 conv without padding time: with the first and last frames repeated, the
+    /// first output frame's taps 0 and 1 both read x₀ and the last one's taps 1 and 2 both read
+    /// x_{T−1}, so their weights can be summed — 2 of every 3·T tap-frames fewer (a quarter of the
+    /// work of LTX-2's 512-wide stage, 3 frames), and no padded copy of the input:
+    ///   y₀ = (W₀+W₁)·x₀ + W₂·x₁,   y_t = W₀·x_{t−1} + W₁·x_t + W₂·x_{t+1},   y_{T−1} = W₀·x_{T−2} + (W₁+W₂)·x_{T−1};
+    ///   with one frame, y₀ = (W₀+W₁+W₂)·x₀. Equal to the padded conv up to f32 rounding.
+    private func edgeMerged(_ x: Tensor, on backend: any Backend) throws -> Tensor {
+        let none = AxisPadding(0, 0)
+        var input = x
+        var spatial = AxisPadding.symmetric(1)
+        if padding == .reflect {
+            guard x.shape[3] > 1, x.shape[4] > 1 else {
+                throw LTX2Error.invalidInput(
+                    "video VAE: a \(x.shape[3])×\(x.shape[4]) feature map is too small for reflect padding; use larger frames")
+            }
+            input = try backend.pad(x, padding: [none, none, none, .symmetric(1), .symmetric(1)], mode: .reflect)
+            spatial = none
+        }
+        let geometry = try ConvGeometry(spatialRank: 3, padding: [none, spatial, spatial])
+        let taps = try (0..<3).map { try weight.narrowed(axis: 2, start: $0, length: 1) }
+        let frames = input.shape[2]
+        if frames == 1 {
+            let all = try backend.add(try backend.add(taps[0], taps[1]), taps[2])
+            return try backend.conv(input, weight: all, bias: bias, geometry: geometry)
+        }
+        let first = try backend.conv(
+            try input.narrowed(axis: 2, start: 0, length: 2),
+            weight: try backend.concat([try backend.add(taps[0], taps[1]), taps[2]], axis: 2), bias: bias,
+            geometry: geometry)
+        let last = try backend.conv(
+            try input.narrowed(axis: 2, start: frames - 2, length: 2),
+            weight: try backend.concat([taps[0], try backend.add(taps[1], taps[2])], axis: 2), bias: bias,
+            geometry: geometry)
+        guard frames > 2 else { return try backend.concat([first, last], axis: 2) }
+        let middle = try backend.conv(input, weight: weight, bias: bias, geometry: geometry)
+        return try backend.concat([first, middle, last], axis: 2)
     }
 }
 
