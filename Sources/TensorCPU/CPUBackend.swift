@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Tensor
 
 /// The CPU backend: GEMM through OpenBLAS `cblas_sgemm` (its own threads), everything else in
@@ -8,7 +9,7 @@ import Tensor
 /// Ops run synchronously; results are ready when a call returns. Instances share no mutable state,
 /// so several may be used at once from different threads.
 public final class CPUBackend: Backend, @unchecked Sendable {
-    // @unchecked: all stored properties are immutable after init.
+    // @unchecked: all stored properties are immutable after init, but for the Mutex-guarded FLOP count.
 
     /// Threads for the Swift kernels (OpenBLAS keeps its own setting).
     public let threads: Int
@@ -35,6 +36,10 @@ public final class CPUBackend: Backend, @unchecked Sendable {
     public let attentionScoreBudget: Int
     /// The kernel `attention` runs (the fused AVX-512 one where the CPU has it).
     public let attentionKernel: CPUAttentionKernel
+    /// Floating-point operations (multiply-add = 2) of every `conv` so far: benchmarks divide a pass's
+    /// share by its time to put the rate beside the machine's limit.
+    public var convolutionFLOPs: Double { flopCounter.withLock { $0 } }
+    private let flopCounter = Mutex(0.0)
 
     /// - threads: Swift-kernel threads, default all active cores.
     /// - attentionTile: (query, key) tile sizes for `attention`, each ≥ 1; default (512, 1024),
@@ -111,6 +116,8 @@ public final class CPUBackend: Backend, @unchecked Sendable {
     public var cachedMemory: Int { pool.idleBytes }
 
     // MARK: Helpers shared by the kernels
+
+    func countConvolution(_ flops: Double) { flopCounter.withLock { $0 += flops } }
 
     /// Host memory for a result or scratch buffer, recycled through the pool.
     func allocate(_ byteCount: Int, zeroed: Bool) throws -> CPUStorage {

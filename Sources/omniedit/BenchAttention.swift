@@ -138,7 +138,7 @@ struct BenchAttention: ParsableCommand {
 }
 
 /// Raw `cblas_sgemm` of tokens × 1536 · (1536 × 1536)ᵀ on preallocated buffers: the GEMM rate of the moment.
-private final class SGEMMRunner {
+final class SGEMMRunner {
     let tokens: Int
     let a: UnsafeMutablePointer<Float>
     let b: UnsafeMutablePointer<Float>
@@ -162,4 +162,17 @@ private final class SGEMMRunner {
     }
 
     func run() throws { try BLASBaseline.sgemmABt(m: tokens, n: 1536, k: 1536, a: a, b: b, c: c) }
+
+    /// The best rate of `repeats` calls, GFLOP/s: the limit f32 arithmetic reaches on these cores now.
+    static func rate(tokens: Int = 1950, repeats: Int = 3) throws -> Double {
+        let runner = SGEMMRunner(tokens: tokens)
+        try runner.run()
+        var best = Double.infinity
+        for _ in 0..<repeats {
+            let start = Date()
+            try runner.run()
+            best = min(best, Date().timeIntervalSince(start))
+        }
+        return 2 * Double(tokens) * 1536 * 1536 / best / 1e9
+    }
 }

@@ -166,12 +166,16 @@ struct BenchLTX2: ParsableCommand {
         let latent = try cpu.upload(
             rng.normal(c.latentChannels * latentFrames * tile * tile, std: 1),
             shape: [c.latentChannels, latentFrames, tile, tile], dtype: .f32)
+        var flops = 0.0
         let (ours, theirs) = try BenchPeer.alternate(peer, repeats: repeats) {
+            let before = cpu.convolutionFLOPs
             _ = try cpu.download(try vae.decode(latent, on: cpu))
+            flops = cpu.convolutionFLOPs - before
         }
         BenchPeer.report(
             "tile decode", unit: "s per output frame", ours: ours, theirs: theirs, peer: peer,
             derived: { $0 / Double(frames) }, rate: nil, rateName: "")
+        try emitConvolutionLimit(flops: flops, pass: ours)
     }
 
     private func benchVocoder(_ cpu: CPUBackend, threads: Int) throws {
@@ -189,12 +193,16 @@ struct BenchLTX2: ParsableCommand {
         var rng = SplitMix64(seed: 64)
         let mel = try cpu.upload(
             rng.normal(c.inChannels * melFrames, std: 1), shape: [2, melFrames, c.inChannels / 2], dtype: .f32)
+        var flops = 0.0
         let (ours, theirs) = try BenchPeer.alternate(peer, repeats: repeats) {
+            let before = cpu.convolutionFLOPs
             _ = try cpu.download(try vocoder(mel, on: cpu))
+            flops = cpu.convolutionFLOPs - before
         }
         BenchPeer.report(
             "vocoder", unit: "s per s of audio", ours: ours, theirs: theirs, peer: peer,
             derived: { $0 / seconds }, rate: nil, rateName: "")
+        try emitConvolutionLimit(flops: flops, pass: ours)
     }
 
     // MARK: Running and reporting

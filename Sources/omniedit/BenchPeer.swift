@@ -156,5 +156,16 @@ extension BenchPeer {
     }
 }
 
+/// The limit beside a convolution-bound row: the pass's counted convolution FLOPs over its time, and
+/// raw sgemm's rate measured right after (same threads, same moment).
+func emitConvolutionLimit(flops: Double, pass: BenchPeer.Pass) throws {
+    let sgemm = try SGEMMRunner.rate()
+    emit(
+        String(
+            format:
+                "limit: our pass's convolutions %.2f TFLOP, %.1f GFLOP/s over the whole pass; raw sgemm %.1f GFLOP/s right after (the f32 rate of these cores now): %.0f %%",
+            flops / 1e12, flops / pass.seconds / 1e9, sgemm, 100 * flops / pass.seconds / 1e9 / sgemm))
+}
+
 /// The peer could not be started or stopped answering: exit 66 (its script or Python is missing).
 func peerFailure(_ message: String) -> CommandFailure { CommandFailure(message, status: .noInput) }

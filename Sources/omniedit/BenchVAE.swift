@@ -84,7 +84,10 @@ struct BenchVAE: ParsableCommand {
             dtype: .f32)
         var decoded: Tensor?
         var chunkLines: [String]?
+        var flops = 0.0
         func decodeTile() throws {
+            let before = backend.convolutionFLOPs
+            defer { flops = backend.convolutionFLOPs - before }
             let x = try vae.latentIn(try vae.denormalize(z, on: backend), on: backend)
             var cache = CausalCache(for: vae.decoder)
             var pieces: [Tensor] = []
@@ -116,6 +119,7 @@ struct BenchVAE: ParsableCommand {
         BenchPeer.report(
             "Wan2.1 VAE tile decode, \(tile)×\(tile) cells × \(latentFrames) latent frames", unit: "s per output frame",
             ours: ours, theirs: theirs, peer: peer, derived: { $0 / Double(frames) }, rate: nil, rateName: "")
+        try emitConvolutionLimit(flops: flops, pass: ours)
 
         if let frameCells {
             let hw = frameCells.split(separator: ",").compactMap { Int($0) }

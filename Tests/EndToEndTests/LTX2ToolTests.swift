@@ -116,7 +116,7 @@ extension LTX2ToolTests {
         let (status, out) = try run(["bench-ltx2", "--tiny", "--no-peer", "--layers", "1"])
         XCTAssertEqual(status, 0, out)
         for row in ["| ours (CPU backend) |", "== dit", "== vae", "== vocoder", "48-block forward", "s per output frame",
-                    "s per s of audio"] {
+                    "s per s of audio", "limit: our pass's convolutions"] {
             XCTAssertTrue(out.contains(row), "missing '\(row)' in:\n\(out)")
         }
         let (bad, message) = try run(["bench-ltx2", "--tiny", "--no-peer", "--parts", "unet"])
@@ -147,6 +147,22 @@ extension LTX2ToolTests {
         XCTAssertNotEqual(bad, 0)
         XCTAssertTrue(message.contains("'fastest' is not one of"), message)
         let (missing, why) = try run(["bench-attention", "--tokens", "40", "--peer-script", "/nonexistent.py"])
+        XCTAssertNotEqual(missing, 0)
+        XCTAssertTrue(why.contains("peer script /nonexistent.py not found"), why)
+    }
+}
+
+extension LTX2ToolTests {
+    /// `omniedit bench-vae` (the Wan2.1 VAE at its real widths) decodes a small tile with our side only
+    /// (CI has no torch), prints its row and the limit line, and names a missing peer script.
+    func testTheWanVAEBenchmarkRuns() throws {
+        let (status, out) = try run(["bench-vae", "--tile", "4", "--latent-frames", "2", "--no-peer"])
+        XCTAssertEqual(status, 0, out)
+        for row in ["| Wan2.1 VAE tile decode, 4×4 cells × 2 latent frames |", "| ours (CPU backend) |",
+                    "decode latent frame 1 → 4 frames of 32×32", "limit: our pass's convolutions"] {
+            XCTAssertTrue(out.contains(row), "missing '\(row)' in:\n\(out)")
+        }
+        let (missing, why) = try run(["bench-vae", "--tile", "4", "--peer-script", "/nonexistent.py"])
         XCTAssertNotEqual(missing, 0)
         XCTAssertTrue(why.contains("peer script /nonexistent.py not found"), why)
     }

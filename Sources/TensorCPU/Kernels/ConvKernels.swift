@@ -38,6 +38,7 @@ extension CPUBackend {
         let kDim = cinG * kProd
         let pIn = ins[0] * ins[1] * ins[2]
         let pOut = outs[0] * outs[1] * outs[2]
+        countConvolution(2 * Double(batch * cout) * Double(kDim) * Double(pOut))
         let pointwise = kProd == 1 && st == [1, 1, 1] && pb == [0, 0, 0] && outs == ins
         if directConv && !pointwise && st == [1, 1, 1] && kProd <= Int(OE_CONV_MAX_TAPS) {
             let pa = [Int](repeating: 0, count: lead) + g.padding.map(\.after)
