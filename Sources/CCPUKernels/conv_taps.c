@@ -35,7 +35,7 @@ void oe_conv_pack_weights(const float *w, size_t cout, size_t cin, size_t taps, 
 #include <immintrin.h>
 
 #define OE_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq")))
-enum { LANES = 16, TILE = 2 * LANES, SUB_TILES = 8, VECTORS = 2 * SUB_TILES };
+enum { LANES = OE_CONV_LANES, TILE = 2 * LANES, SUB_TILES = 8, VECTORS = 2 * SUB_TILES };
 
 /* Where one tile's two vectors read at each tap: input offsets and lane masks (0: the tap is
  * entirely in the padding for that vector). */

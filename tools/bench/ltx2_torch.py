@@ -11,38 +11,17 @@ driven by the Swift command over stdin/stdout so that the two sides can run alte
   --part vocoder  LTX2Vocoder at LTX-2's widths (1024 channels, x240): mel [1, 2, --mel-frames, 64].
   --tiny          the same parts at small widths (the smoke test of the Swift command).
 
-Protocol: prints `ready {json}` once the model is built; then, for each `run` line read on stdin, does one
-timed pass and prints `result {"seconds": s, "cpu_seconds": c, "peak_gib": g, "rss_gib": r}` (c: the process's
-CPU time, all threads) where g is the process's peak
-resident memory during the pass (VmHWM after resetting it through /proc/self/clear_refs at the start, so the
-resident weights count, transient build-time allocations do not); `quit` or end of input exits.
+Protocol: tools/bench/peer.py (one timed pass per `run` line).
 
 Usage (the developer venv: torch==2.13.0+cpu, diffusers==0.42.1, see tools/fixtures/ltx2/requirements.txt):
   .build/release/omniedit bench-ltx2 --python /work/venv/bin/python     (runs this script)
   /work/venv/bin/python tools/bench/ltx2_torch.py --part vocoder --threads 2 < <(echo run)
 """
 import argparse
-import json
-import sys
 import time
 
 import torch
-
-
-def status_gib(field):
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) * 1024 / 2**30
-    return 0.0
-
-
-def reset_peak():
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-    except OSError:
-        pass
+from peer import serve, status_gib
 
 
 def randomise(model, generator):
@@ -145,26 +124,10 @@ def main():
     params = sum(w.numel() for w in model.parameters())
     import diffusers
 
-    print("ready " + json.dumps({
+    serve({
         "torch": torch.__version__, "diffusers": diffusers.__version__, "threads": torch.get_num_threads(),
         "parameters": params, "build_seconds": round(time.perf_counter() - t0, 2),
-        "rss_gib": round(status_gib("VmRSS"), 3)}), flush=True)
-    for line in sys.stdin:
-        command = line.strip()
-        if command == "quit":
-            break
-        if command != "run":
-            print(f"error unknown command {command!r}", flush=True)
-            continue
-        reset_peak()
-        with torch.inference_mode():
-            t0, c0 = time.perf_counter(), time.process_time()
-            checksum = run()
-            seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
-        print("result " + json.dumps({
-            "seconds": seconds, "cpu_seconds": cpu, "peak_gib": status_gib("VmHWM"), "rss_gib": status_gib("VmRSS"),
-            "mean_abs": checksum}), flush=True)
-
+        "rss_gib": round(status_gib("VmRSS"), 3)}, run, lambda checksum: {"mean_abs": checksum})
 
 if __name__ == "__main__":
     main()

@@ -4,39 +4,18 @@ AutoencoderKLWan, dim 96, random weights, f32) decoding one tile latent [1, 16, 
 with its feature cache, the same work as bench-vae's decode. Driven by the Swift command over
 stdin/stdout so that the two sides run alternately in one session.
 
-Protocol (as tools/bench/ltx2_torch.py): prints `ready {json}` once the model is built; then, for each
-`run` line read on stdin, does one timed decode and prints `result {"seconds": s, "cpu_seconds": c,
-"peak_gib": g, "rss_gib": r}` (c: the process's CPU time, all threads; g: its peak resident memory during
-the pass, weights included: VmHWM after resetting it through /proc/self/clear_refs); `quit` or end of
-input exits.
+Protocol: tools/bench/peer.py (one timed decode per `run` line).
 
 Usage (a venv with tools/fixtures/ltx2/requirements.txt: torch==2.13.0+cpu, diffusers==0.42.1):
   .build/release/omniedit bench-vae --python venv/bin/python      (runs this script)
   venv/bin/python tools/bench/vae_torch.py --tile 32 --latent-frames 2 --threads 2 < <(echo run)
 """
 import argparse
-import json
-import sys
 import time
 
 import torch
 from diffusers import AutoencoderKLWan
-
-
-def status_gib(field):
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) * 1024 / 2**30
-    return 0.0
-
-
-def reset_peak():
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-    except OSError:
-        pass
+from peer import serve, status_gib
 
 
 def main():
@@ -60,27 +39,11 @@ def main():
     z = torch.randn(1, 16, a.latent_frames, a.tile, a.tile, generator=g)
     import diffusers
 
-    print("ready " + json.dumps({
+    serve({
         "torch": torch.__version__, "diffusers": diffusers.__version__, "threads": torch.get_num_threads(),
         "parameters": sum(w.numel() for w in model.parameters()),
-        "build_seconds": round(time.perf_counter() - t0, 2), "rss_gib": round(status_gib("VmRSS"), 3)}), flush=True)
-    for line in sys.stdin:
-        command = line.strip()
-        if command == "quit":
-            break
-        if command != "run":
-            print(f"error unknown command {command!r}", flush=True)
-            continue
-        reset_peak()
-        with torch.inference_mode():
-            t0, c0 = time.perf_counter(), time.process_time()
-            out = model.decode(z).sample
-            seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
-        print("result " + json.dumps({
-            "seconds": seconds, "cpu_seconds": cpu, "peak_gib": status_gib("VmHWM"), "rss_gib": status_gib("VmRSS"),
-            "frames": out.shape[2], "mean_abs": out.abs().mean().item()}), flush=True)
-        del out
-
+        "build_seconds": round(time.perf_counter() - t0, 2), "rss_gib": round(status_gib("VmRSS"), 3)},
+          lambda: model.decode(z).sample, lambda out: {"frames": out.shape[2], "mean_abs": out.abs().mean().item()})
 
 if __name__ == "__main__":
     main()

@@ -74,7 +74,7 @@ void oe_attention_block_avx2(const float *q, size_t ldq, size_t nq, const float 
  * given — no padded copy: taps that fall in the zero padding are masked off or skipped.
  * The weights: per block of OE_CONV_ROWS output channels a panel [tap][cin][OE_CONV_ROWS]
  * (oe_conv_pack_weights; rows past cout are zero). */
-enum { OE_CONV_ROWS = 12, OE_CONV_MAX_TAPS = 512 };
+enum { OE_CONV_ROWS = 12, OE_CONV_LANES = 16, OE_CONV_MAX_TAPS = 512 };
 
 /* Where kernel tap t reads, relative to the output position (t, h, w): input frame t + frame, row
  * h + row, column w + column (dilation applied, padding subtracted); `flat` = the same as one offset

@@ -76,20 +76,23 @@ struct LTX2VideoConv: Sendable {
                 x, padding: [none, none, .symmetric((k - 1) / 2), none, none], mode: .replicate)
         }
         cache.started = true
+        let (padded, geometry) = try spatiallyPadded(input, on: backend)
+        return try backend.conv(padded, weight: weight, bias: bias, geometry: geometry)
+    }
+
+    /// Space padded by (k−1)/2: reflected into a copy, or zeros left to the conv's geometry.
+    private func spatiallyPadded(_ x: Tensor, on backend: any Backend) throws -> (Tensor, ConvGeometry) {
+        let none = AxisPadding(0, 0)
         let s = weight.shape[3] / 2
-        var spatial = AxisPadding.symmetric(s)
-        if padding == .reflect {
-            guard input.shape[3] > s, input.shape[4] > s else {
-                throw LTX2Error.invalidInput(
-                    "video VAE: a \(input.shape[3])×\(input.shape[4]) feature map is too small for reflect padding; use larger frames"
-                )
-            }
-            input = try backend.pad(input, padding: [none, none, none, .symmetric(s), .symmetric(s)], mode: .reflect)
-            spatial = none
+        guard padding == .reflect else {
+            return (x, try ConvGeometry(spatialRank: 3, padding: [none, .symmetric(s), .symmetric(s)]))
         }
-        return try backend.conv(
-            input, weight: weight, bias: bias,
-            geometry: ConvGeometry(spatialRank: 3, padding: [none, spatial, spatial]))
+        guard x.shape[3] > s, x.shape[4] > s else {
+            throw LTX2Error.invalidInput(
+                "video VAE: a \(x.shape[3])×\(x.shape[4]) feature map is too small for reflect padding; use larger frames")
+        }
+        let reflected = try backend.pad(x, padding: [none, none, none, .symmetric(s), .symmetric(s)], mode: .reflect)
+        return (reflected, try ConvGeometry(spatialRank: 3))
     }
 
     /// Frames per feature map from which `edgeMerged` pays: below it (LTX-2's 16×16 mid stage) summing
@@ -103,18 +106,7 @@ struct LTX2VideoConv: Sendable {
     ///   y₀ = (W₀+W₁)·x₀ + W₂·x₁,   y_t = W₀·x_{t−1} + W₁·x_t + W₂·x_{t+1},   y_{T−1} = W₀·x_{T−2} + (W₁+W₂)·x_{T−1};
     ///   with one frame, y₀ = (W₀+W₁+W₂)·x₀. Equal to the padded conv up to f32 rounding.
     private func edgeMerged(_ x: Tensor, on backend: any Backend) throws -> Tensor {
-        let none = AxisPadding(0, 0)
-        var input = x
-        var spatial = AxisPadding.symmetric(1)
-        if padding == .reflect {
-            guard x.shape[3] > 1, x.shape[4] > 1 else {
-                throw LTX2Error.invalidInput(
-                    "video VAE: a \(x.shape[3])×\(x.shape[4]) feature map is too small for reflect padding; use larger frames")
-            }
-            input = try backend.pad(x, padding: [none, none, none, .symmetric(1), .symmetric(1)], mode: .reflect)
-            spatial = none
-        }
-        let geometry = try ConvGeometry(spatialRank: 3, padding: [none, spatial, spatial])
+        let (input, geometry) = try spatiallyPadded(x, on: backend)
         let taps = try (0..<3).map { try weight.narrowed(axis: 2, start: $0, length: 1) }
         let frames = input.shape[2]
         if frames == 1 {

@@ -15,7 +15,7 @@ struct ConvTapsVectors: Equatable {
     /// including the last output (flat mode's work); `padded`: whether the conv pads (flat mode reads
     /// the input grid as it is, so it needs none).
     init(output: [Int], columns: Int, padded: Bool) {
-        let lanes = 16
+        let lanes = Int(OE_CONV_LANES)
         let perRow = (output[2] + lanes - 1) / lanes
         let rowMode = output[0] * output[1] * perRow
         let flat = (columns + lanes - 1) / lanes
